@@ -1,0 +1,45 @@
+// The interface every stream multiplexer (yamux, mplex) offers to the
+// upgrader and the switch. One conformance suite (test/muxer) runs against
+// each implementation.
+//
+// A stream is a node:stream Duplex (../shared/DESIGN.md "Streams"):
+//   write()/end()   send data / half-close (yamux FIN, mplex Close)
+//   destroy()       before both directions finished: reset (yamux RST, mplex Reset)
+//   destroy(err)    reset, and `err` is emitted locally
+//   a remote reset  destroys the stream with P2PError ERR_STREAM_RESET
+//   a remote half-close ends the readable side ('end')
+
+import type { Duplex } from 'node:stream'
+import type { EventEmitter } from 'node:events'
+
+export interface MuxedStream extends Duplex {
+  /** The stream ID on the wire (yamux: odd = client-opened; mplex: per side). */
+  readonly id: number
+  readonly direction: 'inbound' | 'outbound'
+  /** Set by whoever negotiated the application protocol on this stream. */
+  protocol?: string
+}
+
+/**
+ * Events:
+ *   'stream' (stream: MuxedStream)  the remote opened a stream
+ *   'close'  (err?: Error)          the session is finished; every stream is closed or reset
+ */
+export interface StreamMuxer extends EventEmitter {
+  /** The multistream protocol ID, e.g. '/yamux/1.0.0'. */
+  readonly protocol: string
+  /** Opens an outbound stream; throws a P2PError when the session is closed or over its limit. */
+  newStream: () => MuxedStream
+  /** The streams currently open (either direction). */
+  readonly streams: readonly MuxedStream[]
+  /** Graceful: stop new streams (yamux GoAway), end every stream, resolve once the session has closed. */
+  close: () => Promise<void>
+  /** Immediate: reset every stream, tear the session down with `err`. */
+  abort: (err: Error) => void
+}
+
+export interface StreamMuxerFactory {
+  readonly protocol: string
+  /** Starts a session over `connection` (a secured channel). */
+  create: (connection: Duplex, options: { initiator: boolean }) => StreamMuxer
+}

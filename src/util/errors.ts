@@ -1,0 +1,23 @@
+// The one error class of the stack (../shared/DESIGN.md "Errors").
+//
+// Every error carries a stable string `code` that callers branch on (never on
+// the message text), a message saying what was expected and what arrived, and
+// the original `cause` when there is one. `remote` tells a peer's protocol
+// violation (true) from local misuse (false), as h11 does.
+
+export class P2PError extends Error {
+  readonly code: string
+  readonly remote: boolean
+
+  constructor (code: string, message: string, options: { cause?: unknown, remote?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'P2PError'
+    this.code = code
+    this.remote = options.remote ?? false
+  }
+}
+
+/** True when `err` is a P2PError with the given code. */
+export function isP2PError (err: unknown, code?: string): err is P2PError {
+  return err instanceof P2PError && (code === undefined || err.code === code)
+}

@@ -1,0 +1,111 @@
+// Reads exact byte counts from a node:stream Duplex during a negotiation or a
+// handshake, and never reads a byte more than it is asked for.
+//
+// Why it exists: multistream-select and the Noise handshake run on a stream
+// that the next layer takes over afterwards. If a negotiation pulled a whole
+// chunk from the socket, the bytes after its last message (which belong to
+// the next layer) would have to be pushed back, and that is impossible once
+// the stream has ended. `readable.read(n)` takes exactly n bytes and leaves
+// the rest in the stream's own buffer, so the next layer finds them there.
+// Several negotiations can use one reader after another on the same stream.
+
+import type { Duplex, Readable } from 'node:stream'
+import { P2PError } from './errors.js'
+import { decodeUvarint, MAX_VARINT_BYTES } from './varint.js'
+
+export class StreamReader {
+  constructor (readonly stream: Readable | Duplex, private readonly signal?: AbortSignal) {}
+
+  /** Resolves with exactly `n` bytes; rejects on EOF, error, close or abort. */
+  async readExactly (n: number): Promise<Uint8Array> {
+    if (n === 0) return new Uint8Array(0)
+    this.signal?.throwIfAborted()
+    const chunk = this.stream.read(n) as Uint8Array | null
+    if (chunk !== null) return checkLength(chunk, n)
+    return await this.waitFor(n)
+  }
+
+  /** Reads an unsigned varint, one byte at a time so nothing is over-read. */
+  async readUvarint (maxBytes = MAX_VARINT_BYTES): Promise<number> {
+    const bytes = new Uint8Array(maxBytes)
+    for (let i = 0; i < maxBytes; i++) {
+      bytes[i] = (await this.readExactly(1))[0]
+      if ((bytes[i] & 0x80) === 0) {
+        const decoded = decodeUvarint(bytes.subarray(0, i + 1))
+        if (decoded !== undefined) return decoded.value
+      }
+    }
+    // decodeUvarint throws the typed error for an over-long varint
+    decodeUvarint(bytes, 0, maxBytes)
+    throw new P2PError('ERR_INVALID_VARINT', `varint longer than ${maxBytes} bytes`, { remote: true })
+  }
+
+  /**
+   * Reads a varint length, then that many bytes. A length above `maxLength`
+   * throws `tooLongCode` before anything of the body is read.
+   */
+  async readLengthPrefixed (maxLength: number, tooLongCode = 'ERR_MESSAGE_TOO_LONG'): Promise<Uint8Array> {
+    const length = await this.readUvarint()
+    if (length > maxLength) {
+      throw new P2PError(tooLongCode, `length prefix says ${length} bytes, limit is ${maxLength}`, { remote: true })
+    }
+    return await this.readExactly(length)
+  }
+
+  /**
+   * Waits until `read(n)` succeeds. The 'readable' listener stays attached
+   * for the whole wait: attaching it while bytes are buffered fires it at
+   * once, so re-attaching it in a loop would spin without ever yielding.
+   */
+  private async waitFor (n: number): Promise<Uint8Array> {
+    const stream = this.stream
+    if (stream.readableEnded || stream.destroyed) {
+      throw stream.errored ?? new P2PError('ERR_UNEXPECTED_EOF', `stream closed while ${n} bytes were expected`, { remote: true })
+    }
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      const cleanup = (): void => {
+        stream.off('readable', onReadable)
+        stream.off('end', onEnd)
+        stream.off('error', onError)
+        stream.off('close', onClose)
+        this.signal?.removeEventListener('abort', onAbort)
+      }
+      const onReadable = (): void => {
+        const chunk = stream.read(n) as Uint8Array | null
+        if (chunk === null) return
+        cleanup()
+        try {
+          resolve(checkLength(chunk, n))
+        } catch (err) {
+          reject(err)
+        }
+      }
+      const onEnd = (): void => {
+        cleanup()
+        reject(new P2PError('ERR_UNEXPECTED_EOF', `stream ended while ${n} bytes were expected`, { remote: true }))
+      }
+      const onError = (err: Error): void => { cleanup(); reject(err) }
+      const onClose = (): void => {
+        cleanup()
+        reject(stream.errored ?? new P2PError('ERR_UNEXPECTED_EOF', `stream closed while ${n} bytes were expected`, { remote: true }))
+      }
+      const onAbort = (): void => {
+        cleanup()
+        reject(this.signal?.reason ?? new P2PError('ERR_ABORTED', 'aborted'))
+      }
+      stream.on('readable', onReadable)
+      stream.on('end', onEnd)
+      stream.on('error', onError)
+      stream.on('close', onClose)
+      this.signal?.addEventListener('abort', onAbort)
+    })
+  }
+}
+
+/** `read(n)` returns fewer than n bytes only when the stream has ended. */
+function checkLength (chunk: Uint8Array, n: number): Uint8Array {
+  if (chunk.length < n) {
+    throw new P2PError('ERR_UNEXPECTED_EOF', `stream ended after ${chunk.length} of ${n} expected bytes`, { remote: true })
+  }
+  return chunk
+}
