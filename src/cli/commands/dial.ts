@@ -1,0 +1,85 @@
+// `p2p dial MULTIADDR [--muxer ...] [--ping N] [--echo BYTES] [--identify]`:
+// connects, runs what was asked, prints the result.
+
+import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { Libp2pNode } from '../../node/index.js'
+import { ECHO_PROTOCOL } from '../../protocols/echo/index.js'
+import type { ProtocolStream } from '../../upgrader/index.js'
+import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import type { Output } from '../output.js'
+import { P2PError } from '../../util/errors.js'
+
+export async function dialCommand (args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      muxer: { type: 'string' },
+      identity: { type: 'string' },
+      ping: { type: 'string' },
+      echo: { type: 'string' },
+      identify: { type: 'boolean' },
+      json: { type: 'boolean' }
+    }
+  })
+  const target = positionals[0]
+  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p dial MULTIADDR [--ping N] [--echo BYTES] [--identify]')
+  const pings = parseCount(values.ping, '--ping', 0)
+  const echoBytes = parseCount(values.echo, '--echo', 0)
+  const node = new Libp2pNode({
+    privateKey: loadIdentity(values.identity),
+    muxers: parseMuxers(values.muxer),
+    identifyOnConnect: false
+  })
+  await node.start()
+  try {
+    const started = performance.now()
+    const connection = await node.dial(target)
+    const connectMs = performance.now() - started
+    out.line(`connected to ${connection.remotePeer.toString()} in ${connectMs.toFixed(2)} ms (${connection.encryption}, ${connection.muxer})`)
+    const result: Record<string, unknown> = {
+      remotePeer: connection.remotePeer.toString(),
+      encryption: connection.encryption,
+      muxer: connection.muxer,
+      connectMs
+    }
+    if (pings > 0) {
+      const rtts = await node.ping(connection.remotePeer, { count: pings })
+      result.pingMs = rtts
+      rtts.forEach((rtt, i) => { out.line(`ping ${i + 1}: ${rtt.toFixed(3)} ms`) })
+    }
+    if (echoBytes > 0) {
+      const stream = await connection.newStream(ECHO_PROTOCOL)
+      const echoOk = await echoRoundTrip(stream, randomBytes(echoBytes))
+      result.echoOk = echoOk
+      out.line(`echo of ${echoBytes} bytes: ${echoOk ? 'ok' : 'MISMATCH'}`)
+    }
+    if (values.identify === true) {
+      const identify = await node.identify(connection.remotePeer)
+      result.identify = {
+        agentVersion: identify.agentVersion,
+        protocolVersion: identify.protocolVersion,
+        protocols: identify.protocols,
+        listenAddrs: identify.listenAddrs.map(a => a.toString()),
+        observedAddr: identify.observedAddr?.toString()
+      }
+      out.line(`agent: ${identify.agentVersion ?? '(none)'}`)
+      out.line(`protocols: ${identify.protocols.join(', ')}`)
+      for (const addr of identify.listenAddrs) out.line(`listen address: ${addr.toString()}`)
+      if (identify.observedAddr !== undefined) out.line(`observed address: ${identify.observedAddr.toString()}`)
+    }
+    out.record(result)
+    return result.echoOk === false ? 1 : 0
+  } finally {
+    await node.stop()
+  }
+}
+
+/** Writes `payload` on an echo stream, half-closes, and compares what comes back. */
+export async function echoRoundTrip (stream: ProtocolStream, payload: Uint8Array): Promise<boolean> {
+  stream.end(payload)
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).equals(payload)
+}

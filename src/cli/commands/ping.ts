@@ -1,0 +1,42 @@
+// `p2p ping MULTIADDR [-c N]`: each RTT, then a min/avg/max summary like the
+// system ping.
+
+import { parseArgs } from 'node:util'
+import { Libp2pNode } from '../../node/index.js'
+import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import type { Output } from '../output.js'
+import { P2PError } from '../../util/errors.js'
+
+export async function pingCommand (args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      count: { type: 'string', short: 'c' },
+      muxer: { type: 'string' },
+      identity: { type: 'string' },
+      json: { type: 'boolean' }
+    }
+  })
+  const target = positionals[0]
+  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p ping MULTIADDR [-c N]')
+  const count = parseCount(values.count, '-c', 4)
+  const node = new Libp2pNode({ privateKey: loadIdentity(values.identity), muxers: parseMuxers(values.muxer), identifyOnConnect: false })
+  await node.start()
+  try {
+    const connection = await node.dial(target)
+    out.line(`PING ${connection.remotePeer.toString()} (${connection.remoteAddr.toString()})`)
+    const rtts = await node.ping(connection.remotePeer, { count })
+    rtts.forEach((rtt, i) => {
+      out.line(`32 bytes from ${connection.remotePeer.toString()}: seq=${i + 1} time=${rtt.toFixed(3)} ms`)
+    })
+    const min = Math.min(...rtts)
+    const max = Math.max(...rtts)
+    const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length
+    out.line(`--- ${count} pings, rtt min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`)
+    out.record({ remotePeer: connection.remotePeer.toString(), rttMs: rtts, min, avg, max })
+    return 0
+  } finally {
+    await node.stop()
+  }
+}

@@ -1,0 +1,50 @@
+// The `p2p` command's entry point: dispatches to a subcommand, turns every
+// error into one line on stderr and a non-zero exit code.
+
+import { once } from 'node:events'
+import { createOutput } from './output.js'
+import { idCommand } from './commands/id.js'
+import { listenCommand } from './commands/listen.js'
+import { dialCommand } from './commands/dial.js'
+import { pingCommand } from './commands/ping.js'
+import { isP2PError } from '../util/errors.js'
+
+const USAGE = `usage: p2p <command> [options]
+
+  id      [--identity FILE]                       print the peer ID (creates the key file)
+  listen  [--listen MA ...] [--identity FILE]     serve ping, identify, perf and echo
+          [--muxer yamux,mplex] [--peerstore FILE]
+  dial    MA [--ping N] [--echo BYTES] [--identify] [--muxer ...]
+  ping    MA [-c N]
+
+Every command accepts --json (one JSON object per line on stdout).`
+
+/** Resolves on SIGINT or SIGTERM. */
+function signalled (): Promise<void> {
+  return Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => {})
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const [command, ...args] = argv
+  const out = createOutput(args.includes('--json'))
+  try {
+    switch (command) {
+      case 'id': return await idCommand(args, out)
+      case 'listen': return await listenCommand(args, out, signalled())
+      case 'dial': return await dialCommand(args, out)
+      case 'ping': return await pingCommand(args, out)
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`)
+        return command === undefined ? 1 : 0
+      default:
+        out.error(`p2p: unknown command "${command}" (try p2p help)`)
+        return 2
+    }
+  } catch (err) {
+    const code = isP2PError(err) ? `${err.code}: ` : ''
+    out.error(`p2p ${command}: ${code}${(err as Error).message}`)
+    return 1
+  }
+}

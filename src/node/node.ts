@@ -1,0 +1,118 @@
+// A libp2p node: the switch, a peer store, and the protocols a node serves
+// (identify, identify push, ping, echo, and perf when asked for). This is
+// what `p2p listen` runs and what the library's users create.
+
+import { EventEmitter } from 'node:events'
+import type { PrivateKey, PeerId } from '../peer/index.js'
+import { generateKeyPair } from '../peer/index.js'
+import type { Multiaddr } from '../multiaddr/index.js'
+import type { StreamMuxerFactory } from '../muxer/types.js'
+import { Switch } from '../switch/index.js'
+import type { ConnectionLimits, DialTarget, HandlerOptions, StreamHandler } from '../switch/index.js'
+import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
+import { MemoryPeerStore } from '../peerstore/index.js'
+import type { PeerStore } from '../peerstore/index.js'
+import { PING_PROTOCOL, handlePing, ping } from '../protocols/ping/index.js'
+import { ECHO_PROTOCOL, handleEcho } from '../protocols/echo/index.js'
+import { PERF_PROTOCOL, handlePerf } from '../protocols/perf/index.js'
+import type { IdentifyResult } from '../protocols/identify/index.js'
+import { IdentifyService } from './identify-service.js'
+
+export const AGENT_VERSION = `libp2p-ts-stack/0.1.0 node/${process.versions.node}`
+
+export interface NodeInit {
+  /** Default: a new Ed25519 key. */
+  privateKey?: PrivateKey
+  /** Default: none (a dial-only node). */
+  listenAddrs?: Array<Multiaddr | string>
+  muxers?: StreamMuxerFactory[]
+  peerStore?: PeerStore
+  agentVersion?: string
+  limits?: Partial<ConnectionLimits>
+  upgradeTimeoutMs?: number
+  /** Serve /perf/1.0.0 (the perf spec: "SHOULD NOT be enabled by default"). */
+  perf?: boolean
+  /** Serve /echo/1.0.0. */
+  echo?: boolean
+  /** Run identify on every new connection (default true). */
+  identifyOnConnect?: boolean
+  trace?: UpgradeTrace
+}
+
+export class Libp2pNode extends EventEmitter {
+  readonly peerId: PeerId
+  readonly switch: Switch
+  readonly peerStore: PeerStore
+  readonly identifyService: IdentifyService
+
+  constructor (init: NodeInit = {}) {
+    super()
+    const privateKey = init.privateKey ?? generateKeyPair('Ed25519')
+    this.peerStore = init.peerStore ?? new MemoryPeerStore()
+    this.switch = new Switch({
+      privateKey,
+      listenAddrs: init.listenAddrs,
+      muxers: init.muxers,
+      limits: init.limits,
+      upgradeTimeoutMs: init.upgradeTimeoutMs,
+      trace: init.trace,
+      peerAddresses: peer => this.peerStore.get(peer)?.addresses.map(a => a.multiaddr) ?? []
+    })
+    this.peerId = this.switch.peerId
+    this.identifyService = new IdentifyService({
+      switch: this.switch,
+      peerStore: this.peerStore,
+      publicKey: privateKey.publicKey,
+      agentVersion: init.agentVersion ?? AGENT_VERSION,
+      runOnConnect: init.identifyOnConnect
+    })
+    this.switch.handle(PING_PROTOCOL, async stream => { await handlePing(stream) })
+    if (init.echo === true) this.switch.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })
+    if (init.perf === true) this.switch.handle(PERF_PROTOCOL, async stream => { await handlePerf(stream) })
+    for (const event of ['peer:connect', 'peer:disconnect', 'connection:open', 'connection:close']) {
+      this.switch.on(event, (arg: unknown) => this.emit(event, arg))
+    }
+    this.identifyService.on('identify', (event: unknown) => this.emit('peer:identify', event))
+  }
+
+  async start (): Promise<void> {
+    await this.switch.start()
+  }
+
+  async stop (): Promise<void> {
+    await this.switch.stop()
+    this.peerStore.close()
+  }
+
+  get multiaddrs (): Multiaddr[] {
+    return this.switch.multiaddrs
+  }
+
+  async dial (target: DialTarget, options?: { signal?: AbortSignal }): Promise<Connection> {
+    return await this.switch.dial(target, options)
+  }
+
+  async newStream (target: DialTarget, protocols: string | string[], options?: NewStreamOptions): Promise<ProtocolStream> {
+    return await this.switch.newStream(target, protocols, options)
+  }
+
+  handle (protocol: string, handler: StreamHandler, options?: HandlerOptions): void {
+    this.switch.handle(protocol, handler, options)
+  }
+
+  unhandle (protocol: string): void {
+    this.switch.unhandle(protocol)
+  }
+
+  /** Pings the target `count` times over one stream; returns each RTT in ms. */
+  async ping (target: DialTarget, options: { count?: number, signal?: AbortSignal } = {}): Promise<number[]> {
+    const stream = await this.newStream(target, PING_PROTOCOL, { signal: options.signal })
+    return await ping(stream, options)
+  }
+
+  /** Runs identify on the connection to the target (dialling if needed). */
+  async identify (target: DialTarget, options: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
+    const connection = await this.dial(target, options)
+    return await this.identifyService.identify(connection, options)
+  }
+}

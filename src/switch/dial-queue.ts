@@ -1,0 +1,69 @@
+// One dial attempt per peer at a time (../shared/DESIGN.md "switch").
+//
+// A dial is keyed by what identifies its target: the peer ID when known,
+// otherwise the address. A second dial with the same key while the first is
+// in flight gets the first one's promise, so twenty concurrent dials to one
+// peer open one TCP connection. A peer's addresses are tried a few at a
+// time; the first upgraded connection wins and the other attempts are
+// aborted (or closed, if they finished in the same instant).
+
+import type { Connection } from '../upgrader/index.js'
+import type { Multiaddr } from '../multiaddr/index.js'
+import { P2PError } from '../util/errors.js'
+
+export type DialAttempt = (addr: Multiaddr, signal: AbortSignal) => Promise<Connection>
+
+export class DialQueue {
+  private readonly pending = new Map<string, Promise<Connection>>()
+
+  constructor (private readonly maxParallel: number) {}
+
+  get size (): number {
+    return this.pending.size
+  }
+
+  /** Joins the dial in flight for `key`, or starts one over `addrs`. */
+  async dial (key: string, addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
+    const existing = this.pending.get(key)
+    if (existing !== undefined) return await existing
+    const dial = this.dialAny(addrs, attempt, signal).finally(() => this.pending.delete(key))
+    this.pending.set(key, dial)
+    return await dial
+  }
+
+  private async dialAny (addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
+    if (addrs.length === 0) throw new P2PError('ERR_NO_VALID_ADDRESSES', 'no addresses to dial')
+    const controller = new AbortController()
+    const onAbort = (): void => { controller.abort(signal?.reason) }
+    signal?.addEventListener('abort', onAbort)
+    const errors: Error[] = []
+    let winner: Connection | undefined
+    let next = 0
+    // each worker takes the next address until one connection wins
+    const worker = async (): Promise<void> => {
+      while (winner === undefined && next < addrs.length && !controller.signal.aborted) {
+        const addr = addrs[next++]
+        try {
+          const connection = await attempt(addr, controller.signal)
+          if (winner === undefined) {
+            winner = connection
+            controller.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
+          } else {
+            connection.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
+          }
+        } catch (err) {
+          errors.push(err as Error)
+        }
+      }
+    }
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.maxParallel, addrs.length) }, worker))
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    if (winner !== undefined) return winner
+    signal?.throwIfAborted()
+    if (errors.length === 1) throw errors[0]
+    throw new P2PError('ERR_DIAL_FAILED', `all ${addrs.length} addresses failed: ${errors.map(e => e.message).join('; ')}`, { cause: new AggregateError(errors) })
+  }
+}

@@ -1,0 +1,7 @@
+export { Switch, DEFAULT_STREAM_NEGOTIATION_TIMEOUT_MS } from './switch.js'
+export type { SwitchInit, SwitchMetrics, DialTarget } from './switch.js'
+export { ProtocolRegistry, DEFAULT_MAX_INBOUND_STREAMS_PER_PROTOCOL } from './registry.js'
+export type { StreamHandler, HandlerOptions } from './registry.js'
+export { DialQueue } from './dial-queue.js'
+export { DEFAULT_CONNECTION_LIMITS } from './limits.js'
+export type { ConnectionLimits } from './limits.js'

@@ -1,0 +1,4 @@
+export { dialTcp, isTcpAddr, socketMultiaddr, DEFAULT_DIAL_TIMEOUT_MS } from './transport.js'
+export type { TcpDialOptions } from './transport.js'
+export { TcpListener } from './listener.js'
+export type { TcpListenerOptions } from './listener.js'

@@ -1,0 +1,86 @@
+// A TCP listener on a multiaddr (libp2p/specs connections/README.md).
+//
+// Listening on port 0 lets the kernel pick a free port; `multiaddrs()` reports
+// the real one. Listening on an unspecified address (0.0.0.0 or ::) reports
+// one multiaddr per local interface of that family, since the unspecified
+// address is not something a peer can dial.
+
+import net from 'node:net'
+import os from 'node:os'
+import { Multiaddr } from '../multiaddr/index.js'
+import { P2PError } from '../util/errors.js'
+import { guardSocketErrors, resolveTarget } from './transport.js'
+
+export interface TcpListenerOptions {
+  /** Called for every accepted socket (TCP_NODELAY already set). */
+  onConnection: (socket: net.Socket) => void
+  /** Kernel accept backlog. */
+  backlog?: number
+}
+
+export class TcpListener {
+  private readonly sockets = new Set<net.Socket>()
+
+  private constructor (private readonly server: net.Server, private readonly family: 4 | 6) {}
+
+  static async listen (addr: Multiaddr, options: TcpListenerOptions): Promise<TcpListener> {
+    const target = await resolveTarget(addr)
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false })
+    const listener = new TcpListener(server, target.family)
+    server.on('connection', socket => {
+      socket.setNoDelay(true)
+      guardSocketErrors(socket)
+      listener.sockets.add(socket)
+      socket.once('close', () => listener.sockets.delete(socket))
+      options.onConnection(socket)
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', err => {
+        reject(new P2PError('ERR_LISTEN_FAILED', `cannot listen on ${addr.toString()}: ${err.message}`, { cause: err }))
+      })
+      server.listen({ host: target.host, port: target.port, backlog: options.backlog ?? 511, ipv6Only: target.family === 6 }, resolve)
+    })
+    // after listening, an error is a runtime failure of the server; keep the process alive
+    server.removeAllListeners('error')
+    server.on('error', () => {})
+    return listener
+  }
+
+  /** The addresses peers can dial, with the real port. */
+  multiaddrs (): Multiaddr[] {
+    const address = this.server.address()
+    if (address === null || typeof address === 'string') return []
+    const unspecified = address.address === '0.0.0.0' || address.address === '::'
+    const hosts = unspecified ? interfaceAddresses(this.family) : [address.address]
+    return hosts.map(host => Multiaddr.fromSocketAddress({ family: this.family, host, port: address.port, transport: 'tcp' }))
+  }
+
+  /** Number of accepted sockets still open. */
+  get connectionCount (): number {
+    return this.sockets.size
+  }
+
+  /** Stops accepting; with `closeConnections`, also destroys every accepted socket. */
+  async close (options: { closeConnections?: boolean } = {}): Promise<void> {
+    if (options.closeConnections === true) {
+      for (const socket of this.sockets) socket.destroy()
+    }
+    if (!this.server.listening) return
+    // server.close() calls back only once every accepted socket has closed,
+    // so wait for it only when we closed them ourselves
+    const closed = new Promise<void>(resolve => this.server.close(() => { resolve() }))
+    if (options.closeConnections === true) await closed
+  }
+}
+
+function interfaceAddresses (family: 4 | 6): string[] {
+  const out: string[] = []
+  for (const infos of Object.values(os.networkInterfaces())) {
+    for (const info of infos ?? []) {
+      if ((info.family === 'IPv4' ? 4 : 6) !== family) continue
+      if (family === 6 && info.scopeid !== undefined && info.scopeid !== 0) continue // link-local needs a zone
+      out.push(info.address)
+    }
+  }
+  return out
+}

@@ -1,0 +1,117 @@
+// TCP transport (libp2p/specs connections/README.md: "transports" provide
+// raw, unencrypted, unmultiplexed byte streams; the upgrader does the rest).
+//
+// Dials and listens on /ip4/A/tcp/P, /ip6/A/tcp/P and /dns{,4,6}/NAME/tcp/P.
+// A dial resolves DNS names itself so that the family the address names is
+// honoured (/dns4 only tries IPv4). Every socket gets TCP_NODELAY: libp2p's
+// handshakes are small request/response messages, and Nagle's algorithm would
+// hold each of them for a delayed ACK.
+
+import net from 'node:net'
+import { lookup } from 'node:dns/promises'
+import { Multiaddr } from '../multiaddr/index.js'
+import { P2PError } from '../util/errors.js'
+
+/** go-libp2p and js-libp2p both give up on a TCP connect after 5 s by default. */
+export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
+
+export interface TcpDialOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+interface DialTarget { host: string, port: number, family: 4 | 6 }
+
+/** The host and port a TCP multiaddr names; throws for anything else. */
+async function resolveTarget (addr: Multiaddr): Promise<DialTarget> {
+  const [first, second] = addr.components()
+  if (second?.name !== 'tcp' || second.value === undefined || first?.value === undefined) {
+    throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
+  }
+  const port = Number(second.value)
+  switch (first.name) {
+    case 'ip4': return { host: first.value, port, family: 4 }
+    case 'ip6': return { host: first.value, port, family: 6 }
+    case 'dns':
+    case 'dns4':
+    case 'dns6': {
+      const family = first.name === 'dns4' ? 4 : first.name === 'dns6' ? 6 : 0
+      try {
+        const result = await lookup(first.value, { family })
+        return { host: result.address, port, family: result.family === 6 ? 6 : 4 }
+      } catch (err) {
+        throw new P2PError('ERR_DNS_RESOLVE', `cannot resolve ${first.value} for ${addr.toString()}`, { cause: err })
+      }
+    }
+    default:
+      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
+  }
+}
+
+/** True when the transport can dial or listen on `addr`. */
+export function isTcpAddr (addr: Multiaddr): boolean {
+  const [first, second] = addr.components()
+  return ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first?.name ?? '') && second?.name === 'tcp'
+}
+
+/** Opens a TCP connection to `addr`, with a timeout and an AbortSignal. */
+export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): Promise<net.Socket> {
+  options.signal?.throwIfAborted()
+  const target = await resolveTarget(addr)
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
+  return await new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true })
+    const timer = setTimeout(() => {
+      fail(new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`))
+    }, timeoutMs)
+    const onAbort = (): void => { fail(options.signal?.reason ?? new P2PError('ERR_ABORTED', 'dial aborted')) }
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      socket.off('connect', onConnect)
+      socket.off('error', onError)
+      options.signal?.removeEventListener('abort', onAbort)
+    }
+    function fail (err: Error): void {
+      cleanup()
+      socket.destroy()
+      reject(err)
+    }
+    function onError (err: Error): void {
+      fail(new P2PError('ERR_CONNECTION_FAILED', `TCP connect to ${addr.toString()} failed: ${err.message}`, { cause: err }))
+    }
+    function onConnect (): void {
+      cleanup()
+      guardSocketErrors(socket)
+      resolve(socket)
+    }
+    socket.once('connect', onConnect)
+    socket.once('error', onError)
+    options.signal?.addEventListener('abort', onAbort)
+  })
+}
+
+/** The multiaddr of a connected socket's remote (or local) end. */
+export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): Multiaddr | undefined {
+  const host = end === 'remote' ? socket.remoteAddress : socket.localAddress
+  const port = end === 'remote' ? socket.remotePort : socket.localPort
+  const family = end === 'remote' ? socket.remoteFamily : socket.localFamily
+  if (host === undefined || port === undefined) return undefined
+  return Multiaddr.fromSocketAddress({ family: family === 'IPv6' ? 6 : 4, host: stripZone(host), port, transport: 'tcp' })
+}
+
+/**
+ * A socket error (ECONNRESET, EPIPE) with no listener would be thrown as an
+ * uncaught exception. The layers above see the failure through 'close',
+ * failed reads and writes, and their own 'error' listeners; this one only
+ * keeps the process alive.
+ */
+export function guardSocketErrors (socket: net.Socket): void {
+  socket.on('error', () => {})
+}
+
+function stripZone (host: string): string {
+  const percent = host.indexOf('%')
+  return percent === -1 ? host : host.slice(0, percent)
+}
+
+export { resolveTarget }

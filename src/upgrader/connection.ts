@@ -1,0 +1,159 @@
+// A libp2p connection: secured, multiplexed, with a known remote peer
+// (libp2p/specs connections/README.md "Upgrading connections").
+//
+// It owns the muxer session. Outbound streams negotiate their protocol with
+// multistream-select here; inbound streams are handed to `onStream` (the
+// switch), which negotiates against its handler registry.
+//
+//   open ──close()──> closing ──session closed──> closed
+//     └──────abort(err) / remote gone / error──────┘
+
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import type { PeerId } from '../peer/index.js'
+import type { Multiaddr } from '../multiaddr/index.js'
+import type { MuxedStream, StreamMuxer } from '../muxer/types.js'
+import { selectOptimistic, selectProtocol } from '../multistream/index.js'
+import type { MessageHook } from '../multistream/index.js'
+import { P2PError } from '../util/errors.js'
+
+/** A stream whose application protocol has been agreed. */
+export type ProtocolStream = Duplex & { protocol: string }
+
+export type ConnectionStatus = 'open' | 'closing' | 'closed'
+
+export interface NewStreamOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+  /**
+   * With a single protocol, send the proposal and return at once without
+   * waiting for the remote's answer (multistream-select's "lazy" form). On
+   * by default: it saves a round trip. Turn it off to learn immediately
+   * whether the remote supports the protocol.
+   */
+  optimistic?: boolean
+}
+
+export interface ConnectionInit {
+  id: string
+  remotePeer: PeerId
+  remoteAddr: Multiaddr
+  localAddr?: Multiaddr
+  direction: 'inbound' | 'outbound'
+  encryption: string
+  session: StreamMuxer
+  /** Called for every stream the remote opens. */
+  onStream?: (stream: MuxedStream, connection: Connection) => void
+  onMultistreamMessage?: (stream: MuxedStream, direction: 'in' | 'out', message: string) => void
+}
+
+let nextId = 0
+export function newConnectionId (): string {
+  return `c${(nextId++).toString(36)}`
+}
+
+export class Connection extends EventEmitter {
+  readonly id: string
+  readonly remotePeer: PeerId
+  readonly remoteAddr: Multiaddr
+  readonly localAddr: Multiaddr | undefined
+  readonly direction: 'inbound' | 'outbound'
+  /** The security protocol ID, e.g. '/noise'. */
+  readonly encryption: string
+  /** The muxer protocol ID, e.g. '/yamux/1.0.0'. */
+  readonly muxer: string
+  readonly openedAt = Date.now()
+  status: ConnectionStatus = 'open'
+  private readonly session: StreamMuxer
+  private readonly onMultistreamMessage: ConnectionInit['onMultistreamMessage']
+
+  constructor (init: ConnectionInit) {
+    super()
+    this.id = init.id
+    this.remotePeer = init.remotePeer
+    this.remoteAddr = init.remoteAddr
+    this.localAddr = init.localAddr
+    this.direction = init.direction
+    this.encryption = init.encryption
+    this.session = init.session
+    this.muxer = init.session.protocol
+    this.onMultistreamMessage = init.onMultistreamMessage
+    const onStream = init.onStream
+    this.session.on('stream', (stream: MuxedStream) => {
+      guardStreamErrors(stream)
+      if (onStream === undefined) stream.destroy()
+      else onStream(stream, this)
+    })
+    this.session.once('close', (err?: Error) => {
+      this.status = 'closed'
+      this.emit('close', err)
+    })
+  }
+
+  get streams (): readonly MuxedStream[] {
+    return this.session.streams
+  }
+
+  /** The muxer session (yamux exposes ping() there). */
+  get muxerSession (): StreamMuxer {
+    return this.session
+  }
+
+  /**
+   * Opens a stream and agrees on one of `protocols` (in order of preference).
+   * Rejects with ERR_PROTOCOL_NOT_SUPPORTED when the remote supports none.
+   */
+  async newStream (protocols: string | string[], options: NewStreamOptions = {}): Promise<ProtocolStream> {
+    const list = typeof protocols === 'string' ? [protocols] : protocols
+    if (list.length === 0) throw new P2PError('ERR_INVALID_PARAMETERS', 'newStream needs at least one protocol')
+    if (this.status !== 'open') {
+      throw new P2PError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remotePeer.toString()} is ${this.status}`)
+    }
+    const stream = this.session.newStream()
+    guardStreamErrors(stream)
+    const hook = this.onMultistreamMessage
+    const onMessage: MessageHook | undefined = hook === undefined ? undefined : (direction, message) => { hook(stream, direction, message) }
+    if (list.length === 1 && options.optimistic !== false) {
+      stream.protocol = list[0]
+      const lazy = selectOptimistic(stream, list[0], { onMessage }) as ProtocolStream
+      guardStreamErrors(lazy)
+      lazy.protocol = list[0]
+      return lazy
+    }
+    try {
+      const protocol = await selectProtocol(stream, list, { signal: options.signal, timeoutMs: options.timeoutMs, onMessage })
+      stream.protocol = protocol
+      return stream as ProtocolStream
+    } catch (err) {
+      stream.destroy()
+      throw err
+    }
+  }
+
+  /** Graceful close: the muxer says goodbye and ends every stream. */
+  async close (): Promise<void> {
+    if (this.status === 'closed') return
+    this.status = 'closing'
+    await this.session.close()
+  }
+
+  /** Immediate close: every stream is reset. */
+  abort (err: Error): void {
+    if (this.status === 'closed') return
+    this.status = 'closing'
+    this.session.abort(err)
+  }
+}
+
+/**
+ * A Duplex that emits 'error' with no listener throws it as an uncaught
+ * exception, so one peer's stream reset could crash the whole process (as
+ * js-libp2p has done). Every stream we hand out keeps a listener of its own;
+ * the error still reaches its user through pipeline(), async iteration,
+ * write callbacks, `stream.errored` and any 'error' listener they add.
+ */
+function guardStreamErrors (stream: Duplex): void {
+  stream.on('error', ignoreError)
+}
+
+function ignoreError (): void {}

@@ -1,0 +1,183 @@
+// The upgrader: a raw connection becomes a secure, multiplexed libp2p
+// connection (libp2p/specs connections/README.md "Upgrading connections",
+// connections/inlined-muxer-negotiation.md).
+//
+// Theory of operation, dialer side, with the round trips it costs:
+//
+//   -> /multistream/1.0.0 /noise           (optimistic: not waiting for the answer)
+//   -> Noise message 1 (e)
+//   <- /multistream/1.0.0 /noise, Noise message 2 (e, ee, s, es + responder's muxers)   1 RTT
+//   -> Noise message 3 (s, se + our muxers)
+//   the muxer is now agreed from the two lists: no multistream round for it
+//   -> the first stream (e.g. ping), sent optimistically right behind message 3          +1 RTT
+//
+// When either side lists no muxers in its handshake payload, the muxer is
+// negotiated with multistream-select inside the encrypted channel instead.
+
+import type { Duplex } from 'node:stream'
+import type { PrivateKey, PeerId } from '../peer/index.js'
+import type { Multiaddr } from '../multiaddr/index.js'
+import type { MuxedStream, StreamMuxerFactory } from '../muxer/types.js'
+import { handleProtocols, readOptimisticAccept, selectProtocol, writeOptimisticProposal } from '../multistream/index.js'
+import type { MessageHook } from '../multistream/index.js'
+import { secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
+import type { SecureConnection, SecureOptions } from '../noise/index.js'
+import { StreamReader } from '../util/stream-reader.js'
+import { P2PError } from '../util/errors.js'
+import { Connection, newConnectionId } from './connection.js'
+
+/**
+ * go-libp2p allows 15 s for a whole upgrade and js-libp2p 10 s; a peer that
+ * stalls anywhere in it (slowloris) is dropped when this runs out.
+ */
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 10_000
+
+/** Observers for the wire trace (`p2p trace`); all optional. */
+export interface UpgradeTrace {
+  onMultistream?: (scope: 'connection' | 'secure', direction: 'in' | 'out', message: string) => void
+  onHandshakeMessage?: SecureOptions['onHandshakeMessage']
+  onKeys?: SecureOptions['onKeys']
+  onMuxerSelected?: (protocol: string, how: 'inlined' | 'multistream') => void
+  onStreamMultistream?: (stream: MuxedStream, direction: 'in' | 'out', message: string) => void
+  /** Lets the tracer wrap the secured channel to see muxer frames. */
+  wrapSecureStream?: (stream: Duplex) => Duplex
+}
+
+export interface UpgraderInit {
+  privateKey: PrivateKey
+  /** Muxers in order of preference; the first is proposed first. */
+  muxers: StreamMuxerFactory[]
+  /** Negotiate the muxer inside the Noise handshake when the remote does too. */
+  inlineMuxerNegotiation?: boolean
+  timeoutMs?: number
+  trace?: UpgradeTrace
+  /** Called for every stream a remote opens on an upgraded connection. */
+  onStream?: (stream: MuxedStream, connection: Connection) => void
+}
+
+export interface UpgradeOptions {
+  remoteAddr: Multiaddr
+  localAddr?: Multiaddr
+  /** Dialer only: the peer we expect; a different peer fails with ERR_UNEXPECTED_PEER. */
+  remotePeer?: PeerId
+  signal?: AbortSignal
+}
+
+export class Upgrader {
+  constructor (private readonly init: UpgraderInit) {
+    if (init.muxers.length === 0) throw new P2PError('ERR_INVALID_PARAMETERS', 'the upgrader needs at least one muxer')
+  }
+
+  async upgradeOutbound (socket: Duplex, options: UpgradeOptions): Promise<Connection> {
+    return await this.upgrade(socket, 'outbound', options)
+  }
+
+  async upgradeInbound (socket: Duplex, options: UpgradeOptions): Promise<Connection> {
+    return await this.upgrade(socket, 'inbound', options)
+  }
+
+  private async upgrade (socket: Duplex, direction: 'inbound' | 'outbound', options: UpgradeOptions): Promise<Connection> {
+    const timeoutMs = this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+    // a timeout on any read below tears the raw socket down, so nothing lingers
+    const onAbort = (): void => { socket.destroy() }
+    signal.addEventListener('abort', onAbort)
+    try {
+      const secure = direction === 'outbound'
+        ? await this.secureOutbound(socket, signal, options.remotePeer)
+        : await this.secureInbound(socket, signal)
+      const channel = this.init.trace?.wrapSecureStream?.(secure.stream) ?? secure.stream
+      const factory = await this.selectMuxer(channel, secure, direction, signal)
+      const session = factory.create(channel, { initiator: direction === 'outbound' })
+      return new Connection({
+        id: newConnectionId(),
+        remotePeer: secure.remotePeer,
+        remoteAddr: options.remoteAddr,
+        localAddr: options.localAddr,
+        direction,
+        encryption: NOISE_PROTOCOL_ID,
+        session,
+        onStream: this.init.onStream,
+        onMultistreamMessage: this.init.trace?.onStreamMultistream
+      })
+    } catch (err) {
+      socket.destroy()
+      if (timeout.aborted) {
+        throw new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause: err })
+      }
+      throw err
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private secureOptions (signal: AbortSignal): SecureOptions {
+    const trace = this.init.trace
+    const inline = this.init.inlineMuxerNegotiation !== false
+    return {
+      privateKey: this.init.privateKey,
+      extensions: inline ? { streamMuxers: this.init.muxers.map(m => m.protocol) } : undefined,
+      signal,
+      onHandshakeMessage: trace?.onHandshakeMessage,
+      onKeys: trace?.onKeys
+    }
+  }
+
+  private hook (scope: 'connection' | 'secure'): MessageHook | undefined {
+    const onMultistream = this.init.trace?.onMultistream
+    return onMultistream === undefined ? undefined : (direction, message) => { onMultistream(scope, direction, message) }
+  }
+
+  private async secureOutbound (socket: Duplex, signal: AbortSignal, remotePeer: PeerId | undefined): Promise<SecureConnection> {
+    const onMessage = this.hook('connection')
+    // the /noise proposal and Noise message 1 leave together; the answer to
+    // the proposal is read just before Noise message 2
+    writeOptimisticProposal(socket, NOISE_PROTOCOL_ID, onMessage)
+    const reader = new StreamReader(socket, signal)
+    return await secureOutbound(socket, {
+      ...this.secureOptions(signal),
+      remotePeer,
+      beforeFirstRead: async () => { await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage }) }
+    })
+  }
+
+  private async secureInbound (socket: Duplex, signal: AbortSignal): Promise<SecureConnection> {
+    await handleProtocols(socket, [NOISE_PROTOCOL_ID], { signal, onMessage: this.hook('connection') })
+    return await secureInbound(socket, this.secureOptions(signal))
+  }
+
+  /**
+   * inlined-muxer-negotiation.md: "The multiplexer to use is determined by
+   * picking the first item from the initiator's list that both parties
+   * support." js-libp2p's initiator instead takes the first entry of the
+   * responder's list; with yamux first on both sides the two rules agree.
+   */
+  private async selectMuxer (channel: Duplex, secure: SecureConnection, direction: 'inbound' | 'outbound', signal: AbortSignal): Promise<StreamMuxerFactory> {
+    const muxers = this.init.muxers
+    const ours = this.init.inlineMuxerNegotiation === false ? [] : muxers.map(m => m.protocol)
+    const theirs = secure.remoteExtensions.streamMuxers
+    let chosen: string
+    if (ours.length > 0 && theirs.length > 0) {
+      const [initiatorList, responderList] = direction === 'outbound' ? [ours, theirs] : [theirs, ours]
+      const match = initiatorList.find(p => responderList.includes(p))
+      // "If there is no overlap between the multiplexers support by client
+      // and server, the handshake MUST fail."
+      if (match === undefined) {
+        throw new P2PError('ERR_MUXER_UNAVAILABLE', `no common muxer: ours ${ours.join(', ')}, theirs ${theirs.join(', ')}`, { remote: true })
+      }
+      chosen = match
+      this.init.trace?.onMuxerSelected?.(chosen, 'inlined')
+    } else {
+      const protocols = muxers.map(m => m.protocol)
+      const onMessage = this.hook('secure')
+      chosen = direction === 'outbound'
+        ? await selectProtocol(channel, protocols, { signal, onMessage })
+        : await handleProtocols(channel, protocols, { signal, onMessage })
+      this.init.trace?.onMuxerSelected?.(chosen, 'multistream')
+    }
+    const factory = muxers.find(m => m.protocol === chosen)
+    if (factory === undefined) throw new P2PError('ERR_MUXER_UNAVAILABLE', `muxer ${chosen} is not configured`)
+    return factory
+  }
+}

@@ -1,0 +1,197 @@
+// One behaviour suite for every stream multiplexer (STYLE.md principle 12):
+// yamux and mplex must give their users the same stream semantics, as
+// src/muxer/types.ts describes them.
+
+import type { Test } from 'tap'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import type { Duplex } from 'node:stream'
+import type { MuxedStream, StreamMuxer, StreamMuxerFactory } from '../../src/muxer/types.js'
+import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
+
+interface Pair { client: StreamMuxer, server: StreamMuxer, connections: [Duplex, Duplex] }
+
+function sessions (factory: StreamMuxerFactory, [a, b]: [Duplex, Duplex]): Pair {
+  return { client: factory.create(a, { initiator: true }), server: factory.create(b, { initiator: false }), connections: [a, b] }
+}
+
+async function readAll (stream: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+/** Serves every inbound stream as an echo: read all, write it back, half-close. */
+function serveEcho (muxer: StreamMuxer): void {
+  muxer.on('stream', (stream: MuxedStream) => {
+    stream.on('error', () => {})
+    readAll(stream).then(data => { stream.end(data) }, () => {})
+  })
+}
+
+function nextStream (muxer: StreamMuxer): Promise<MuxedStream> {
+  return once(muxer, 'stream').then(([stream]) => stream as MuxedStream)
+}
+
+function errorCode (stream: Duplex): Promise<string | undefined> {
+  return new Promise(resolve => {
+    stream.once('error', (err: Error & { code?: string }) => { resolve(err.code) })
+    stream.once('close', () => { resolve((stream.errored as (Error & { code?: string }) | null)?.code) })
+  })
+}
+
+export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
+  t.test('a stream carries bytes both ways and closes on both sides', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    serveEcho(server)
+    const stream = client.newStream()
+    t.equal(stream.direction, 'outbound')
+    const payload = randomBytes(100_000)
+    stream.end(payload)
+    t.ok((await readAll(stream)).equals(payload), 'echo matches byte for byte')
+    client.abort(new Error('done'))
+  })
+
+  t.test('either side can open streams', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    serveEcho(client)
+    const stream = server.newStream()
+    stream.end(Buffer.from('from the listener'))
+    t.equal((await readAll(stream)).toString(), 'from the listener')
+    const inbound = nextStream(server)
+    client.newStream().end(Buffer.from('x'))
+    t.equal((await inbound).direction, 'inbound')
+    server.abort(new Error('done'))
+  })
+
+  t.test('50 concurrent streams with interleaved data all arrive intact', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    serveEcho(server)
+    const results = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      const stream = client.newStream()
+      const payload = randomBytes(1000 + i * 997)
+      // write in several pieces so frames of different streams interleave
+      for (let off = 0; off < payload.length; off += 1500) stream.write(payload.subarray(off, off + 1500))
+      stream.end()
+      return (await readAll(stream)).equals(payload)
+    }))
+    t.same(results, Array(50).fill(true))
+    client.abort(new Error('done'))
+  })
+
+  t.test('half-close: the other direction stays open', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    const inbound = nextStream(server)
+    const stream = client.newStream()
+    stream.end(Buffer.from('request'))
+    const remote = await inbound
+    t.equal((await readAll(remote)).toString(), 'request', 'remote sees our data then end')
+    remote.write(Buffer.from('response after FIN'))
+    remote.end()
+    t.equal((await readAll(stream)).toString(), 'response after FIN')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a local reset reaches the remote as ERR_STREAM_RESET', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    const inbound = nextStream(server)
+    const stream = client.newStream()
+    stream.write(Buffer.from('hello'))
+    const remote = await inbound
+    const code = errorCode(remote)
+    remote.resume()
+    stream.destroy()
+    t.equal(await code, 'ERR_STREAM_RESET')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a remote reset reaches the local user as ERR_STREAM_RESET', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    server.on('stream', (s: MuxedStream) => { s.destroy() })
+    const stream = client.newStream()
+    const code = errorCode(stream)
+    stream.resume()
+    stream.write(Buffer.from('hello'))
+    t.equal(await code, 'ERR_STREAM_RESET')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a reset stream does not disturb its neighbours', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    serveEcho(server)
+    const doomed = client.newStream()
+    doomed.on('error', () => {})
+    doomed.write(Buffer.from('x'))
+    const survivor = client.newStream()
+    const payload = randomBytes(300_000)
+    survivor.write(payload.subarray(0, 1000))
+    doomed.destroy()
+    survivor.end(payload.subarray(1000))
+    t.ok((await readAll(survivor)).equals(payload))
+    client.abort(new Error('done'))
+  })
+
+  t.test('close() ends the session on both sides and refuses new streams', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    serveEcho(server)
+    const stream = client.newStream()
+    stream.end(Buffer.from('last words'))
+    t.equal((await readAll(stream)).toString(), 'last words')
+    const serverClosed = once(server, 'close')
+    await client.close()
+    await serverClosed
+    t.equal(client.streams.length, 0)
+    t.throws(() => client.newStream(), { name: 'P2PError' })
+  })
+
+  t.test('abort() resets every open stream', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    server.on('stream', (s: MuxedStream) => { s.on('error', () => {}); s.resume() })
+    const streams = [client.newStream(), client.newStream()]
+    const closed = streams.map(async s => {
+      s.on('error', () => {})
+      s.write(Buffer.from('x'))
+      await once(s, 'close')
+    })
+    const serverClosed = once(server, 'close')
+    client.abort(new Error('going away'))
+    await Promise.all(closed)
+    await serverClosed
+    t.ok(streams.every(s => s.destroyed))
+  })
+
+  t.test('the connection dying mid-stream closes streams without unhandled errors', async t => {
+    const { client, server, connections } = sessions(factory, await tcpPair())
+    server.on('stream', (s: MuxedStream) => { s.on('error', () => {}); s.resume() })
+    const stream = client.newStream()
+    stream.on('error', () => {})
+    stream.write(randomBytes(10_000))
+    const closed = once(stream, 'close')
+    const sessionClosed = once(client, 'close')
+    connections[1].destroy()
+    await closed
+    await sessionClosed
+    t.ok(stream.destroyed)
+    server.abort(new Error('done'))
+  })
+
+  t.test('a stalled reader does not stall other streams', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    let first = true
+    server.on('stream', (s: MuxedStream) => {
+      s.on('error', () => {})
+      if (first) { first = false; return } // never read
+      readAll(s).then(data => { s.end(data) }, () => {})
+    })
+    const stalled = client.newStream()
+    stalled.on('error', () => {})
+    // write until the stalled stream pushes back (flow control) or is reset (mplex)
+    const chunk = Buffer.alloc(64 * 1024)
+    for (let i = 0; i < 200 && stalled.write(chunk) && !stalled.destroyed; i++) await new Promise(resolve => setImmediate(resolve))
+    const live = client.newStream()
+    const payload = randomBytes(2 * 1024 * 1024)
+    live.end(payload)
+    t.ok((await readAll(live)).equals(payload), 'the live stream completes while its neighbour is stalled')
+    client.abort(new Error('done'))
+  })
+}

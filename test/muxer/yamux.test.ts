@@ -1,0 +1,5 @@
+import t from 'tap'
+import { yamux } from '../../src/yamux/index.js'
+import { muxerConformance } from './conformance.js'
+
+muxerConformance(t, yamux)
