@@ -8,35 +8,40 @@
 
 import { EventEmitter } from 'node:events'
 import type { Switch } from '../switch/index.js'
-import type { Connection, ProtocolStream } from '../upgrader/index.js'
+import type { Connection } from '../upgrader/index.js'
 import type { PeerStore } from '../peerstore/index.js'
-import type { PublicKey } from '../peer/index.js'
-import { publicKeyToProtobuf } from '../peer/index.js'
+import type { PrivateKey } from '../peer/index.js'
+import { CODE_P2P } from '../multiaddr/index.js'
 import {
-  IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, readIdentify, writeIdentify, interpretIdentify
-} from '../protocols/identify/index.js'
-import type { IdentifyMessage, IdentifyResult } from '../protocols/identify/index.js'
-
-export const PROTOCOL_VERSION = 'ipfs/0.1.0'
+  IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION,
+  handleIdentify, identify, pushIdentify, handleIdentifyPush, createSignedPeerRecord
+} from '../protocols/index.js'
+import type { IdentifyResult, LocalIdentifyInfo } from '../protocols/index.js'
 
 export interface IdentifyServiceInit {
   switch: Switch
   peerStore: PeerStore
-  publicKey: PublicKey
+  privateKey: PrivateKey
   agentVersion: string
-  /** Run identify automatically on every new connection. */
+  /** Run identify automatically on every new connection (default true). */
   runOnConnect?: boolean
 }
 
-/** Events: 'identify' ({ connection, result }), 'error' is never emitted. */
+export interface IdentifyEvent { connection: Connection, result: IdentifyResult, push: boolean }
+
+/** Events: 'identify' (IdentifyEvent). */
 export class IdentifyService extends EventEmitter {
   private readonly sw: Switch
 
   constructor (private readonly init: IdentifyServiceInit) {
     super()
     this.sw = init.switch
-    this.sw.handle(IDENTIFY_PROTOCOL, (stream, connection) => { this.answer(stream, connection) })
-    this.sw.handle(IDENTIFY_PUSH_PROTOCOL, async (stream, connection) => { await this.receivePush(stream, connection) })
+    this.sw.handle(IDENTIFY_PROTOCOL, async (stream, connection) => {
+      await handleIdentify(stream, this.localInfo(connection))
+    })
+    this.sw.handle(IDENTIFY_PUSH_PROTOCOL, async (stream, connection) => {
+      this.record(connection, await handleIdentifyPush(stream, connection.remotePeer), true)
+    })
     if (init.runOnConnect !== false) {
       this.sw.on('connection:open', (connection: Connection) => {
         this.identify(connection).catch(() => {})
@@ -45,48 +50,38 @@ export class IdentifyService extends EventEmitter {
     this.sw.on('protocols:change', () => { this.pushAll() })
   }
 
-  /** The message we send: who we are, how to reach us, what we speak. */
-  localMessage (connection?: Connection): IdentifyMessage {
+  /** What we tell a peer about ourselves on `connection`. */
+  localInfo (connection?: Connection): LocalIdentifyInfo {
+    const listenAddrs = this.sw.multiaddrs.map(a => a.decapsulateCode(CODE_P2P))
     return {
-      protocolVersion: PROTOCOL_VERSION,
+      publicKey: this.init.privateKey.publicKey,
+      listenAddrs,
+      observedAddr: connection?.remoteAddr,
+      protocols: this.sw.protocols,
       agentVersion: this.init.agentVersion,
-      publicKey: publicKeyToProtobuf(this.init.publicKey),
-      listenAddrs: this.sw.multiaddrs.map(a => a.decapsulateCode(421).bytes),
-      observedAddr: connection?.remoteAddr.bytes,
-      protocols: this.sw.protocols
+      protocolVersion: DEFAULT_IDENTIFY_PROTOCOL_VERSION,
+      signedPeerRecord: createSignedPeerRecord(this.init.privateKey, this.sw.peerId, listenAddrs, Date.now())
     }
   }
 
   /** Asks the remote of `connection` who it is and records the answer. */
   async identify (connection: Connection, options: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
     const stream = await connection.newStream(IDENTIFY_PROTOCOL, { signal: options.signal })
-    stream.end()
-    const message = await readIdentify(stream, { signal: options.signal })
-    const result = interpretIdentify(message, connection.remotePeer)
+    const result = await identify(stream, connection.remotePeer, { signal: options.signal })
     this.record(connection, result, false)
     return result
-  }
-
-  private answer (stream: ProtocolStream, connection: Connection): void {
-    writeIdentify(stream, this.localMessage(connection)).catch(() => { stream.destroy() })
-  }
-
-  private async receivePush (stream: ProtocolStream, connection: Connection): Promise<void> {
-    const message = await readIdentify(stream)
-    stream.end()
-    this.record(connection, interpretIdentify(message, connection.remotePeer), true)
   }
 
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {
     const store = this.init.peerStore
     const peer = connection.remotePeer
     if (result.publicKey !== undefined) store.setPublicKey(peer, result.publicKey)
-    // identify/README.md: a push carries only what changed; absent fields stay as they were
+    // identify/README.md: a push may carry only what changed; absent fields stay as they were
     if (!push || result.listenAddrs.length > 0) store.addAddresses(peer, result.listenAddrs)
     if (!push || result.protocols.length > 0) store.setProtocols(peer, result.protocols)
     if (result.agentVersion !== undefined) store.setMetadata(peer, 'AgentVersion', result.agentVersion)
     if (result.protocolVersion !== undefined) store.setMetadata(peer, 'ProtocolVersion', result.protocolVersion)
-    this.emit('identify', { connection, result, push })
+    this.emit('identify', { connection, result, push } satisfies IdentifyEvent)
   }
 
   /** identify/README.md: push to every connected peer that supports it when our protocols change. */
@@ -95,7 +90,7 @@ export class IdentifyService extends EventEmitter {
       const record = this.init.peerStore.get(connection.remotePeer)
       if (record?.protocols.includes(IDENTIFY_PUSH_PROTOCOL) !== true) continue
       connection.newStream(IDENTIFY_PUSH_PROTOCOL)
-        .then(async stream => { await writeIdentify(stream, this.localMessage(connection)) })
+        .then(async stream => { await pushIdentify(stream, this.localInfo(connection)) })
         .catch(() => {})
     }
   }

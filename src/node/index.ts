@@ -1,3 +1,4 @@
 export { Libp2pNode, AGENT_VERSION } from './node.js'
 export type { NodeInit } from './node.js'
-export { IdentifyService, PROTOCOL_VERSION } from './identify-service.js'
+export { IdentifyService } from './identify-service.js'
+export type { IdentifyEvent } from './identify-service.js'

@@ -12,10 +12,8 @@ import type { ConnectionLimits, DialTarget, HandlerOptions, StreamHandler } from
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
 import { MemoryPeerStore } from '../peerstore/index.js'
 import type { PeerStore } from '../peerstore/index.js'
-import { PING_PROTOCOL, handlePing, ping } from '../protocols/ping/index.js'
-import { ECHO_PROTOCOL, handleEcho } from '../protocols/echo/index.js'
-import { PERF_PROTOCOL, handlePerf } from '../protocols/perf/index.js'
-import type { IdentifyResult } from '../protocols/identify/index.js'
+import { PING_PROTOCOL, handlePing, ping, ECHO_PROTOCOL, handleEcho, PERF_PROTOCOL, handlePerf } from '../protocols/index.js'
+import type { IdentifyResult } from '../protocols/index.js'
 import { IdentifyService } from './identify-service.js'
 
 export const AGENT_VERSION = `libp2p-ts-stack/0.1.0 node/${process.versions.node}`
@@ -62,7 +60,7 @@ export class Libp2pNode extends EventEmitter {
     this.identifyService = new IdentifyService({
       switch: this.switch,
       peerStore: this.peerStore,
-      publicKey: privateKey.publicKey,
+      privateKey,
       agentVersion: init.agentVersion ?? AGENT_VERSION,
       runOnConnect: init.identifyOnConnect
     })

@@ -25,7 +25,7 @@ export class TcpListener {
 
   static async listen (addr: Multiaddr, options: TcpListenerOptions): Promise<TcpListener> {
     const target = await resolveTarget(addr)
-    const server = net.createServer({ noDelay: true, pauseOnConnect: false })
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true })
     const listener = new TcpListener(server, target.family)
     server.on('connection', socket => {
       socket.setNoDelay(true)

@@ -60,7 +60,7 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   const target = await resolveTarget(addr)
   const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
   return await new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true })
+    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true, allowHalfOpen: true })
     const timer = setTimeout(() => {
       fail(new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`))
     }, timeoutMs)

@@ -48,13 +48,17 @@ export function duplexPair (): [Duplex, Duplex] {
   return [a, b]
 }
 
-/** A connected loopback TCP socket pair: [client, server]. */
+/**
+ * A connected loopback TCP socket pair: [client, server]. Half-open is
+ * allowed, as on the transport's own sockets: a FIN from one side ends only
+ * that direction.
+ */
 export async function tcpPair (): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer()
+  const server = net.createServer({ allowHalfOpen: true })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const address = server.address() as net.AddressInfo
   const accepted = new Promise<net.Socket>(resolve => server.once('connection', resolve))
-  const client = net.connect(address.port, '127.0.0.1')
+  const client = net.connect({ port: address.port, host: '127.0.0.1', allowHalfOpen: true })
   await new Promise<void>((resolve, reject) => { client.once('connect', resolve); client.once('error', reject) })
   const serverSide = await accepted
   server.close()

@@ -17,7 +17,8 @@ function sessions (factory: StreamMuxerFactory, [a, b]: [Duplex, Duplex]): Pair 
 
 async function readAll (stream: Duplex): Promise<Buffer> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  // a plain for-await would destroy the Duplex (both directions) at the end
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
 }
 
