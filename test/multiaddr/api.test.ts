@@ -1,0 +1,118 @@
+// The Multiaddr API other layers call, and the protocol table.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import {
+  Multiaddr, multiaddr, isMultiaddr, protocolByName, protocolByCode, PROTOCOLS,
+  CODE_IP4, CODE_TCP, CODE_UDP, CODE_IP6, CODE_P2P, CODE_P2P_CIRCUIT, CODE_DNS4, CODE_QUIC_V1, CODE_CERTHASH, CODE_WS
+} from '../../src/multiaddr/index.js'
+
+const Q = 'QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC'
+const R = 'QmZR5a9AAXGqQF2ADqoDdGS8zvqv8n3Pag6TDDnTNMcFW6'
+
+t.test('the protocol table matches the multicodec table', async t => {
+  const v = JSON.parse(readFileSync(new URL('../../spec-vectors/multiaddr/multicodec-codes.json', import.meta.url), 'utf8'))
+  for (const { name, code, size } of v.codes as Array<{ name: string, code: string, size: string }>) {
+    const p = protocolByName(name)
+    t.ok(p, name)
+    if (p === undefined) continue
+    t.equal(p.code, Number(code), `${name} code`)
+    t.same(p.size, size === 'V' ? { type: 'variable' } : size === '0' ? { type: 'none' } : { type: 'fixed', bits: Number(size) }, `${name} size`)
+    t.equal(protocolByCode(Number(code))?.name, name === 'ipfs' ? 'p2p' : name)
+  }
+  t.equal(PROTOCOLS.length, v.codes.length - 1, 'every row is covered (ipfs is an alias)')
+  t.equal(protocolByName('nope'), undefined)
+  t.equal(protocolByCode(0x0200), undefined)
+  t.same([CODE_IP4, CODE_TCP, CODE_UDP, CODE_IP6, CODE_P2P, CODE_P2P_CIRCUIT, CODE_DNS4, CODE_QUIC_V1, CODE_CERTHASH, CODE_WS],
+    [4, 6, 273, 41, 421, 290, 54, 461, 466, 477])
+  for (const p of PROTOCOLS) t.equal(p.kind === undefined, p.size.type === 'none', `${p.name}: a value kind exactly when it has a value`)
+})
+
+t.test('components() gives codes, names and canonical text values', async t => {
+  t.same(multiaddr(`/ip6/0::1/udp/0/quic-v1/ipfs/${Q}`).components(), [
+    { code: 41, name: 'ip6', value: '::1' },
+    { code: 273, name: 'udp', value: '0' },
+    { code: 461, name: 'quic-v1' },
+    { code: 421, name: 'p2p', value: Q }
+  ])
+})
+
+t.test('encapsulate / decapsulate', async t => {
+  const base = multiaddr('/ip4/127.0.0.1/udp/1234')
+  const both = base.encapsulate('/udp/5678')
+  t.equal(both.toString(), '/ip4/127.0.0.1/udp/1234/udp/5678')
+  t.equal(Buffer.from(both.bytes).toString('hex'), '047f000001910204d2' + '9102162e')
+  t.same(both.components().map(c => c.value), ['127.0.0.1', '1234', '5678'])
+  // the last occurrence goes, with everything after it
+  t.equal(both.decapsulate('/udp/5678').toString(), '/ip4/127.0.0.1/udp/1234')
+  t.equal(multiaddr('/ip4/1.2.3.4/tcp/1/ip4/1.2.3.4/tcp/1/ws').decapsulate('/ip4/1.2.3.4/tcp/1').toString(), '/ip4/1.2.3.4/tcp/1')
+  t.equal(both.decapsulate(multiaddr('/ip4/127.0.0.1')).toString(), '/')
+  // not found: unchanged (go-multiaddr's documented behaviour)
+  t.equal(multiaddr('/ip4/1.2.3.4/tcp/80').decapsulate('/udp/80').toString(), '/ip4/1.2.3.4/tcp/80')
+  // whole components only: /tcp/80 is not inside /tcp/8080, as a text search would say
+  t.equal(multiaddr('/ip4/1.2.3.4/tcp/8080').decapsulate('/tcp/80').toString(), '/ip4/1.2.3.4/tcp/8080')
+  t.equal(multiaddr('/ip4/1.2.3.4/tcp/8080').decapsulate('/').toString(), '/ip4/1.2.3.4/tcp/8080')
+  // results are independent, well-formed addresses
+  const cut = both.decapsulate('/udp/5678')
+  t.ok(cut.equals(Multiaddr.fromBytes(cut.bytes)))
+  t.equal(cut.encapsulate(`/p2p/${Q}`).getPeerId(), Q)
+  t.throws(() => base.encapsulate('udp/1'), { code: 'ERR_MULTIADDR_INVALID' })
+})
+
+t.test('decapsulateCode and getPeerId on a circuit address', async t => {
+  const circuit = multiaddr(`/ip4/0.0.0.0/tcp/8080/p2p/${R}/p2p-circuit/p2p/${Q}`)
+  t.equal(circuit.getPeerId(), Q)
+  t.equal(circuit.decapsulateCode(CODE_P2P).toString(), `/ip4/0.0.0.0/tcp/8080/p2p/${R}/p2p-circuit`)
+  t.equal(circuit.decapsulateCode(CODE_P2P_CIRCUIT).getPeerId(), R)
+  t.equal(circuit.decapsulateCode(CODE_IP4).toString(), '/')
+  t.equal(circuit.decapsulateCode(CODE_UDP).toString(), circuit.toString())
+  t.equal(multiaddr('/ip4/1.2.3.4/tcp/1').getPeerId(), undefined)
+})
+
+t.test('equals compares bytes', async t => {
+  t.ok(multiaddr(`/ipfs/${Q}`).equals(multiaddr(`/p2p/${Q}`)))
+  t.ok(multiaddr('/ip6/::FFFF:127.0.0.1').equals(multiaddr('/ip6/0:0:0:0:0:ffff:7f00:1')))
+  t.notOk(multiaddr('/ip4/192.168.1.1').equals(multiaddr('/ip4/192.168.0.1')))
+  t.notOk(multiaddr('/ip4/1.2.3.4/tcp/1').equals(multiaddr('/ip4/1.2.3.4/udp/1')))
+})
+
+t.test('toSocketAddress', async t => {
+  t.same(multiaddr('/ip4/127.0.0.1/tcp/4001').toSocketAddress(), { family: 4, host: '127.0.0.1', port: 4001, transport: 'tcp' })
+  t.same(multiaddr('/ip6/::1/udp/65535').toSocketAddress(), { family: 6, host: '::1', port: 65535, transport: 'udp' })
+  t.same(multiaddr(`/ip4/127.0.0.1/tcp/0/p2p/${Q}`).toSocketAddress(), { family: 4, host: '127.0.0.1', port: 0, transport: 'tcp' })
+  t.same(multiaddr('/ip6zone/eth0/ip6/fe80::1/tcp/1').toSocketAddress(), { family: 6, host: 'fe80::1%eth0', port: 1, transport: 'tcp' })
+  for (const bad of ['/', '/ip4/127.0.0.1', '/tcp/1', '/dns4/localhost/tcp/1', '/ip4/127.0.0.1/tcp/1/ws', `/ip4/127.0.0.1/tcp/1/p2p-circuit/p2p/${Q}`,
+    '/ip4/127.0.0.1/udp/1/quic-v1', '/ip4/1.2.3.4/ip4/1.2.3.4', '/tcp/1/ip4/1.2.3.4', '/ip6zone/x/ip4/1.2.3.4/tcp/1', `/p2p/${Q}`]) {
+    t.throws(() => multiaddr(bad).toSocketAddress(), { code: 'ERR_MULTIADDR_NOT_SOCKET_ADDRESS' }, bad)
+  }
+})
+
+t.test('fromSocketAddress', async t => {
+  t.equal(Multiaddr.fromSocketAddress({ family: 'IPv4', host: '127.0.0.1', port: 4001 }).toString(), '/ip4/127.0.0.1/tcp/4001')
+  t.equal(Multiaddr.fromSocketAddress({ family: 6, host: '::1', port: 1, transport: 'udp' }).toString(), '/ip6/::1/udp/1')
+  t.equal(Multiaddr.fromSocketAddress({ family: 'IPv6', host: '::ffff:127.0.0.1', port: 80 }).toString(), '/ip6/::ffff:127.0.0.1/tcp/80')
+  t.equal(Multiaddr.fromSocketAddress({ family: 6, host: 'fe80::1%eth0', port: 2 }).toString(), '/ip6zone/eth0/ip6/fe80::1/tcp/2')
+  const cases: Array<[string, unknown]> = [
+    ['family/host mismatch', { family: 4, host: '::1', port: 1 }],
+    ['family/host mismatch 6', { family: 6, host: '127.0.0.1', port: 1 }],
+    ['bad family', { family: 5, host: '1.2.3.4', port: 1 }],
+    ['port too big', { family: 4, host: '1.2.3.4', port: 65536 }],
+    ['negative port', { family: 4, host: '1.2.3.4', port: -1 }],
+    ['fractional port', { family: 4, host: '1.2.3.4', port: 1.5 }],
+    ['bad transport', { family: 4, host: '1.2.3.4', port: 1, transport: 'sctp' }],
+    ['host with a slash', { family: 4, host: '1.2.3.4/tcp/5', port: 1 }],
+    ['empty zone', { family: 6, host: 'fe80::1%', port: 1 }]
+  ]
+  for (const [what, addr] of cases) {
+    t.throws(() => Multiaddr.fromSocketAddress(addr as Parameters<typeof Multiaddr.fromSocketAddress>[0]), { code: /^ERR_MULTIADDR_/ }, what)
+  }
+})
+
+t.test('isMultiaddr, toJSON, inspect', async t => {
+  t.ok(isMultiaddr(multiaddr('/')))
+  t.notOk(isMultiaddr('/ip4/1.2.3.4'))
+  t.notOk(isMultiaddr({ bytes: new Uint8Array(0), toString: () => '/' }))
+  t.notOk(isMultiaddr(null))
+  t.equal(JSON.stringify({ a: multiaddr('/ip4/1.2.3.4') }), '{"a":"/ip4/1.2.3.4"}')
+  const { inspect } = await import('node:util')
+  t.equal(inspect(multiaddr('/ip4/1.2.3.4')), 'Multiaddr(/ip4/1.2.3.4)')
+})
