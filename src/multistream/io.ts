@@ -1,0 +1,79 @@
+// What the multistream drivers share: reading one message with StreamReader,
+// writing messages, and the timeout/abort signal of one negotiation.
+//
+// Reading goes through StreamReader, which takes exactly the bytes of each
+// message from the stream and never more, so whatever follows the agreed
+// protocol's echo stays in the stream for the next layer.
+
+import type { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
+import type { StreamReader } from '../util/stream-reader.js'
+import { concat, stripNewline } from './codec.js'
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
+import { messageText, serializeMessage, type Message } from './message.js'
+
+/** Called for every message sent ('out') or received ('in'), for wire traces. */
+export type MessageHook = (direction: 'in' | 'out', message: string) => void
+
+export interface NegotiationOptions {
+  /** Aborts the negotiation; it rejects with the signal's reason. */
+  signal?: AbortSignal
+  /** Milliseconds until ERR_NEGOTIATION_TIMEOUT (default DEFAULT_NEGOTIATION_TIMEOUT_MS). */
+  timeoutMs?: number
+  onMessage?: MessageHook
+}
+
+/**
+ * Reads one framed message and returns its body without the newline. The
+ * length prefix is checked against `maxLength` before the body is read.
+ */
+export async function readMessageBody (reader: StreamReader, maxLength = MAX_MESSAGE_LENGTH): Promise<Uint8Array> {
+  return stripNewline(await reader.readLengthPrefixed(maxLength, 'ERR_MESSAGE_TOO_LONG'))
+}
+
+/** Writes `messages` in one write (so a header and a proposal share a packet). */
+export function writeMessages (stream: Duplex, messages: Message[], hook?: MessageHook): void {
+  if (messages.length === 0) return
+  if (!stream.writable) {
+    throw new P2PError('ERR_STREAM_CLOSED', `cannot send ${JSON.stringify(messageText(messages[0]))}: the stream is closed for writing`)
+  }
+  if (hook !== undefined) for (const message of messages) hook('out', messageText(message))
+  stream.write(concat(messages.map(serializeMessage)))
+}
+
+export interface Deadline {
+  /** Aborted on timeout (reason ERR_NEGOTIATION_TIMEOUT) or with the caller's signal. */
+  signal: AbortSignal
+  /** Stops the timer and detaches from the caller's signal. */
+  clear: () => void
+}
+
+/** One signal for a negotiation: the caller's AbortSignal or the timeout, whichever comes first. */
+export function negotiationDeadline (options: NegotiationOptions = {}): Deadline {
+  const controller = new AbortController()
+  const timeoutMs = options.timeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS
+  const timer = setTimeout(() => {
+    controller.abort(new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`))
+  }, timeoutMs)
+  const outer = options.signal
+  const onAbort = (): void => { controller.abort(outer?.reason) }
+  if (outer?.aborted === true) onAbort()
+  else outer?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer)
+      outer?.removeEventListener('abort', onAbort)
+    }
+  }
+}
+
+/** Reports a received message to the hook. */
+export function traceReceived (hook: MessageHook | undefined, received: Message | undefined): void {
+  if (hook !== undefined && received !== undefined) hook('in', messageText(received))
+}
+
+/** The error for a dialer whose every proposal was answered with `na`. */
+export function notSupported (tried: string[]): P2PError {
+  return new P2PError('ERR_PROTOCOL_NOT_SUPPORTED', `expected the listener to accept one of ${tried.map(p => JSON.stringify(p)).join(', ')}; it answered "na" to each`, { remote: true })
+}

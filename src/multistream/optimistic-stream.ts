@@ -1,0 +1,125 @@
+// `selectOptimistic`: the optimistic dialer as a Duplex wrapper (see
+// optimistic.ts for the idea and the spec).
+//
+// Theory of operation. The wrapper writes the header and the proposal at
+// once, then
+//   - writes pass straight through to the inner stream from the start, so the
+//     application's first bytes follow the proposal without a round trip;
+//   - in the background it reads the listener's header and echo from the inner
+//     stream (exactly those bytes, with StreamReader); on `na`, a wrong header,
+//     EOF or the timeout the wrapper is destroyed with that error;
+//   - after the echo it forwards inner 'data' chunks with one push each,
+//     pausing the inner stream when the wrapper's buffer is full.
+// Half-close (`end`), `destroy` and backpressure pass through both ways.
+//
+//     negotiating ──echo──► forwarding ──inner 'end'──► readable ended
+//         │
+//         └── na / bad header / EOF / timeout ──► destroyed(err), inner destroyed
+
+import { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
+import { StreamReader } from '../util/stream-reader.js'
+import type { NegotiationOptions } from './io.js'
+import { readOptimisticAccept, writeOptimisticProposal } from './optimistic.js'
+
+/**
+ * Proposes `protocol` and returns at once a Duplex for speaking it. Reading
+ * waits for (and verifies) the listener's agreement; writing does not.
+ */
+export function selectOptimistic (stream: Duplex, protocol: string, options: NegotiationOptions = {}): OptimisticStream {
+  return new OptimisticStream(stream, protocol, options)
+}
+
+export class OptimisticStream extends Duplex {
+  /** The agreed protocol, once the listener echoed it. */
+  protocol: string | undefined
+  /** Resolves with the protocol on agreement; rejects when the wrapper is destroyed first. */
+  readonly negotiated: Promise<string>
+  private forwarding = false
+
+  constructor (private readonly inner: Duplex, proposal: string, options: NegotiationOptions = {}) {
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: inner.readableHighWaterMark,
+      writableHighWaterMark: inner.writableHighWaterMark
+    })
+    writeOptimisticProposal(inner, proposal, options.onMessage)
+    inner.on('error', this.onInnerError)
+    inner.on('close', this.onInnerClose)
+    this.negotiated = readOptimisticAccept(new StreamReader(inner), proposal, options).then(
+      protocol => {
+        this.protocol = protocol
+        this.startForwarding()
+        return protocol
+      },
+      (err: unknown) => {
+        // an abort reason need not be an Error; destroy() wants one
+        this.destroy(err instanceof Error ? err : new P2PError('ERR_ABORTED', `negotiation aborted: ${String(err)}`, { cause: err }))
+        throw err
+      })
+    // a failure is reported through destroy(err); nobody has to await this
+    this.negotiated.catch(() => {})
+  }
+
+  private startForwarding (): void {
+    if (this.destroyed) return
+    this.forwarding = true
+    const inner = this.inner
+    if (inner.readableEnded) {
+      this.push(null)
+      return
+    }
+    inner.on('data', (chunk: Uint8Array) => {
+      if (!this.push(chunk)) inner.pause()
+    })
+    inner.once('end', () => { this.push(null) })
+  }
+
+  override _read (): void {
+    if (this.forwarding) this.inner.resume()
+  }
+
+  override _write (chunk: Uint8Array, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (!this.inner.writable) {
+      callback(new P2PError('ERR_STREAM_CLOSED', 'cannot write: the underlying stream is closed for writing'))
+      return
+    }
+    if (this.inner.write(chunk)) callback()
+    else this.inner.once('drain', () => { callback() })
+  }
+
+  /** Several queued writes go down as one corked batch (one writev on a socket). */
+  override _writev (chunks: Array<{ chunk: Uint8Array }>, callback: (err?: Error | null) => void): void {
+    if (!this.inner.writable) {
+      callback(new P2PError('ERR_STREAM_CLOSED', 'cannot write: the underlying stream is closed for writing'))
+      return
+    }
+    this.inner.cork()
+    let ok = true
+    for (const { chunk } of chunks) ok = this.inner.write(chunk)
+    this.inner.uncork()
+    if (ok) callback()
+    else this.inner.once('drain', () => { callback() })
+  }
+
+  override _final (callback: (err?: Error | null) => void): void {
+    this.inner.end(() => { callback() })
+  }
+
+  override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.inner.destroyed) this.inner.destroy(err ?? undefined)
+    callback(err)
+  }
+
+  private readonly onInnerError = (err: Error): void => {
+    this.destroy(err)
+  }
+
+  private readonly onInnerClose = (): void => {
+    // while negotiating, readOptimisticAccept sees the close and reports why
+    if (this.destroyed || !this.forwarding) return
+    if (this.inner.errored !== null) this.destroy(this.inner.errored)
+    // closed before its readable side ended: the peer's data was cut off
+    else if (!this.inner.readableEnded) this.destroy()
+  }
+}

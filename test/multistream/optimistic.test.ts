@@ -1,0 +1,189 @@
+import t from 'tap'
+import type { Duplex } from 'node:stream'
+import { once } from 'node:events'
+import {
+  encodeMessages, handleProtocols, MULTISTREAM_PROTOCOL_ID, readOptimisticAccept, selectOptimistic, writeOptimisticProposal, type MessageHook
+} from '../../src/multistream/index.js'
+import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
+import { StreamReader } from '../../src/util/stream-reader.js'
+
+/** Everything until the remote half-closes; unlike `for await`, leaves the stream open for writing. */
+async function readAll (stream: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+  await once(stream, 'end')
+  return Buffer.concat(chunks)
+}
+
+t.test('writeOptimisticProposal: header and proposal in one write; readOptimisticAccept reads only header and echo', async t => {
+  const [a, b] = duplexPair()
+  const writes: Uint8Array[] = []
+  const write = a.write.bind(a)
+  a.write = ((chunk: Uint8Array, ...rest: never[]) => { writes.push(chunk); return write(chunk, ...rest) }) as typeof a.write
+  const log: string[] = []
+  const hook: MessageHook = (d, m) => { log.push(`${d} ${m}`) }
+  writeOptimisticProposal(a, '/noise', hook)
+  t.equal(writes.length, 1)
+  t.same([...writes[0]], [...encodeMessages([MULTISTREAM_PROTOCOL_ID, '/noise'])])
+  a.write('e, first noise message') // sent before any answer: no round trip
+  const listener = handleProtocols(b, ['/noise']).then(p => { b.write('second noise message'); return p })
+  const reader = new StreamReader(a)
+  t.equal(await readOptimisticAccept(reader, '/noise', { onMessage: hook }), '/noise')
+  t.equal(await listener, '/noise')
+  t.equal(Buffer.from(await reader.readExactly(20)).toString(), 'second noise message')
+  t.equal(Buffer.from(await new StreamReader(b).readExactly(22)).toString(), 'e, first noise message')
+  t.same(log, [`out ${MULTISTREAM_PROTOCOL_ID}`, 'out /noise', `in ${MULTISTREAM_PROTOCOL_ID}`, 'in /noise'])
+})
+
+t.test('readOptimisticAccept: na, wrong header, timeout', async t => {
+  const [a, b] = duplexPair()
+  writeOptimisticProposal(a, '/tls/1.0.0')
+  void handleProtocols(b, ['/noise']).catch(() => {})
+  await t.rejects(readOptimisticAccept(new StreamReader(a), '/tls/1.0.0'), { code: 'ERR_PROTOCOL_NOT_SUPPORTED', message: /"\/tls\/1\.0\.0"/ })
+  a.destroy()
+  const [c, d] = duplexPair()
+  d.write(encodeMessages(['/noise', '/noise']))
+  await t.rejects(readOptimisticAccept(new StreamReader(c), '/noise'), { code: 'ERR_INVALID_HEADER' })
+  const [e] = duplexPair()
+  await t.rejects(readOptimisticAccept(new StreamReader(e), '/noise', { timeoutMs: 20 }), { code: 'ERR_NEGOTIATION_TIMEOUT' })
+})
+
+t.test('selectOptimistic: write at once, read after the echo, half-close both ways', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/echo/1.0.0')
+  stream.write('hello ') // before any answer
+  stream.end('world')
+  t.equal(await handleProtocols(b, ['/echo/1.0.0']), '/echo/1.0.0')
+  // the listener echoes what it got, then half-closes
+  const got = await readAll(b)
+  t.equal(got.toString(), 'hello world')
+  b.end(got)
+  t.equal((await readAll(stream)).toString(), 'hello world')
+  t.equal(await stream.negotiated, '/echo/1.0.0')
+  t.equal(stream.protocol, '/echo/1.0.0')
+})
+
+t.test('selectOptimistic: na destroys the wrapper (and the stream) with ERR_PROTOCOL_NOT_SUPPORTED', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/nope')
+  stream.write('data the listener will never use')
+  void handleProtocols(b, ['/echo/1.0.0'], { timeoutMs: 200 }).catch(() => {})
+  const [err] = await once(stream, 'error') as [Error & { code?: string }]
+  t.equal(err.code, 'ERR_PROTOCOL_NOT_SUPPORTED')
+  await t.rejects(stream.negotiated, { code: 'ERR_PROTOCOL_NOT_SUPPORTED' })
+  t.ok(a.destroyed, 'the inner stream is destroyed too')
+})
+
+t.test('selectOptimistic: timeout, EOF and wrong header destroy the wrapper', async t => {
+  const [a] = duplexPair()
+  const timed = selectOptimistic(a, '/x', { timeoutMs: 20 })
+  const [timeoutErr] = await once(timed, 'error') as [Error & { code?: string }]
+  t.equal(timeoutErr.code, 'ERR_NEGOTIATION_TIMEOUT')
+  const [c, d] = duplexPair()
+  const eof = selectOptimistic(c, '/x')
+  d.end()
+  const [eofErr] = await once(eof, 'error') as [Error & { code?: string }]
+  t.equal(eofErr.code, 'ERR_UNEXPECTED_EOF')
+  const [e, f] = duplexPair()
+  const bad = selectOptimistic(e, '/x')
+  f.write(encodeMessages(['/x']))
+  const [badErr] = await once(bad, 'error') as [Error & { code?: string }]
+  t.equal(badErr.code, 'ERR_INVALID_HEADER')
+  t.throws(() => selectOptimistic(duplexPair()[0], 'no-slash'), { code: 'ERR_INVALID_PROTOCOL_ID' })
+})
+
+t.test('selectOptimistic: destroy passes through both ways', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/x')
+  await handleProtocols(b, ['/x'])
+  await stream.negotiated
+  stream.destroy()
+  t.ok(a.destroyed, 'destroying the wrapper destroys the inner stream')
+  const [c, d] = duplexPair()
+  const other = selectOptimistic(c, '/x')
+  await handleProtocols(d, ['/x'])
+  await other.negotiated
+  const reason = new Error('reset')
+  c.destroy(reason)
+  const [err] = await once(other, 'error')
+  t.equal(err, reason, 'an inner error destroys the wrapper with it')
+})
+
+t.test('selectOptimistic: backpressure both ways over TCP, bytes intact and in order', async t => {
+  const [client, server] = await tcpPair()
+  const stream = selectOptimistic(client, '/perf/1.0.0', { timeoutMs: 5000 })
+  const size = 4 * 1024 * 1024
+  const payload = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) payload[i] = (i * 7 + (i >> 11)) & 0xff
+  // write 4 MiB in 64 KiB chunks, honouring write()'s return value
+  const writing = (async () => {
+    for (let offset = 0; offset < size; offset += 65536) {
+      if (!stream.write(payload.subarray(offset, offset + 65536))) await once(stream, 'drain')
+    }
+    stream.end()
+  })()
+  t.equal(await handleProtocols(server, ['/perf/1.0.0']), '/perf/1.0.0')
+  // the listener echoes everything back through a pipe (backpressure on both sockets)
+  server.pipe(server)
+  const echoed = await readAll(stream)
+  await writing
+  t.equal(echoed.length, size)
+  t.ok(echoed.equals(payload), 'every byte echoed in order')
+  client.destroy()
+  server.destroy()
+})
+
+t.test('selectOptimistic: a slow reader pauses the inner stream', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/x')
+  await handleProtocols(b, ['/x'])
+  await stream.negotiated
+  // the listener writes until its writes stop completing: the wrapper must stall it
+  let written = 0
+  const chunk = Buffer.alloc(16 * 1024, 1)
+  while (b.write(chunk) && written < 64 * 1024 * 1024) written += chunk.length
+  t.ok(written < 1024 * 1024, `sender stalled after ${written} bytes while nobody read`)
+  stream.destroy()
+})
+
+t.test('selectOptimistic: the abort signal destroys the wrapper with its reason', async t => {
+  const [a] = duplexPair()
+  const reason = new Error('closing')
+  const controller = new AbortController()
+  const stream = selectOptimistic(a, '/x', { signal: controller.signal })
+  controller.abort(reason)
+  const [err] = await once(stream, 'error')
+  t.equal(err, reason)
+  t.ok(a.destroyed)
+  const [b] = duplexPair()
+  const notAnError = selectOptimistic(b, '/x', { signal: AbortSignal.abort('bye') })
+  const [wrapped] = await once(notAnError, 'error') as [Error & { code?: string, cause?: unknown }]
+  t.equal(wrapped.code, 'ERR_ABORTED', 'a non-Error reason is wrapped')
+  t.equal(wrapped.cause, 'bye')
+})
+
+t.test('selectOptimistic: writing after the inner stream closed for writing is ERR_STREAM_CLOSED', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/x')
+  await handleProtocols(b, ['/x'])
+  await stream.negotiated
+  a.end()
+  stream.write('too late')
+  const [err] = await once(stream, 'error') as [Error & { code?: string }]
+  t.equal(err.code, 'ERR_STREAM_CLOSED')
+})
+
+t.test('selectOptimistic: corked writes go down as one batch, in order', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/x')
+  const writes: Uint8Array[] = []
+  const write = a.write.bind(a)
+  a.write = ((chunk: Uint8Array, ...rest: never[]) => { writes.push(chunk); return write(chunk, ...rest) }) as typeof a.write
+  stream.cork()
+  for (const part of ['one ', 'two ', 'three']) stream.write(part)
+  process.nextTick(() => stream.uncork())
+  t.equal(await handleProtocols(b, ['/x']), '/x')
+  t.equal(Buffer.from(await new StreamReader(b).readExactly(13)).toString(), 'one two three')
+  t.equal(writes.length, 3, 'each chunk written to the inner stream')
+  stream.destroy()
+})
