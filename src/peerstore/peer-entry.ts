@@ -1,0 +1,291 @@
+// What the store holds about one peer, and every change to it, as pure
+// functions: entry in, entry out, no I/O, no clock (`now` is an argument).
+//
+// Both backends run exactly these functions inside their transaction, so the
+// memory store and the SQLite store cannot disagree about merging, expiry or
+// limits; the backends only decide where the resulting entry lives.
+//
+// Theory of operation
+// - An entry is immutable. A mutation builds a new entry and the backend
+//   stores it whole, so an exception halfway through a computation leaves the
+//   stored entry untouched.
+// - Addresses keep the order in which they were first added (a peer lists its
+//   preferred addresses first). An address is live while now < expiresAt.
+// - Protocols are a sorted set; metadata a map with sorted keys. Sorting makes
+//   two entries with the same facts equal, whichever order they arrived in.
+// - Bounds (./limits.ts): extra items in one call are ignored; when a merge
+//   exceeds the address bound, the older addresses that expire soonest make
+//   room (a call's own addresses always fit, as the call was truncated first).
+
+import type { PublicKey } from '../peer/types.js'
+import { P2PError } from '../util/errors.js'
+import { PeerStoreErrorCode } from './errors.js'
+import type { Multiaddr } from './deps.js'
+import type { PeerStoreLimits } from './limits.js'
+
+export interface StoredAddress {
+  readonly multiaddr: Multiaddr
+  /** The multiaddr's bytes as hex (hexKey): the identity of an address within a peer. */
+  readonly key: string
+  /** Milliseconds since the epoch; Infinity = permanent. */
+  readonly expiresAt: number
+}
+
+export interface PeerEntry {
+  readonly addresses: readonly StoredAddress[]
+  readonly protocols: readonly string[]
+  readonly publicKey: PublicKey | undefined
+  readonly metadata: ReadonlyMap<string, string>
+  readonly updatedAt: number
+}
+
+export const EMPTY_ENTRY: PeerEntry = Object.freeze({
+  addresses: Object.freeze([]),
+  protocols: Object.freeze([]),
+  publicKey: undefined,
+  metadata: new Map<string, string>(),
+  updatedAt: 0
+})
+
+/** Bytes as a hex string: a Map key for byte strings (multiaddrs, peer IDs). */
+export function hexKey (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+export function isLive (address: StoredAddress, now: number): boolean {
+  return now < address.expiresAt
+}
+
+/** True when the entry records nothing at all. */
+export function isEmpty (entry: PeerEntry): boolean {
+  return entry.addresses.length === 0 && entry.protocols.length === 0 &&
+    entry.publicKey === undefined && entry.metadata.size === 0
+}
+
+/**
+ * What `get()` shows at `now`: the entry without expired addresses, or
+ * undefined when that leaves nothing.
+ */
+export function visibleEntry (entry: PeerEntry | undefined, now: number): PeerEntry | undefined {
+  if (entry === undefined) return undefined
+  const live = entry.addresses.every(a => isLive(a, now))
+    ? entry
+    : { ...entry, addresses: entry.addresses.filter(a => isLive(a, now)) }
+  return isEmpty(live) ? undefined : live
+}
+
+/** Same facts, ignoring `updatedAt`. */
+export function sameFacts (a: PeerEntry | undefined, b: PeerEntry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return sameAddresses(a.addresses, b.addresses) &&
+    sameStrings(a.protocols, b.protocols) &&
+    samePublicKey(a.publicKey, b.publicKey) &&
+    sameMetadata(a.metadata, b.metadata)
+}
+
+/** Same facts and the same `updatedAt`: nothing to write. */
+export function sameEntry (a: PeerEntry | undefined, b: PeerEntry | undefined): boolean {
+  return sameFacts(a, b) && (a === undefined || a.updatedAt === b?.updatedAt)
+}
+
+export function sameAddresses (a: readonly StoredAddress[], b: readonly StoredAddress[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.key === b[i]!.key && x.expiresAt === b[i]!.expiresAt)
+}
+
+function sameStrings (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+export function samePublicKey (a: PublicKey | undefined, b: PublicKey | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.equals(b)
+}
+
+function sameMetadata (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false
+  for (const [k, v] of a) if (b.get(k) !== v) return false
+  return true
+}
+
+// ---------------------------------------------------------------- addresses
+
+/** One address about to be stored: already normalised and size-checked. */
+export interface AddressInput {
+  readonly multiaddr: Multiaddr
+  readonly key: string
+}
+
+/** First occurrence of each address, at most `max` of them: the extra are ignored. */
+function firstDistinct (addrs: readonly AddressInput[], max: number): AddressInput[] {
+  const seen = new Set<string>()
+  const out: AddressInput[] = []
+  for (const a of addrs) {
+    if (out.length >= max) break
+    if (seen.has(a.key)) continue
+    seen.add(a.key)
+    out.push(a)
+  }
+  return out
+}
+
+/**
+ * Merges `addrs` into the entry's live addresses. A known address keeps its
+ * place and its later expiry; a new one is appended. Over the bound, the
+ * addresses not named in this call that expire soonest (the oldest first
+ * among equals) are dropped.
+ */
+export function addAddresses (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
+  // An address that would expire at once is not added at all.
+  const incoming = now < expiresAt ? firstDistinct(addrs, limits.maxAddressesPerPeer) : []
+  if (incoming.length === 0 && entry.addresses.every(a => isLive(a, now))) return entry
+  const merged = new Map<string, StoredAddress>()
+  for (const a of entry.addresses) if (isLive(a, now)) merged.set(a.key, a)
+  const named = new Set<string>()
+  for (const a of incoming) {
+    named.add(a.key)
+    const old = merged.get(a.key)
+    if (old === undefined) merged.set(a.key, { multiaddr: a.multiaddr, key: a.key, expiresAt })
+    else if (old.expiresAt < expiresAt) merged.set(a.key, { ...old, expiresAt })
+  }
+  let addresses = [...merged.values()]
+  const excess = addresses.length - limits.maxAddressesPerPeer
+  if (excess > 0) {
+    const evicted = new Set(addresses
+      .map((a, position) => ({ a, position }))
+      .filter(({ a }) => !named.has(a.key))
+      .sort((x, y) => (x.a.expiresAt - y.a.expiresAt) || (x.position - y.position))
+      .slice(0, excess)
+      .map(({ a }) => a.key))
+    addresses = addresses.filter(a => !evicted.has(a.key))
+  }
+  return withAddresses(entry, addresses)
+}
+
+/** Replaces all addresses; each expires at `expiresAt`. */
+export function setAddresses (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
+  const addresses = now < expiresAt
+    ? firstDistinct(addrs, limits.maxAddressesPerPeer).map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt }))
+    : []
+  return withAddresses(entry, addresses)
+}
+
+export function removeAddress (entry: PeerEntry, key: string): PeerEntry {
+  if (!entry.addresses.some(a => a.key === key)) return entry
+  return withAddresses(entry, entry.addresses.filter(a => a.key !== key))
+}
+
+/** Drops expired addresses (storage housekeeping; `get()` hides them anyway). */
+export function pruneAddresses (entry: PeerEntry, now: number): PeerEntry {
+  if (entry.addresses.every(a => isLive(a, now))) return entry
+  return withAddresses(entry, entry.addresses.filter(a => isLive(a, now)))
+}
+
+function withAddresses (entry: PeerEntry, addresses: readonly StoredAddress[]): PeerEntry {
+  return sameAddresses(entry.addresses, addresses) ? entry : { ...entry, addresses }
+}
+
+// ---------------------------------------------------------------- protocols
+
+/**
+ * The string as UTF-8 can carry it: a lone surrogate (possible in a JS string,
+ * impossible in UTF-8 and so in SQLite's TEXT) becomes U+FFFD. Done on the way
+ * in, so both backends hold the same text and re-setting it is no change.
+ */
+export function wellFormed (text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
+}
+
+/** The protocol ID, well-formed, or a P2PError. */
+export function checkProtocol (protocol: unknown, limits: PeerStoreLimits): string {
+  if (typeof protocol !== 'string' || protocol.length === 0) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_PROTOCOL, `expected a non-empty protocol ID string, got ${describe(protocol)}`)
+  }
+  const bytes = Buffer.byteLength(protocol, 'utf8')
+  if (bytes > limits.maxProtocolIdBytes) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_PROTOCOL, `expected a protocol ID of at most ${limits.maxProtocolIdBytes} bytes, got ${bytes} bytes`)
+  }
+  return wellFormed(protocol)
+}
+
+/** Replaces the protocol set with the first `maxProtocolsPerPeer` distinct IDs given. */
+export function setProtocols (entry: PeerEntry, protocols: readonly string[], limits: PeerStoreLimits): PeerEntry {
+  const kept = new Set<string>()
+  for (const p of protocols) {
+    if (kept.size >= limits.maxProtocolsPerPeer) break
+    kept.add(p)
+  }
+  return withProtocols(entry, [...kept].sort())
+}
+
+/** Adds IDs until the set holds `maxProtocolsPerPeer`; the extra are ignored. */
+export function addProtocols (entry: PeerEntry, protocols: readonly string[], limits: PeerStoreLimits): PeerEntry {
+  const kept = new Set(entry.protocols)
+  for (const p of protocols) {
+    if (kept.size >= limits.maxProtocolsPerPeer) break
+    kept.add(p)
+  }
+  return withProtocols(entry, [...kept].sort())
+}
+
+export function removeProtocols (entry: PeerEntry, protocols: readonly string[]): PeerEntry {
+  const removed = new Set(protocols)
+  return withProtocols(entry, entry.protocols.filter(p => !removed.has(p)))
+}
+
+function withProtocols (entry: PeerEntry, protocols: readonly string[]): PeerEntry {
+  return sameStrings(entry.protocols, protocols) ? entry : { ...entry, protocols }
+}
+
+// ---------------------------------------------------------------- public key
+
+export function setPublicKey (entry: PeerEntry, publicKey: PublicKey): PeerEntry {
+  return samePublicKey(entry.publicKey, publicKey) ? entry : { ...entry, publicKey }
+}
+
+// ---------------------------------------------------------------- metadata
+
+/** The metadata key, well-formed, or a P2PError. */
+export function checkMetadataKey (key: unknown, limits: PeerStoreLimits): string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_METADATA, `expected a non-empty metadata key string, got ${describe(key)}`)
+  }
+  const keyBytes = Buffer.byteLength(key, 'utf8')
+  if (keyBytes > limits.maxMetadataKeyBytes) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_METADATA, `expected a metadata key of at most ${limits.maxMetadataKeyBytes} bytes, got ${keyBytes} bytes`)
+  }
+  return wellFormed(key)
+}
+
+/** The value for metadata `key`, well-formed, or a P2PError. */
+export function checkMetadataValue (key: string, value: unknown, limits: PeerStoreLimits): string {
+  if (typeof value !== 'string') {
+    throw new P2PError(PeerStoreErrorCode.INVALID_METADATA, `expected a string value for metadata key "${key}", got ${describe(value)}`)
+  }
+  const valueBytes = Buffer.byteLength(value, 'utf8')
+  if (valueBytes > limits.maxMetadataValueBytes) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_METADATA, `expected a value of at most ${limits.maxMetadataValueBytes} bytes for metadata key "${key}", got ${valueBytes} bytes`)
+  }
+  return wellFormed(value)
+}
+
+/** Sets one key; a new key beyond `maxMetadataEntriesPerPeer` is ignored. */
+export function setMetadata (entry: PeerEntry, key: string, value: string, limits: PeerStoreLimits): PeerEntry {
+  if (entry.metadata.get(key) === value) return entry
+  if (!entry.metadata.has(key) && entry.metadata.size >= limits.maxMetadataEntriesPerPeer) return entry
+  return { ...entry, metadata: sortedMap([...entry.metadata, [key, value]]) }
+}
+
+export function deleteMetadata (entry: PeerEntry, key: string): PeerEntry {
+  if (!entry.metadata.has(key)) return entry
+  return { ...entry, metadata: sortedMap([...entry.metadata].filter(([k]) => k !== key)) }
+}
+
+/** A map whose iteration order is its keys sorted (UTF-16 code unit order). */
+export function sortedMap (entries: Iterable<readonly [string, string]>): Map<string, string> {
+  return new Map([...entries].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+}
+
+function describe (value: unknown): string {
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : `"${value.slice(0, 64)}"`
+  return value === null ? 'null' : typeof value
+}

@@ -1,0 +1,84 @@
+// The peer store's public shapes: what is known about a peer, and the one
+// interface both backends (memory, SQLite) implement.
+//
+// Theory of operation: a peer is in the store while anything is known about
+// it that has not expired — an unexpired address, a protocol, its public key
+// or a metadata entry. Every mutation is one atomic step: it reads the peer,
+// computes the new state with the pure functions of ./peer-entry.ts, writes it
+// in one transaction, and then — only if what `get()` returns really changed —
+// emits one 'change' event. Time comes from an injected clock, so expiry is
+// testable without sleeping.
+
+import type { EventEmitter } from 'node:events'
+import type { PublicKey } from '../peer/types.js'
+import type { Multiaddr, PeerId } from './deps.js'
+import type { PeerStoreLimits } from './limits.js'
+
+export interface Address {
+  readonly multiaddr: Multiaddr
+  /** Milliseconds since the epoch; Infinity = permanent. */
+  readonly expiresAt: number
+}
+
+export interface PeerRecord {
+  readonly id: PeerId
+  /** Unexpired addresses, in the order they were first added. */
+  readonly addresses: Address[]
+  /** Protocol IDs, sorted (UTF-16 code unit order), without duplicates. */
+  readonly protocols: string[]
+  readonly publicKey?: PublicKey
+  /** Metadata, keys in sorted order. */
+  readonly metadata: Map<string, string>
+  /** When the record last changed (ms since the epoch, from the store's clock). */
+  readonly updatedAt: number
+}
+
+/**
+ * Emitted once per mutation that changed what `get(peerId)` returns.
+ * `previous` is absent for a new peer, `current` for a deleted one.
+ */
+export interface PeerStoreChangeEvent {
+  readonly peerId: PeerId
+  readonly previous?: PeerRecord
+  readonly current?: PeerRecord
+}
+
+export interface PeerStoreEvents {
+  change: [event: PeerStoreChangeEvent]
+}
+
+export interface PeerStoreOptions {
+  /** The clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number
+  /** Overrides of ./limits.ts DEFAULT_LIMITS. */
+  limits?: Partial<PeerStoreLimits>
+}
+
+export interface PeerStore extends EventEmitter<PeerStoreEvents> {
+  /** The peer's record with expired addresses left out, or undefined if nothing is known. */
+  get: (peer: PeerId) => PeerRecord | undefined
+  has: (peer: PeerId) => boolean
+  all: () => PeerRecord[]
+  /**
+   * Merges `addrs` into the peer's addresses. A known address keeps its place
+   * and gets the later of its old and new expiry. A trailing `/p2p/<this peer>`
+   * is stripped; an address ending in another peer's ID is ignored.
+   * `ttlMs` defaults to Infinity (permanent).
+   */
+  addAddresses: (peer: PeerId, addrs: Multiaddr[], ttlMs?: number) => void
+  /** Replaces the peer's addresses; all get expiry now + ttlMs. */
+  setAddresses: (peer: PeerId, addrs: Multiaddr[], ttlMs?: number) => void
+  removeAddress: (peer: PeerId, addr: Multiaddr) => void
+  setProtocols: (peer: PeerId, protocols: string[]) => void
+  addProtocols: (peer: PeerId, protocols: string[]) => void
+  removeProtocols: (peer: PeerId, protocols: string[]) => void
+  /** Throws ERR_PEERSTORE_KEY_MISMATCH unless the key hashes to `peer`. */
+  setPublicKey: (peer: PeerId, key: PublicKey) => void
+  setMetadata: (peer: PeerId, key: string, value: string) => void
+  deleteMetadata: (peer: PeerId, key: string) => void
+  delete: (peer: PeerId) => void
+  /** Drops expired addresses, and peers left with nothing, from storage. Emits nothing: `get()` already hid them. */
+  pruneExpired: () => void
+  /** Releases the backend; later calls throw ERR_PEERSTORE_CLOSED. Idempotent. */
+  close: () => void
+}
