@@ -24,7 +24,7 @@ import { handleProtocols } from '../multistream/index.js'
 import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../tcp/index.js'
 import { Upgrader } from '../upgrader/index.js'
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
-import { P2PError } from '../util/errors.js'
+import { P2PError, isP2PError } from '../util/errors.js'
 import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
@@ -72,7 +72,7 @@ export class Switch extends EventEmitter {
   private readonly dialQueue: DialQueue
   private readonly connections = new Map<string, Set<Connection>>()
   private readonly inboundStreamCounts = new WeakMap<Connection, Map<string, number>>()
-  private readonly listeners: TcpListener[] = []
+  private readonly tcpListeners: TcpListener[] = []
   private readonly pendingSockets = new Set<net.Socket>()
   private pendingInbound = 0
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
@@ -97,7 +97,7 @@ export class Switch extends EventEmitter {
     this.status = 'started'
     for (const addr of this.init.listenAddrs ?? []) {
       const ma = typeof addr === 'string' ? Multiaddr.fromString(addr) : addr
-      this.listeners.push(await TcpListener.listen(ma, { onConnection: socket => { this.onInboundSocket(socket) } }))
+      this.tcpListeners.push(await TcpListener.listen(ma, { onConnection: socket => { this.onInboundSocket(socket) } }))
     }
   }
 
@@ -105,7 +105,7 @@ export class Switch extends EventEmitter {
   async stop (): Promise<void> {
     if (this.status === 'stopping' || this.status === 'stopped') return
     this.status = 'stopping'
-    await Promise.all(this.listeners.map(async l => { await l.close() }))
+    await Promise.all(this.tcpListeners.map(async l => { await l.close() }))
     for (const socket of this.pendingSockets) socket.destroy()
     await Promise.all(this.getConnections().map(async connection => { await closeWithin(connection, 2_000) }))
     this.status = 'stopped'
@@ -114,7 +114,7 @@ export class Switch extends EventEmitter {
   /** Our dialable addresses, each ending in /p2p/<our peer ID>. */
   get multiaddrs (): Multiaddr[] {
     const p2p = Multiaddr.fromString(`/p2p/${this.peerId.toString()}`)
-    return this.listeners.flatMap(l => l.multiaddrs()).map(a => a.encapsulate(p2p))
+    return this.tcpListeners.flatMap(l => l.multiaddrs()).map(a => a.encapsulate(p2p))
   }
 
   handle (protocol: string, handler: StreamHandler, options?: HandlerOptions): void {
@@ -309,7 +309,11 @@ export class Switch extends EventEmitter {
           .then(async () => { await entry.handler(stream as ProtocolStream, connection) })
           .catch(() => { stream.destroy() })
       })
-      .catch(() => { stream.destroy() })
+      .catch((err: unknown) => {
+        // a remote that proposed, heard `na` and left is no violation: close gracefully
+        if (isP2PError(err, 'ERR_UNEXPECTED_EOF')) stream.end()
+        else stream.destroy()
+      })
   }
 }
 
@@ -317,13 +321,14 @@ function isLoopback (ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.')
 }
 
+/** Closes gracefully, and resets whatever is still open after `ms`. */
 async function closeWithin (connection: Connection, ms: number): Promise<void> {
+  const closed = new Promise<void>(resolve => {
+    if (connection.status === 'closed') resolve()
+    else connection.once('close', () => { resolve() })
+  })
   const timer = setTimeout(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', `graceful close took over ${ms} ms`)) }, ms)
-  try {
-    await connection.close()
-  } catch {
-    connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed'))
-  } finally {
-    clearTimeout(timer)
-  }
+  connection.close().catch(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed')) })
+  await closed
+  clearTimeout(timer)
 }

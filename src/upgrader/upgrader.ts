@@ -83,10 +83,14 @@ export class Upgrader {
     // a timeout on any read below tears the raw socket down, so nothing lingers
     const onAbort = (): void => { socket.destroy() }
     signal.addEventListener('abort', onAbort)
+    let secure: SecureConnection | undefined
     try {
-      const secure = direction === 'outbound'
+      secure = direction === 'outbound'
         ? await this.secureOutbound(socket, signal, options.remotePeer)
         : await this.secureInbound(socket, signal)
+      // the muxer listens for the channel's errors once it runs; until then,
+      // and after a failed upgrade, an error must not go uncaught
+      secure.stream.on('error', () => {})
       const channel = this.init.trace?.wrapSecureStream?.(secure.stream) ?? secure.stream
       const factory = await this.selectMuxer(channel, secure, direction, signal)
       const session = factory.create(channel, { initiator: direction === 'outbound' })
@@ -102,6 +106,7 @@ export class Upgrader {
         onMultistreamMessage: this.init.trace?.onStreamMultistream
       })
     } catch (err) {
+      secure?.stream.destroy()
       socket.destroy()
       if (timeout.aborted) {
         throw new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause: err })

@@ -11,8 +11,20 @@ import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
 
 interface Pair { client: StreamMuxer, server: StreamMuxer, connections: [Duplex, Duplex] }
 
+/**
+ * Sessions over a connection pair. Every stream gets an 'error'
+ * listener, as the Connection class gives its streams: aborting a session
+ * destroys its streams with an error, which would otherwise be uncaught.
+ */
 function sessions (factory: StreamMuxerFactory, [a, b]: [Duplex, Duplex]): Pair {
-  return { client: factory.create(a, { initiator: true }), server: factory.create(b, { initiator: false }), connections: [a, b] }
+  const client = factory.create(a, { initiator: true })
+  const server = factory.create(b, { initiator: false })
+  for (const muxer of [client, server]) {
+    const newStream = muxer.newStream.bind(muxer)
+    muxer.newStream = () => newStream().on('error', () => {})
+    muxer.on('stream', (stream: MuxedStream) => { stream.on('error', () => {}) })
+  }
+  return { client, server, connections: [a, b] }
 }
 
 async function readAll (stream: Duplex): Promise<Buffer> {
@@ -28,6 +40,11 @@ function serveEcho (muxer: StreamMuxer): void {
     stream.on('error', () => {})
     readAll(stream).then(data => { stream.end(data) }, () => {})
   })
+}
+
+/** Resolves on 'close' (events.once would reject on the 'error' before it). */
+function closed (stream: Duplex): Promise<void> {
+  return new Promise(resolve => stream.once('close', () => { resolve() }))
 }
 
 function nextStream (muxer: StreamMuxer): Promise<MuxedStream> {
@@ -149,14 +166,14 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     const { client, server } = sessions(factory, duplexPair())
     server.on('stream', (s: MuxedStream) => { s.on('error', () => {}); s.resume() })
     const streams = [client.newStream(), client.newStream()]
-    const closed = streams.map(async s => {
+    const allClosed = streams.map(async s => {
       s.on('error', () => {})
       s.write(Buffer.from('x'))
-      await once(s, 'close')
+      await closed(s)
     })
     const serverClosed = once(server, 'close')
     client.abort(new Error('going away'))
-    await Promise.all(closed)
+    await Promise.all(allClosed)
     await serverClosed
     t.ok(streams.every(s => s.destroyed))
   })
@@ -167,10 +184,10 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     const stream = client.newStream()
     stream.on('error', () => {})
     stream.write(randomBytes(10_000))
-    const closed = once(stream, 'close')
+    const streamClosed = closed(stream)
     const sessionClosed = once(client, 'close')
     connections[1].destroy()
-    await closed
+    await streamClosed
     await sessionClosed
     t.ok(stream.destroyed)
     server.abort(new Error('done'))

@@ -32,11 +32,14 @@ t.test('20 concurrent dials to one peer share one TCP connection; later dials re
   await listener.start()
   await dialer.start()
   let inbound = 0
+  const registered = once(listener, 'connection:open')
   listener.on('connection:open', () => { inbound++ })
   const addr = listener.multiaddrs[0]
   const connections = await Promise.all(Array.from({ length: 20 }, async () => await dialer.dial(addr)))
   t.ok(connections.every(c => c === connections[0]), 'every dial got the same connection')
   t.equal(await dialer.dial(addr), connections[0], 'a later dial reuses it')
+  await registered
+  await new Promise(resolve => setTimeout(resolve, 50))
   t.equal(inbound, 1, 'the listener saw exactly one connection')
   t.equal(dialer.getConnections().length, 1)
   await dialer.stop()
@@ -68,7 +71,7 @@ t.test('an optimistic stream to an unsupported protocol fails on first read', as
   const dialer = makeSwitch(false)
   await listener.start()
   const stream = await dialer.newStream(listener.multiaddrs[0], '/test/missing/1.0.0')
-  stream.end('x')
+  stream.end()
   await t.rejects(readAll(stream), { code: 'ERR_PROTOCOL_NOT_SUPPORTED' })
   await dialer.stop()
   await listener.stop()
@@ -97,13 +100,16 @@ t.test('a protocol\'s inbound stream limit resets the extra streams', async t =>
   await listener.start()
   listener.handle('/test/hold/1.0.0', () => {}, { maxInboundStreams: 2 })
   const connection = await dialer.dial(listener.multiaddrs[0])
-  const streams = await Promise.all([1, 2, 3].map(async () => await connection.newStream('/test/hold/1.0.0', { optimistic: false })))
-  const third = streams[2]
-  const failed = new Promise(resolve => third.once('close', resolve))
-  third.resume()
-  await failed
+  const first = await connection.newStream('/test/hold/1.0.0', { optimistic: false })
+  const second = await connection.newStream('/test/hold/1.0.0', { optimistic: false })
+  // the listener agrees, then resets: the reset may overtake the agreement
+  const third = await connection.newStream('/test/hold/1.0.0', { optimistic: false }).catch((err: Error) => err)
+  if (!(third instanceof Error)) {
+    third.resume()
+    await new Promise(resolve => third.once('close', resolve))
+  }
   t.equal(listener.metrics.refusedStreams, 1)
-  t.notOk(streams[0].destroyed, 'streams within the limit stay open')
+  t.notOk(first.destroyed || second.destroyed, 'streams within the limit stay open')
   await dialer.stop()
   await listener.stop()
 })
