@@ -1,0 +1,1 @@
+export { ECHO_PROTOCOL, handleEcho } from './echo.js'

@@ -1,0 +1,25 @@
+// Constants of identify (libp2p/specs identify/README.md).
+
+/** README "identify": "the protocol id `/ipfs/id/1.0.0`". */
+export const IDENTIFY_PROTOCOL = '/ipfs/id/1.0.0'
+
+/** README "identify/push": "the protocol id `/ipfs/id/push/1.0.0`". */
+export const IDENTIFY_PUSH_PROTOCOL = '/ipfs/id/push/1.0.0'
+
+/**
+ * The largest Identify message accepted, and sent in one piece: 8 KiB. The
+ * spec names no limit; go-libp2p (`signedIDSize`/ `maxMessageSize` in
+ * p2p/protocol/identify/id.go) and js-libp2p (MAX_IDENTIFY_MESSAGE_SIZE)
+ * both use 8 KiB, so a larger message would be refused by them anyway. It
+ * bounds what an unauthenticated-looking stream can make us buffer.
+ */
+export const MAX_IDENTIFY_MESSAGE_SIZE = 8 * 1024
+
+/**
+ * How many length-prefixed Identify messages one stream may carry before we
+ * stop reading. go-libp2p sends the signed peer record in a second message
+ * when the whole would exceed the size limit, and reads up to 10 messages
+ * (`maxMessages`); js-libp2p 3.x reads up to 10 (MAX_IDENTIFY_MESSAGES), see
+ * libp2p/specs PR 709. The messages are merged in order.
+ */
+export const MAX_IDENTIFY_MESSAGES = 10

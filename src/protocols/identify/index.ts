@@ -1,0 +1,8 @@
+export { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES } from './constants.js'
+export { encodeIdentify, decodeIdentify, mergeIdentify, IdentifyField, type IdentifyMessage } from './message.js'
+export { writeIdentify, readIdentify, type ReadIdentifyOptions } from './stream.js'
+export { interpretIdentify, type IdentifyResult } from './interpret.js'
+export {
+  buildIdentifyMessage, handleIdentify, identify, pushIdentify, handleIdentifyPush,
+  DEFAULT_IDENTIFY_PROTOCOL_VERSION, type LocalIdentifyInfo
+} from './service.js'

@@ -1,0 +1,123 @@
+// The few stream operations every protocol handler here needs, written once:
+// a write that honours backpressure, a half-close that resolves when it is
+// done, and chunk iteration that does not destroy the stream when the remote
+// half-closes.
+//
+// Why the last one: iterating a node:stream Readable with `for await` destroys
+// it once the readable side ends (Node's default `destroyOnReturn`), which on
+// a Duplex also kills the writable side. A handler that must answer *after*
+// the remote's half-close (echo, perf, ping) iterates with
+// `stream.iterator({ destroyOnReturn: false })` instead.
+
+import type { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
+
+/**
+ * Writes `chunk`; when the stream's buffer is full (write() returned false)
+ * waits for 'drain'. Rejects when the stream errors or closes first.
+ */
+export async function writeChunk (stream: Duplex, chunk: Uint8Array): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) {
+    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'cannot write: the stream is closed for writing')
+  }
+  if (stream.write(chunk)) return
+  await waitForDrain(stream)
+}
+
+export async function waitForDrain (stream: Duplex): Promise<void> {
+  if (stream.destroyed) {
+    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed while waiting for the write buffer to drain')
+  }
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.off('drain', onDrain)
+      stream.off('error', onError)
+      stream.off('close', onClose)
+    }
+    const onDrain = (): void => { cleanup(); resolve() }
+    const onError = (err: Error): void => { cleanup(); reject(err) }
+    const onClose = (): void => {
+      cleanup()
+      reject(stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed while waiting for the write buffer to drain'))
+    }
+    stream.on('drain', onDrain)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+  })
+}
+
+/** Half-closes the writable side; resolves once everything is flushed. */
+export async function endStream (stream: Duplex): Promise<void> {
+  if (stream.writableFinished) return
+  if (stream.destroyed) {
+    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed before its half-close was flushed')
+  }
+  await new Promise<void>((resolve, reject) => {
+    const cleanup = (): void => {
+      stream.off('finish', onFinish)
+      stream.off('error', onError)
+      stream.off('close', onClose)
+    }
+    const onFinish = (): void => { cleanup(); resolve() }
+    const onError = (err: Error): void => { cleanup(); reject(err) }
+    const onClose = (): void => {
+      cleanup()
+      if (stream.writableFinished) resolve()
+      else reject(stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed before its half-close was flushed'))
+    }
+    stream.on('finish', onFinish)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+    if (!stream.writableEnded) stream.end()
+  })
+}
+
+/**
+ * The stream's chunks until the remote half-closes, without destroying the
+ * stream at the end. On `signal` abort the stream is reset and the
+ * iteration ends with the abort reason.
+ */
+export async function * readChunks (stream: Duplex, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted()
+  const onAbort = (): void => { resetStream(stream) }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
+      yield chunk
+    }
+  } catch (err) {
+    throw signal?.aborted === true ? abortError(signal) : err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+export function abortError (signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason
+  if (reason instanceof Error) return reason
+  return new P2PError('ERR_ABORTED', 'the operation was aborted', { cause: reason })
+}
+
+/**
+ * Resets the stream (muxers send RST / Reset) after a failure. No error is
+ * passed to destroy(): the failure reaches our caller as the rejected
+ * promise, and an 'error' event that nobody listens to would crash the
+ * process.
+ */
+export function resetStream (stream: Duplex): void {
+  stream.destroy()
+}
+
+const ignore = (): void => {}
+
+/**
+ * Our protocol functions report every failure through their promise. A
+ * stream that is destroyed with an error at a moment when none of our
+ * awaits is listening (between two phases) would otherwise emit an 'error'
+ * event with no listener, which crashes the process. This listener stays for
+ * the stream's life; it does not hide the error from other listeners, and
+ * `stream.errored` still holds it for our next operation to find.
+ */
+export function guardStreamErrors (stream: Duplex): void {
+  if (!stream.listeners('error').includes(ignore)) stream.on('error', ignore)
+}

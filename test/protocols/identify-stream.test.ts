@@ -1,0 +1,169 @@
+import t from 'tap'
+import fc from 'fast-check'
+import type { Duplex } from 'node:stream'
+import { duplexPair } from '../helpers/duplex-pair.js'
+import { halfOpenTcpPair } from './fixtures/tcp-half-open.js'
+import {
+  encodeIdentify, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES, readIdentify, writeIdentify, type IdentifyMessage
+} from '../../src/protocols/identify/index.js'
+import { encodeUvarint } from '../../src/util/varint.js'
+import { isP2PError } from '../../src/util/errors.js'
+
+const sample: IdentifyMessage = {
+  protocolVersion: 'ipfs/0.1.0',
+  agentVersion: 'libp2p-ts-stack/0.1.0',
+  publicKey: new Uint8Array(36).fill(1),
+  listenAddrs: [Uint8Array.of(4, 127, 0, 0, 1, 6, 0x0f, 0xa1)],
+  observedAddr: Uint8Array.of(4, 127, 0, 0, 1, 6, 0x30, 0x39),
+  protocols: ['/ipfs/ping/1.0.0', '/ipfs/id/1.0.0'],
+  signedPeerRecord: new Uint8Array(100).fill(7)
+}
+
+/** Collects everything the other end writes, until it half-closes. */
+async function collect (stream: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const c of stream) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
+
+t.test('writeIdentify sends one varint-length-prefixed message, then half-closes', async t => {
+  const [a, b] = duplexPair()
+  const body = encodeIdentify(sample)
+  const [received] = await Promise.all([collect(b), writeIdentify(a, sample)])
+  t.same([...received], [...encodeUvarint(body.length), ...body])
+  t.ok(a.writableFinished)
+})
+
+t.test('round trip over duplexPair and TCP', async t => {
+  const [a, b] = duplexPair()
+  const [, got] = await Promise.all([writeIdentify(a, sample), readIdentify(b)])
+  t.same(got, sample)
+
+  const [client, server] = await halfOpenTcpPair()
+  const [, got2] = await Promise.all([writeIdentify(server, sample), readIdentify(client)])
+  t.same(got2, sample)
+  client.destroy()
+  server.destroy()
+})
+
+t.test('property: any split of the incoming bytes reads the same message', async t => {
+  const frame = Buffer.concat([encodeUvarint(encodeIdentify(sample).length), encodeIdentify(sample)])
+  await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 1, max: frame.length }), { maxLength: 12 }), async cuts => {
+    const [a, b] = duplexPair()
+    const reading = readIdentify(b)
+    let offset = 0
+    for (const cut of cuts) {
+      if (offset >= frame.length) break
+      a.write(frame.subarray(offset, offset + cut))
+      offset += cut
+    }
+    a.end(frame.subarray(offset))
+    t.same(await reading, sample)
+  }), { numRuns: 40 })
+})
+
+function frame (m: IdentifyMessage): Buffer {
+  const body = encodeIdentify(m)
+  return Buffer.concat([encodeUvarint(body.length), body])
+}
+
+t.test('several messages on one stream are merged in order', async t => {
+  const [a, b] = duplexPair()
+  const reading = readIdentify(b)
+  a.write(frame({ agentVersion: 'one', listenAddrs: [Uint8Array.of(1)], protocols: ['/a', '/b'] }))
+  a.write(frame({ listenAddrs: [Uint8Array.of(2)], protocols: ['/b', '/c'], signedPeerRecord: Uint8Array.of(5) }))
+  a.end(frame({ agentVersion: 'two', listenAddrs: [], protocols: [] }))
+  t.same(await reading, {
+    agentVersion: 'two',
+    listenAddrs: [Uint8Array.of(1), Uint8Array.of(2)],
+    protocols: ['/a', '/b', '/c'],
+    signedPeerRecord: Uint8Array.of(5)
+  })
+})
+
+t.test(`reading stops after ${MAX_IDENTIFY_MESSAGES} messages`, async t => {
+  const [a, b] = duplexPair()
+  const reading = readIdentify(b)
+  for (let i = 0; i < MAX_IDENTIFY_MESSAGES + 3; i++) a.write(frame({ listenAddrs: [], protocols: [`/p${i}`] }))
+  const got = await reading
+  t.equal(got.protocols.length, MAX_IDENTIFY_MESSAGES)
+  t.equal(got.protocols.at(-1), `/p${MAX_IDENTIFY_MESSAGES - 1}`)
+})
+
+t.test('size limit: a length prefix above 8 KiB is refused before the body arrives', async t => {
+  t.equal(MAX_IDENTIFY_MESSAGE_SIZE, 8192)
+  const [a, b] = duplexPair()
+  const reading = readIdentify(b)
+  a.resume()
+  a.write(encodeUvarint(MAX_IDENTIFY_MESSAGE_SIZE + 1)) // and nothing else: no EOF either
+  const err = await reading.catch(e => e)
+  t.ok(isP2PError(err, 'ERR_IDENTIFY_MESSAGE_TOO_LARGE'), String(err))
+  t.equal(err.remote, true)
+  t.ok(b.destroyed, 'stream reset')
+
+  // exactly the limit is accepted
+  const [c, d] = duplexPair()
+  const reading2 = readIdentify(d)
+  const big: IdentifyMessage = { listenAddrs: [], protocols: [], signedPeerRecord: new Uint8Array(MAX_IDENTIFY_MESSAGE_SIZE - 3) }
+  t.equal(encodeIdentify(big).length, MAX_IDENTIFY_MESSAGE_SIZE)
+  c.end(frame(big))
+  t.equal((await reading2).signedPeerRecord?.length, MAX_IDENTIFY_MESSAGE_SIZE - 3)
+
+  // maxSize option
+  const [e, f] = duplexPair()
+  const reading3 = readIdentify(f, { maxSize: 10 })
+  e.resume()
+  e.end(frame(sample))
+  t.ok(isP2PError(await reading3.catch(x => x), 'ERR_IDENTIFY_MESSAGE_TOO_LARGE'))
+})
+
+t.test('truncated, empty and garbage streams are ERR_IDENTIFY_INVALID_MESSAGE', async t => {
+  const full = frame(sample)
+  const cases: Array<[string, Uint8Array]> = [
+    ['empty stream', new Uint8Array(0)],
+    ['frame cut short', full.subarray(0, full.length - 1)],
+    ['only a partial length prefix', Uint8Array.of(0x80)],
+    ['non-minimal length prefix', Uint8Array.of(0x80, 0x00)],
+    ['malformed protobuf body', Uint8Array.of(2, 0x0a, 9)],
+    ['valid frame then a partial one', Buffer.concat([full, Uint8Array.of(5, 1)])]
+  ]
+  for (const [name, bytes] of cases) {
+    const [a, b] = duplexPair()
+    const reading = readIdentify(b)
+    a.resume()
+    a.end(bytes)
+    const err = await reading.catch(e => e)
+    t.ok(isP2PError(err, 'ERR_IDENTIFY_INVALID_MESSAGE'), `${name}: ${String(err)}`)
+  }
+})
+
+t.test('abort signal while waiting', async t => {
+  const [a, b] = duplexPair()
+  a.resume()
+  const controller = new AbortController()
+  const reading = readIdentify(b, { signal: controller.signal })
+  setTimeout(() => controller.abort(), 5)
+  const err = await reading.catch(e => e)
+  t.equal(err.name, 'AbortError')
+  t.ok(b.destroyed)
+})
+
+t.test('writeIdentify: an oversized message sends the signed peer record separately', async t => {
+  const m: IdentifyMessage = { ...sample, signedPeerRecord: new Uint8Array(MAX_IDENTIFY_MESSAGE_SIZE - 100).fill(3) }
+  t.ok(encodeIdentify(m).length > MAX_IDENTIFY_MESSAGE_SIZE)
+  const [a, b] = duplexPair()
+  const [received] = await Promise.all([collect(b), writeIdentify(a, m)])
+  const { signedPeerRecord, ...rest } = m
+  t.same([...received], [...frame(rest), ...frame({ listenAddrs: [], protocols: [], signedPeerRecord })], 'two frames')
+
+  const [c, d] = duplexPair()
+  const [, merged] = await Promise.all([writeIdentify(c, m), readIdentify(d)])
+  t.same(merged, m, 'reader merges them back')
+
+  const [e, f] = duplexPair()
+  f.resume()
+  const tooBig: IdentifyMessage = { listenAddrs: [], protocols: [], agentVersion: 'x'.repeat(MAX_IDENTIFY_MESSAGE_SIZE) }
+  const err = await writeIdentify(e, tooBig).catch(x => x)
+  t.ok(isP2PError(err, 'ERR_IDENTIFY_MESSAGE_TOO_LARGE'), String(err))
+  t.equal(err.remote, false, 'local misuse')
+})
