@@ -1,0 +1,81 @@
+// node:crypto back end of ./crypto.ts: X25519 through KeyObjects built from
+// raw 32-byte keys (wrapped in their fixed DER headers), ChaCha20-Poly1305
+// through createCipheriv, SHA-256 and HMAC through createHash/createHmac.
+// Native code throughout: this is the fast path for bulk transfer.
+
+import crypto from 'node:crypto'
+import { P2PError } from '../util/errors.js'
+import { DHLEN, TAGLEN } from './constants.js'
+import type { NoiseCrypto } from './crypto.js'
+
+/** RFC 8410 PKCS#8 header for an X25519 private key (OID 1.3.101.110), followed by the 32 raw bytes. */
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
+/** RFC 8410 SubjectPublicKeyInfo header for an X25519 public key, followed by the 32 raw bytes. */
+const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
+
+function checkKey (what: string, key: Uint8Array): void {
+  if (key.length !== DHLEN) {
+    throw new P2PError('ERR_NOISE_INVALID_KEY', `expected a ${DHLEN}-byte X25519 ${what}, got ${key.length} bytes`)
+  }
+}
+
+function privateKeyObject (privateKey: Uint8Array): crypto.KeyObject {
+  checkKey('private key', privateKey)
+  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
+}
+
+function publicKeyObject (publicKey: Uint8Array): crypto.KeyObject {
+  checkKey('public key', publicKey)
+  return crypto.createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+}
+
+const CHACHA = 'chacha20-poly1305'
+
+export const nodeCrypto: NoiseCrypto = {
+  name: 'node:crypto',
+  generatePrivateKey: () => new Uint8Array(crypto.randomBytes(DHLEN)),
+  publicKey (privateKey) {
+    const spki = crypto.createPublicKey(privateKeyObject(privateKey)).export({ format: 'der', type: 'spki' })
+    return new Uint8Array(spki.subarray(spki.length - DHLEN))
+  },
+  dh (privateKey, publicKey) {
+    try {
+      return new Uint8Array(crypto.diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }))
+    } catch (err) {
+      if (err instanceof P2PError) throw err
+      // OpenSSL refuses low-order points (an all-zero shared secret)
+      throw new P2PError('ERR_NOISE_INVALID_KEY', `X25519 with the remote public key failed: ${(err as Error).message}`, { cause: err, remote: true })
+    }
+  },
+  hash (...parts) {
+    const h = crypto.createHash('sha256')
+    for (const part of parts) h.update(part)
+    return h.digest()
+  },
+  hmac (key, ...parts) {
+    const h = crypto.createHmac('sha256', key)
+    for (const part of parts) h.update(part)
+    return h.digest()
+  },
+  encrypt (k, nonce, ad, plaintext) {
+    const cipher = crypto.createCipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
+    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length })
+    const ciphertext = cipher.update(plaintext)
+    cipher.final()
+    return { ciphertext, tag: cipher.getAuthTag() }
+  },
+  decrypt (k, nonce, ad, ciphertextAndTag) {
+    if (ciphertextAndTag.length < TAGLEN) return undefined
+    const split = ciphertextAndTag.length - TAGLEN
+    const decipher = crypto.createDecipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
+    decipher.setAuthTag(ciphertextAndTag.subarray(split))
+    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: split })
+    const plaintext = decipher.update(ciphertextAndTag.subarray(0, split))
+    try {
+      decipher.final()
+    } catch {
+      return undefined
+    }
+    return plaintext
+  }
+}

@@ -1,0 +1,204 @@
+// The libp2p Noise handshake driver (libp2p/specs noise/README.md "libp2p
+// Interfaces and API": SecureOutbound / SecureInbound): the only part of
+// src/noise that does I/O.
+//
+// Theory of operation: build a HandshakeState for XX (./handshake-state.ts),
+// then exchange the three messages over `conn`, each with its 2-byte length
+// prefix (./frame.ts):
+//
+//   initiator                               responder
+//   -> e                       (empty payload)
+//                             <- e, ee, s, es (responder's signed payload)
+//   -> s, se                   (initiator's signed payload)
+//
+// Messages are read through StreamReader, which never over-reads, so the
+// transport messages that follow message 3 stay in conn for the encrypted
+// stream (./secure-stream.ts). Any failure (hostile input, timeout, abort)
+// destroys conn and rejects with a P2PError or the abort reason.
+
+import type { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
+import { StreamReader } from '../util/stream-reader.js'
+import type { PeerId, PrivateKey, PublicKey } from '../peer/index.js'
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, LENGTH_PREFIX_BYTES, PROTOCOL_NAME } from './constants.js'
+import type { NoiseCrypto } from './crypto.js'
+import { nodeCrypto } from './crypto-node.js'
+import { encodeFrame } from './frame.js'
+import { HandshakeState } from './handshake-state.js'
+import { XX, describeMessage } from './handshake-pattern.js'
+import { createHandshakePayload, verifyHandshakePayload, type RemoteIdentity } from './identity.js'
+import { decodeNoiseHandshakePayload, type NoiseExtensions } from './payload.js'
+import { NoiseSecureStream } from './secure-stream.js'
+
+/** One handshake message as it crossed the wire, for traces. Never holds key material. */
+export interface HandshakeMessageInfo {
+  /** 0, 1 or 2. */
+  index: number
+  direction: 'sent' | 'received'
+  /** The pattern line, e.g. '<- e, ee, s, es'. */
+  tokens: string
+  /** Bytes on the wire, including the 2-byte length prefix. */
+  size: number
+  /** A human summary of the decrypted payload. */
+  payload: string
+}
+
+export interface SplitKeys {
+  handshakeHash: Uint8Array
+  initiatorToResponder: Uint8Array
+  responderToInitiator: Uint8Array
+}
+
+export interface SecureOptions {
+  /** The libp2p identity key that signs our static Noise key. */
+  privateKey: PrivateKey
+  /** Early data for the handshake payload's NoiseExtensions. */
+  extensions?: { streamMuxers?: string[] }
+  signal?: AbortSignal
+  /** Default DEFAULT_HANDSHAKE_TIMEOUT_MS; on expiry ERR_NOISE_HANDSHAKE_TIMEOUT. */
+  timeoutMs?: number
+  /** Called by the initiator after it has written message 1 and before it reads message 2. */
+  beforeFirstRead?: () => Promise<void>
+  /** Observer for the wire trace. */
+  onHandshakeMessage?: (info: HandshakeMessageInfo) => void
+  /** Key log for offline decryption: called once with the split keys, never logged anywhere else. */
+  onKeys?: (keys: SplitKeys) => void
+  /** Injected for deterministic vectors. */
+  ephemeralPrivateKey?: Uint8Array
+  /** Injected for deterministic vectors; otherwise a fresh key per handshake. */
+  staticPrivateKey?: Uint8Array
+  /** The crypto back end; node:crypto by default. */
+  crypto?: NoiseCrypto
+}
+
+export interface SecureConnection {
+  /** The encrypted channel. */
+  stream: Duplex
+  remotePeer: PeerId
+  remotePublicKey: PublicKey
+  remoteExtensions: NoiseExtensions
+}
+
+const EMPTY = new Uint8Array(0)
+
+export async function secureOutbound (conn: Duplex, options: SecureOptions & { remotePeer?: PeerId }): Promise<SecureConnection> {
+  return await runHandshake(conn, true, options, options.remotePeer)
+}
+
+export async function secureInbound (conn: Duplex, options: SecureOptions): Promise<SecureConnection> {
+  return await runHandshake(conn, false, options, undefined)
+}
+
+async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOptions, expectedPeer: PeerId | undefined): Promise<SecureConnection> {
+  const crypto = options.crypto ?? nodeCrypto
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const controller = new AbortController()
+  const onAbort = (): void => { controller.abort(options.signal?.reason) }
+  const timer = setTimeout(() => {
+    controller.abort(new P2PError('ERR_NOISE_HANDSHAKE_TIMEOUT', `the Noise handshake did not complete within ${timeoutMs} ms`, { remote: true }))
+  }, timeoutMs)
+  options.signal?.addEventListener('abort', onAbort)
+  if (options.signal?.aborted === true) onAbort()
+  // a connection error at any moment (not only while a read waits) ends the
+  // handshake; without this listener an 'error' between reads would be uncaught
+  const onConnError = (err: Error): void => { controller.abort(err) }
+  conn.on('error', onConnError)
+  const signal = controller.signal
+
+  try {
+    signal.throwIfAborted()
+    const hs = new HandshakeState({
+      crypto,
+      pattern: XX,
+      protocolName: PROTOCOL_NAME,
+      initiator,
+      // libp2p/specs noise: the prologue is empty
+      prologue: EMPTY,
+      staticPrivateKey: options.staticPrivateKey ?? crypto.generatePrivateKey(),
+      ...(options.ephemeralPrivateKey !== undefined ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {})
+    })
+    const reader = new StreamReader(conn, signal)
+    const ourPayload = createHandshakePayload(options.privateKey, hs.s.publicKey, options.extensions?.streamMuxers)
+
+    const send = (payload: Uint8Array): void => {
+      const index = hs.nextMessageIndex
+      const frame = encodeFrame(hs.writeMessage(payload))
+      conn.write(frame)
+      options.onHandshakeMessage?.({ index, direction: 'sent', tokens: describeMessage(XX, index), size: frame.length, payload: summarize(payload) })
+    }
+    const receive = async (): Promise<Uint8Array> => {
+      const index = hs.nextMessageIndex
+      const prefix = await reader.readExactly(LENGTH_PREFIX_BYTES)
+      const length = prefix[0] << 8 | prefix[1]
+      const message = await reader.readExactly(length)
+      const payload = hs.readMessage(message)
+      options.onHandshakeMessage?.({ index, direction: 'received', tokens: describeMessage(XX, index), size: LENGTH_PREFIX_BYTES + length, payload: summarize(payload) })
+      return payload
+    }
+    const remoteStatic = (): Uint8Array => {
+      if (hs.rs === undefined) throw new P2PError('ERR_NOISE_INVALID_STATE', 'no remote static key after its message')
+      return hs.rs
+    }
+
+    let identity: RemoteIdentity
+    if (initiator) {
+      // libp2p/specs noise: "the initiator must not send a payload in their first message"
+      send(EMPTY)
+      if (options.beforeFirstRead !== undefined) await abortable(options.beforeFirstRead(), signal)
+      identity = verifyHandshakePayload(await receive(), remoteStatic(), expectedPeer)
+      send(ourPayload)
+    } else {
+      // message 1 carries no payload worth reading (it is not encrypted)
+      await receive()
+      send(ourPayload)
+      identity = verifyHandshakePayload(await receive(), remoteStatic())
+    }
+
+    const keys = hs.transportKeys
+    if (keys === undefined) throw new P2PError('ERR_NOISE_INVALID_STATE', 'the handshake ended without Split()')
+    options.onKeys?.({ handshakeHash: keys.handshakeHash, initiatorToResponder: keys.initiatorToResponder, responderToInitiator: keys.responderToInitiator })
+    return {
+      stream: new NoiseSecureStream(conn, keys.send, keys.receive),
+      remotePeer: identity.remotePeer,
+      remotePublicKey: identity.remotePublicKey,
+      remoteExtensions: identity.remoteExtensions
+    }
+  } catch (err) {
+    conn.destroy()
+    throw signal.aborted ? signal.reason : err
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+    conn.off('error', onConnError)
+  }
+}
+
+/** Rejects with the signal's reason as soon as it aborts. */
+async function abortable<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort)
+      })
+    ])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** A one-line description of a handshake payload, with no secrets in it. */
+function summarize (payload: Uint8Array): string {
+  if (payload.length === 0) return 'empty'
+  try {
+    const decoded = decodeNoiseHandshakePayload(payload)
+    const muxers = decoded.extensions?.streamMuxers ?? []
+    return `NoiseHandshakePayload: identity_key ${decoded.identityKey.length} bytes, identity_sig ${decoded.identitySig.length} bytes` +
+      (muxers.length > 0 ? `, stream_muxers [${muxers.join(', ')}]` : '')
+  } catch {
+    return `${payload.length} bytes (not a NoiseHandshakePayload)`
+  }
+}

@@ -1,0 +1,87 @@
+// Static key authentication (libp2p/specs noise/README.md "Static Key
+// Authentication", "The libp2p Handshake Payload"): the pure part of the
+// libp2p layer, no I/O.
+//
+// Theory of operation: the Noise static key is a fresh X25519 key, unrelated
+// to the peer's identity. Each side proves that its identity key vouches for
+// its static key by signing "noise-libp2p-static-key:" || static public key
+// with the identity private key, and sends identity key + signature as the
+// encrypted payload of its first message that guarantees secrecy (message 2
+// for the responder, message 3 for the initiator). The receiver decodes the
+// identity key, verifies the signature against the static key the handshake
+// delivered, and derives the remote peer ID from the identity key.
+
+import { P2PError, isP2PError } from '../util/errors.js'
+import { PeerId, publicKeyFromProtobuf, publicKeyToProtobuf, type PrivateKey, type PublicKey } from '../peer/index.js'
+import { STATIC_KEY_SIGNATURE_PREFIX } from './constants.js'
+import { decodeNoiseHandshakePayload, encodeNoiseHandshakePayload, type NoiseExtensions } from './payload.js'
+
+const PREFIX = new TextEncoder().encode(STATIC_KEY_SIGNATURE_PREFIX)
+
+/** What the remote proved about itself, available once the handshake succeeded. */
+export interface RemoteIdentity {
+  remotePeer: PeerId
+  remotePublicKey: PublicKey
+  remoteExtensions: NoiseExtensions
+}
+
+/** The signed bytes: "the UTF-8 string `noise-libp2p-static-key:`, followed by the Noise static public key". */
+export function staticKeySignedData (staticPublicKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PREFIX.length + staticPublicKey.length)
+  out.set(PREFIX, 0)
+  out.set(staticPublicKey, PREFIX.length)
+  return out
+}
+
+/** The encoded NoiseHandshakePayload proving that `privateKey` owns `staticPublicKey`. */
+export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey: Uint8Array, streamMuxers?: string[]): Uint8Array {
+  return encodeNoiseHandshakePayload({
+    identityKey: publicKeyToProtobuf(privateKey.publicKey),
+    identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),
+    ...(streamMuxers !== undefined && streamMuxers.length > 0
+      ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
+      : {})
+  })
+}
+
+/**
+ * Decodes and checks a remote NoiseHandshakePayload against the static key
+ * the handshake delivered, and against the expected peer (dialer only).
+ */
+export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Uint8Array, expectedPeer?: PeerId): RemoteIdentity {
+  const decoded = decodeNoiseHandshakePayload(payload)
+  // "peers MUST decode the public key from the `identity_key` field into a usable form."
+  let remotePublicKey: PublicKey
+  try {
+    remotePublicKey = publicKeyFromProtobuf(decoded.identityKey)
+  } catch (err) {
+    const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
+    throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
+  }
+  // "The key MUST then be used to validate the `identity_sig` field against
+  // the static Noise key received in the handshake. If the signature is
+  // invalid, the connection MUST be terminated immediately."
+  let valid = false
+  try {
+    valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
+  } catch {
+    // a malformed signature (e.g. bad DER) is just an invalid one
+  }
+  if (!valid) {
+    throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
+      `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })
+  }
+  const remotePeer = PeerId.fromPublicKey(remotePublicKey)
+  // "The `remotePeer` PeerId argument MUST be validated against the libp2p
+  // public identity sent by the remote peer during the handshake. If a remote
+  // peer sends a public key that is not capable of deriving their expected
+  // peer id, the connection MUST be aborted."
+  if (expectedPeer !== undefined && !expectedPeer.equals(remotePeer)) {
+    throw new P2PError('ERR_UNEXPECTED_PEER', `expected to reach peer ${expectedPeer.toString()}, the remote proved to be ${remotePeer.toString()}`, { remote: true })
+  }
+  return {
+    remotePeer,
+    remotePublicKey,
+    remoteExtensions: decoded.extensions ?? { streamMuxers: [], webtransportCerthashes: [] }
+  }
+}

@@ -1,0 +1,21 @@
+// Noise XX secure channel for libp2p (noiseprotocol.org rev 34, libp2p/specs noise). Re-exports only.
+
+export * from './constants.js'
+export type { NoiseCrypto } from './crypto.js'
+export { nodeCrypto } from './crypto-node.js'
+export { nobleCrypto } from './crypto-noble.js'
+export { CipherState } from './cipher-state.js'
+export { SymmetricState, hkdf } from './symmetric-state.js'
+export { Token, XX, describeMessage, type HandshakePattern } from './handshake-pattern.js'
+export { HandshakeState, type HandshakeStateOptions, type KeyPair, type TransportKeys } from './handshake-state.js'
+export {
+  encodeNoiseHandshakePayload, decodeNoiseHandshakePayload, encodeNoiseExtensions, decodeNoiseExtensions,
+  type NoiseHandshakePayload, type NoiseExtensions
+} from './payload.js'
+export { createHandshakePayload, verifyHandshakePayload, staticKeySignedData, type RemoteIdentity } from './identity.js'
+export { encodeFrame, FrameDecoder } from './frame.js'
+export { NoiseSecureStream } from './secure-stream.js'
+export {
+  secureOutbound, secureInbound,
+  type SecureOptions, type SecureConnection, type HandshakeMessageInfo, type SplitKeys
+} from './handshake.js'

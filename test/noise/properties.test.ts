@@ -1,0 +1,150 @@
+// Properties: any split of the byte stream gives the same messages, for the
+// transport decoder and for the whole handshake; payload codec round trips;
+// both crypto back ends agree.
+
+import t from 'tap'
+import fc from 'fast-check'
+import { Duplex } from 'node:stream'
+import {
+  CipherState, FrameDecoder, NoiseSecureStream, encodeFrame, nobleCrypto, nodeCrypto,
+  secureInbound, secureOutbound, encodeNoiseHandshakePayload, decodeNoiseHandshakePayload,
+  MAX_PLAINTEXT_LENGTH
+} from '../../src/noise/index.js'
+import { generateKeyPair } from '../../src/peer/index.js'
+import { duplexPair } from '../helpers/duplex-pair.js'
+
+const EMPTY = new Uint8Array(0)
+
+/** Cuts `bytes` at the given (sorted, deduplicated) points. */
+function splitAt (bytes: Uint8Array, points: number[]): Uint8Array[] {
+  const cuts = [...new Set(points.map(p => p % (bytes.length + 1)))].sort((x, y) => x - y)
+  const out: Uint8Array[] = []
+  let last = 0
+  for (const cut of [...cuts, bytes.length]) {
+    if (cut > last) out.push(bytes.subarray(last, cut))
+    last = cut
+  }
+  return out
+}
+
+async function readAll (stream: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+t.test('FrameDecoder: any chunking yields the same messages', async t => {
+  fc.assert(fc.property(
+    fc.array(fc.uint8Array({ minLength: 16, maxLength: 300 }), { maxLength: 8 }),
+    fc.array(fc.nat(), { maxLength: 20 }),
+    (messages, points) => {
+      const wire = Buffer.concat(messages.map(encodeFrame))
+      const decoder = new FrameDecoder(16)
+      const got: Uint8Array[] = []
+      for (const chunk of splitAt(wire, points)) {
+        decoder.push(chunk)
+        for (let m = decoder.next(); m !== undefined; m = decoder.next()) got.push(m)
+      }
+      t.equal(decoder.buffered, 0)
+      t.same(got.map(m => Buffer.from(m).toString('hex')), messages.map(m => Buffer.from(m).toString('hex')))
+    }
+  ), { numRuns: 100 })
+})
+
+t.test('NoiseSecureStream: sealed messages split anywhere decrypt to the same bytes', async t => {
+  await fc.assert(fc.asyncProperty(
+    fc.array(fc.uint8Array({ maxLength: 2000 }), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.nat(), { maxLength: 30 }),
+    async (plaintexts, points) => {
+      const key = new Uint8Array(32).fill(9)
+      const sender = new CipherState(nodeCrypto, key)
+      const wire = Buffer.concat(plaintexts.map(p => encodeFrame(sender.encryptWithAd(EMPTY, p))))
+      const [raw, conn] = duplexPair()
+      const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, key), new CipherState(nodeCrypto, key))
+      const received = readAll(stream)
+      for (const chunk of splitAt(wire, points)) raw.write(chunk)
+      raw.end()
+      t.same(await received, Buffer.concat(plaintexts))
+      stream.destroy()
+    }
+  ), { numRuns: 40 })
+})
+
+/** Relays bytes from `from` to `to`, re-chunked by the cycle of `sizes`. */
+function relay (from: Duplex, to: Duplex, sizes: number[]): void {
+  let i = 0
+  from.on('data', (chunk: Buffer) => {
+    for (let offset = 0; offset < chunk.length;) {
+      const n = Math.max(1, sizes[i++ % sizes.length])
+      to.write(chunk.subarray(offset, offset + n))
+      offset += n
+    }
+  })
+  from.on('end', () => to.end())
+  from.on('close', () => { if (!to.destroyed) to.destroy() })
+}
+
+t.test('the whole handshake and transport survive any re-chunking', async t => {
+  const dialerKey = generateKeyPair('Ed25519')
+  const listenerKey = generateKeyPair('Secp256k1')
+  await fc.assert(fc.asyncProperty(
+    fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+    fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+    fc.uint8Array({ maxLength: 3000 }),
+    async (sizesUp, sizesDown, data) => {
+      const [a, a2] = duplexPair()
+      const [b2, b] = duplexPair()
+      relay(a2, b2, sizesUp)
+      relay(b2, a2, sizesDown)
+      const [out, inb] = await Promise.all([
+        secureOutbound(a, { privateKey: dialerKey }),
+        secureInbound(b, { privateKey: listenerKey })
+      ])
+      // the dialer sends right after message 3, so transport bytes share chunks with it
+      out.stream.end(data)
+      inb.stream.end(data.slice().reverse())
+      t.same(await readAll(inb.stream), Buffer.from(data))
+      t.same(await readAll(out.stream), Buffer.from(data.slice().reverse()))
+      out.stream.destroy()
+      inb.stream.destroy()
+    }
+  ), { numRuns: 15 })
+})
+
+t.test('node:crypto and @noble agree on every primitive', async t => {
+  fc.assert(fc.property(
+    fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 64 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 2n }),
+    (priv1, priv2, plaintext, ad, n) => {
+      const pub1 = nodeCrypto.publicKey(priv1)
+      t.same(pub1, nobleCrypto.publicKey(priv1))
+      const pub2 = nobleCrypto.publicKey(priv2)
+      t.same(nodeCrypto.dh(priv2, pub1), nobleCrypto.dh(priv1, pub2))
+      t.same(nodeCrypto.hash(plaintext, ad), nobleCrypto.hash(plaintext, ad))
+      t.same(nodeCrypto.hmac(priv1, plaintext, ad), nobleCrypto.hmac(priv1, plaintext, ad))
+      const a = new CipherState(nodeCrypto, priv1)
+      const b = new CipherState(nobleCrypto, priv1)
+      a.setNonce(n)
+      b.setNonce(n)
+      const sealed = a.encryptWithAd(ad, plaintext)
+      t.same(sealed, b.encryptWithAd(ad, plaintext))
+      b.setNonce(n)
+      t.same(b.decryptWithAd(ad, sealed), plaintext)
+    }
+  ), { numRuns: 30 })
+})
+
+t.test('NoiseHandshakePayload round trip', async t => {
+  fc.assert(fc.property(
+    fc.uint8Array({ minLength: 1, maxLength: 100 }), fc.uint8Array({ minLength: 1, maxLength: 100 }),
+    fc.option(fc.record({ streamMuxers: fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }), webtransportCerthashes: fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 3 }) }), { nil: undefined }),
+    (identityKey, identitySig, extensions) => {
+      const payload = extensions === undefined ? { identityKey, identitySig } : { identityKey, identitySig, extensions }
+      t.same(decodeNoiseHandshakePayload(encodeNoiseHandshakePayload(payload)), payload)
+    }
+  ), { numRuns: 100 })
+})
+
+t.test('largest plaintext per message', async t => {
+  t.equal(MAX_PLAINTEXT_LENGTH, 65535 - 16)
+})
