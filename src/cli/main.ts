@@ -7,6 +7,11 @@ import { idCommand } from './commands/id.js'
 import { listenCommand } from './commands/listen.js'
 import { dialCommand } from './commands/dial.js'
 import { pingCommand } from './commands/ping.js'
+import { traceCommand } from './commands/trace.js'
+import { lsCommand } from './commands/ls.js'
+import { perfCommand } from './commands/perf.js'
+import { interopCommand } from './commands/interop.js'
+import { conformCommand } from './commands/conform.js'
 import { isP2PError } from '../util/errors.js'
 
 const USAGE = `usage: p2p <command> [options]
@@ -33,6 +38,11 @@ export async function main (argv: string[]): Promise<number> {
       case 'listen': return await listenCommand(args, out, signalled())
       case 'dial': return await dialCommand(args, out)
       case 'ping': return await pingCommand(args, out)
+      case 'trace': return await traceCommand(args, out)
+      case 'ls': return await lsCommand(args, out)
+      case 'perf': return await perfCommand(args, out)
+      case 'interop': return await interopCommand(args, out)
+      case 'conform': return await conformCommand(args, out)
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,8 @@
+// `p2p interop`: not written yet (placeholder so the dispatcher compiles).
+
+import type { Output } from '../output.js'
+import { P2PError } from '../../util/errors.js'
+
+export async function interopCommand (_args: string[], _out: Output): Promise<number> {
+  throw new P2PError('ERR_NOT_IMPLEMENTED', 'p2p interop is not implemented yet')
+}
