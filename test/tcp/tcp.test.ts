@@ -1,0 +1,82 @@
+import t from 'tap'
+import net from 'node:net'
+import { once } from 'node:events'
+import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../../src/tcp/index.js'
+import { Multiaddr } from '../../src/multiaddr/index.js'
+
+async function listen (addr: string): Promise<{ listener: TcpListener, accepted: net.Socket[] }> {
+  const accepted: net.Socket[] = []
+  const listener = await TcpListener.listen(Multiaddr.fromString(addr), { onConnection: socket => { accepted.push(socket) } })
+  return { listener, accepted }
+}
+
+t.test('tcp/0 picks a free port, reported in the listener\'s multiaddr', async t => {
+  const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
+  const [addr] = listener.multiaddrs()
+  const { host, port } = addr.toSocketAddress()
+  t.equal(host, '127.0.0.1')
+  t.ok(port > 0)
+  const socket = await dialTcp(addr)
+  socket.end('ping')
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(accepted.length, 1)
+  const [data] = await once(accepted[0], 'data') as [Buffer]
+  t.equal(data.toString(), 'ping')
+  t.equal(socketMultiaddr(socket, 'remote')?.toString(), addr.toString())
+  t.equal(socketMultiaddr(accepted[0], 'remote')?.toString(), socketMultiaddr(socket, 'local')?.toString())
+  t.equal(listener.connectionCount, 1)
+  await listener.close({ closeConnections: true })
+  t.ok(accepted[0].destroyed, 'close({ closeConnections }) destroys accepted sockets')
+})
+
+t.test('a half-close from the remote leaves our side writable', async t => {
+  const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
+  const socket = await dialTcp(listener.multiaddrs()[0])
+  await new Promise(resolve => setTimeout(resolve, 20))
+  const server = accepted[0]
+  socket.end()
+  await once(server, 'end')
+  server.end('after FIN')
+  const chunks: Buffer[] = []
+  for await (const chunk of socket) chunks.push(chunk as Buffer)
+  t.equal(Buffer.concat(chunks).toString(), 'after FIN')
+  await listener.close({ closeConnections: true })
+})
+
+t.test('IPv6 loopback and DNS names', async t => {
+  const v6 = await listen('/ip6/::1/tcp/0').catch(() => undefined)
+  if (v6 === undefined) {
+    t.skip('no IPv6 loopback on this machine')
+  } else {
+    const socket = await dialTcp(v6.listener.multiaddrs()[0])
+    t.equal(socket.remoteFamily, 'IPv6')
+    socket.destroy()
+    await v6.listener.close({ closeConnections: true })
+  }
+  const { listener } = await listen('/ip4/127.0.0.1/tcp/0')
+  const port = listener.multiaddrs()[0].toSocketAddress().port
+  const socket = await dialTcp(Multiaddr.fromString(`/dns4/localhost/tcp/${port}`))
+  t.equal(socket.remoteAddress, '127.0.0.1', '/dns4 resolves to IPv4 only')
+  socket.destroy()
+  await listener.close({ closeConnections: true })
+})
+
+t.test('dial failures are typed errors', async t => {
+  const { listener } = await listen('/ip4/127.0.0.1/tcp/0')
+  const addr = listener.multiaddrs()[0]
+  await listener.close()
+  await t.rejects(dialTcp(addr), { code: 'ERR_CONNECTION_FAILED' }, 'nobody listening')
+  const controller = new AbortController()
+  controller.abort(new Error('user gave up'))
+  await t.rejects(dialTcp(addr, { signal: controller.signal }), { message: 'user gave up' })
+  await t.rejects(dialTcp(Multiaddr.fromString('/ip4/127.0.0.1/udp/1')), { code: 'ERR_TRANSPORT_UNSUPPORTED_ADDR' })
+  await t.rejects(TcpListener.listen(Multiaddr.fromString('/ip4/127.0.0.1/udp/0'), { onConnection: () => {} }), { code: 'ERR_TRANSPORT_UNSUPPORTED_ADDR' })
+  t.ok(isTcpAddr(Multiaddr.fromString('/dns/example.com/tcp/1')))
+  t.notOk(isTcpAddr(Multiaddr.fromString('/ip4/1.2.3.4/udp/1/quic-v1')))
+})
+
+t.test('a port already in use is ERR_LISTEN_FAILED', async t => {
+  const { listener } = await listen('/ip4/127.0.0.1/tcp/0')
+  await t.rejects(listen(listener.multiaddrs()[0].toString()), { code: 'ERR_LISTEN_FAILED' })
+  await listener.close()
+})
