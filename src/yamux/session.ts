@@ -1,0 +1,531 @@
+// A yamux session: many streams over one connection.
+//
+// Spec: hashicorp/yamux spec.md (all of "Message Flow") and libp2p/specs
+// yamux/README.md "ACK backlog".
+//
+// Theory of operation.
+//   Input: every chunk from the connection goes into a ByteQueue. The loop in
+//   `processInput` takes a 12-byte header (./decode.ts), dispatches on its
+//   type, and for a Data frame passes the payload to the stream in pieces as
+//   they arrive, as views of the received chunks: a 16 MiB frame is never
+//   buffered whole. Each stream's receive window bounds what the remote may
+//   have in flight on it, so memory stays bounded without pausing the
+//   connection; a remote that sends beyond a window breaks the protocol.
+//   Output: frames are written straight to the connection, header and small
+//   payload in one buffer. When `connection.write()` returns false, stream
+//   writes complete only after 'drain'; control frames (pongs, window updates)
+//   are still written, and if more than CONTROL_BACKLOG_LIMIT of them pile up
+//   we stop reading until the connection drains.
+//   Errors: a header the codec rejects, a window overrun, a bad stream ID are
+//   protocol errors: we send Go Away (Protocol error) and tear the session down.
+//   Nothing from the network throws out of an event handler.
+//   Time: the clock is injected (`now`); RTT comes from our own pings.
+//   Accepting: a remote SYN is emitted as 'stream' at once; when nobody
+//   listens for 'stream' the new stream is reset instead of buffered, so
+//   attach the listener right after creating the session.
+//   Sans-I/O only in part: the frame handling is plain synchronous code driven
+//   by `onConnectionData`, but it writes to the connection directly rather
+//   than returning frames; tests drive it with a raw peer over an in-memory pair.
+
+import { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import { ByteQueue } from '../util/byte-queue.js'
+import { P2PError, isP2PError } from '../util/errors.js'
+import type { StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
+import {
+  CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
+  DEFAULT_MAX_INBOUND_UNACKED, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAM_WINDOW, DEFAULT_MAX_STREAMS,
+  Flag, FrameType, GoAwayCode, HEADER_LENGTH, INITIAL_STREAM_WINDOW, MAX_UINT32, PROTOCOL_ID, SESSION_STREAM_ID,
+  type FrameTypeCode
+} from './constants.js'
+import { decodeHeader } from './decode.js'
+import { writeHeader, type FrameHeader } from './frame.js'
+import { StreamOpening, canReceive } from './stream-state.js'
+import { YamuxStream, type StreamSession } from './stream.js'
+
+export interface YamuxOptions {
+  /** Open streams (both directions); over it newStream throws and inbound SYNs are reset. */
+  maxStreams?: number
+  /** Our outbound streams not yet acknowledged; over it newStream throws (spec: SHOULD ≤ 256). */
+  maxAckBacklog?: number
+  /** Inbound streams we have not acknowledged yet; over it inbound SYNs are reset. */
+  maxInboundUnacked?: number
+  /** Largest Data payload we send in one frame. */
+  maxMessageSize?: number
+  /** Receive-window auto-tuning ceiling per stream (≥ 256 KiB). */
+  maxStreamWindow?: number
+  /** Send one ping at start to learn the RTT that window auto-tuning needs. Default true. */
+  measureRtt?: boolean
+  /** How long close() waits for streams to finish before it aborts. */
+  closeTimeoutMs?: number
+  /** The clock in ms (injected for tests). Default performance.now. */
+  now?: () => number
+  /** Wire trace: every frame header sent and received. */
+  onFrame?: (direction: 'in' | 'out', header: FrameHeader) => void
+}
+
+interface PendingPing {
+  readonly start: number
+  readonly resolve: (rtt: number) => void
+  readonly reject: (err: Error) => void
+}
+
+type DrainCallback = (err?: Error | null) => void
+
+export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSession {
+  readonly protocol = PROTOCOL_ID
+  readonly initiator: boolean
+  readonly maxMessageSize: number
+  readonly maxStreamWindow: number
+  readonly now: () => number
+  rtt = 0
+
+  private readonly connection: Duplex
+  private readonly maxStreams: number
+  private readonly maxAckBacklog: number
+  private readonly maxInboundUnacked: number
+  private readonly closeTimeoutMs: number
+  private readonly onFrame: YamuxOptions['onFrame']
+
+  private readonly streamMap = new Map<number, YamuxStream>()
+  private readonly queue = new ByteQueue()
+  /** "The client side should use odd ID's, and the server even." */
+  private nextStreamId: number
+  private outboundUnacked = 0
+  private inboundUnacked = 0
+
+  /** The Data frame whose payload is arriving: its stream (undefined = discard) and bytes left. */
+  private readingStream: YamuxStream | undefined
+  private readingRemaining = 0
+  private readingFin = false
+  /** True while processInput runs (see onConnectionData). */
+  private processing = false
+
+  private localGoAway = false
+  private remoteGoAway: number | undefined
+  private closed = false
+  private closing: Promise<void> | undefined
+  private closeTimer: NodeJS.Timeout | undefined
+  private closeWaiter: (() => void) | undefined
+
+  private readonly pings = new Map<number, PendingPing>()
+  private nextPingId = 0
+
+  private writeBlocked = false
+  private pausedForBacklog = false
+  private drainWaiters: DrainCallback[] = []
+
+  constructor (connection: Duplex, options: YamuxOptions & { initiator: boolean }) {
+    super()
+    this.connection = connection
+    this.initiator = options.initiator
+    this.nextStreamId = options.initiator ? 1 : 2
+    this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS
+    this.maxAckBacklog = options.maxAckBacklog ?? DEFAULT_MAX_ACK_BACKLOG
+    this.maxInboundUnacked = options.maxInboundUnacked ?? DEFAULT_MAX_INBOUND_UNACKED
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    // at least the spec's initial window; at most 2^31 so a Window Update delta (consumed + growth) fits a uint32
+    this.maxStreamWindow = Math.min(Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW), 2 ** 31)
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+    this.now = options.now ?? (() => performance.now())
+    this.onFrame = options.onFrame
+    if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `maxMessageSize must be an integer in 1..2^32-1, got ${this.maxMessageSize}`)
+    }
+
+    connection.on('data', this.onConnectionData)
+    connection.on('end', this.onConnectionEnd)
+    connection.on('error', this.onConnectionError)
+    connection.on('close', this.onConnectionClose)
+    connection.on('drain', this.onConnectionDrain)
+
+    if (options.measureRtt ?? true) this.ping().catch(() => {})
+  }
+
+  get streams (): readonly YamuxStream[] {
+    return [...this.streamMap.values()]
+  }
+
+  // ---- public API ----
+
+  newStream (): YamuxStream {
+    if (this.closed) throw new P2PError('ERR_YAMUX_SESSION_CLOSED', 'cannot open a stream: the yamux session is closed')
+    if (this.localGoAway) throw new P2PError('ERR_YAMUX_GO_AWAY', 'cannot open a stream: we sent Go Away')
+    if (this.remoteGoAway !== undefined) throw new P2PError('ERR_YAMUX_GO_AWAY', `cannot open a stream: the remote sent Go Away (code ${this.remoteGoAway})`, { remote: true })
+    if (this.streamMap.size >= this.maxStreams) {
+      throw new P2PError('ERR_YAMUX_TOO_MANY_STREAMS', `cannot open a stream: ${this.streamMap.size} streams open, the limit is ${this.maxStreams}`)
+    }
+    // "Implementations SHOULD at most allow an ACK backlog of 256 streams."
+    if (this.outboundUnacked >= this.maxAckBacklog) {
+      throw new P2PError('ERR_YAMUX_ACK_BACKLOG_FULL', `cannot open a stream: ${this.outboundUnacked} streams await the remote's ACK, the limit is ${this.maxAckBacklog}`)
+    }
+    const id = this.nextStreamId
+    if (id > MAX_UINT32) throw new P2PError('ERR_YAMUX_STREAM_IDS_EXHAUSTED', 'cannot open a stream: all 2^31 stream IDs of this side are used')
+    this.nextStreamId += 2
+    const stream = new YamuxStream(this, id, 'outbound')
+    this.streamMap.set(id, stream)
+    this.outboundUnacked++
+    // "To open a stream, an initial data or window update frame is sent with a new StreamID. The SYN flag should be set"
+    this.sendWindowUpdate(stream, Flag.SYN, 0)
+    return stream
+  }
+
+  /** Measures the round-trip time in ms with a Ping (SYN) answered by a Ping (ACK). */
+  async ping (): Promise<number> {
+    if (this.closed) throw new P2PError('ERR_YAMUX_SESSION_CLOSED', 'cannot ping: the yamux session is closed')
+    const opaque = this.nextPingId
+    this.nextPingId = (this.nextPingId + 1) >>> 0
+    return await new Promise<number>((resolve, reject) => {
+      this.pings.set(opaque, { start: this.now(), resolve, reject })
+      this.sendHeader(FrameType.Ping, Flag.SYN, SESSION_STREAM_ID, opaque)
+    })
+  }
+
+  /** Sends Go Away with `code`: the remote must open no more streams; ours stay open. */
+  goAway (code: number = GoAwayCode.Normal): void {
+    if (this.closed || this.localGoAway) return
+    this.localGoAway = true
+    this.sendHeader(FrameType.GoAway, 0, SESSION_STREAM_ID, code >>> 0)
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    if (this.closing !== undefined) return await this.closing
+    this.goAway(GoAwayCode.Normal)
+    for (const stream of this.streamMap.values()) {
+      if (!stream.writableEnded && !stream.destroyed) stream.end()
+    }
+    this.closing = new Promise<void>(resolve => {
+      this.closeWaiter = resolve
+      this.closeTimer = setTimeout(() => {
+        this.abort(new P2PError('ERR_YAMUX_CLOSE_TIMEOUT', `close(): ${this.streamMap.size} streams still open after ${this.closeTimeoutMs} ms`))
+      }, this.closeTimeoutMs)
+    })
+    this.maybeFinishClose()
+    return await this.closing
+  }
+
+  abort (err: Error): void {
+    this.terminate(err, true)
+  }
+
+  // ---- StreamSession (called by streams) ----
+
+  sendData (stream: YamuxStream, payload: Uint8Array): void {
+    const flags = stream.takeFlags()
+    if (!this.canWrite()) return
+    this.onFrame?.('out', { type: FrameType.Data, flags, streamId: stream.id, length: payload.length })
+    if (payload.length <= COPY_PAYLOAD_THRESHOLD) {
+      const frame = Buffer.allocUnsafe(HEADER_LENGTH + payload.length)
+      writeHeader(frame, 0, FrameType.Data, flags, stream.id, payload.length)
+      frame.set(payload, HEADER_LENGTH)
+      this.write(frame)
+    } else {
+      const header = Buffer.allocUnsafe(HEADER_LENGTH)
+      writeHeader(header, 0, FrameType.Data, flags, stream.id, payload.length)
+      this.connection.cork()
+      this.write(header)
+      this.write(payload)
+      this.connection.uncork()
+    }
+  }
+
+  sendWindowUpdate (stream: YamuxStream, flags: number, delta: number): void {
+    this.sendHeader(FrameType.WindowUpdate, flags, stream.id, delta)
+  }
+
+  afterDrain (callback: DrainCallback): void {
+    if (this.writeBlocked && this.canWrite()) this.drainWaiters.push(callback)
+    else callback()
+  }
+
+  streamFinished (stream: YamuxStream): void {
+    if (this.streamMap.get(stream.id) !== stream) return
+    this.streamMap.delete(stream.id)
+    if (stream.opening === StreamOpening.SynSent) this.outboundUnacked--
+    if (stream.opening === StreamOpening.SynReceived) this.inboundUnacked--
+    this.maybeFinishClose()
+  }
+
+  streamAcknowledged (stream: YamuxStream): void {
+    if (this.streamMap.get(stream.id) === stream) this.inboundUnacked--
+  }
+
+  // ---- input ----
+
+  private readonly onConnectionData = (chunk: Uint8Array): void => {
+    if (this.closed) return
+    this.queue.push(chunk)
+    // An in-memory peer can answer synchronously from inside our own write,
+    // re-entering here mid-frame; the running loop will read those bytes.
+    if (this.processing) return
+    this.processing = true
+    try {
+      this.processInput()
+    } catch (err) {
+      if (isP2PError(err) && err.remote) this.protocolError(err)
+      else this.terminate(err instanceof Error ? err : new Error(String(err)), true, GoAwayCode.InternalError)
+    } finally {
+      this.processing = false
+    }
+  }
+
+  private processInput (): void {
+    const queue = this.queue
+    while (!this.closed) {
+      if (this.readingRemaining > 0) {
+        const size = Math.min(queue.length, this.readingRemaining)
+        if (size === 0) return
+        const chunks = queue.takeChunks(size) ?? []
+        this.readingRemaining -= size
+        const stream = this.readingStream
+        if (stream !== undefined) for (const chunk of chunks) stream.onData(chunk)
+        if (this.readingRemaining === 0) this.finishDataFrame()
+        continue
+      }
+      const header = decodeHeader(queue)
+      if (header === undefined) return
+      this.onFrame?.('in', header)
+      this.handleHeader(header)
+    }
+  }
+
+  private handleHeader (header: FrameHeader): void {
+    switch (header.type) {
+      case FrameType.Data:
+      case FrameType.WindowUpdate:
+        this.handleStreamFrame(header)
+        return
+      case FrameType.Ping:
+        this.handlePing(header)
+        return
+      case FrameType.GoAway:
+        this.handleGoAway(header.length)
+        return
+      default: {
+        const never: never = header.type
+        throw new P2PError('ERR_YAMUX_INVALID_TYPE', `unknown frame type ${String(never)}`, { remote: true })
+      }
+    }
+  }
+
+  private handleStreamFrame (header: FrameHeader): void {
+    const { type, flags, streamId, length } = header
+    const isData = type === FrameType.Data
+    let stream = this.streamMap.get(streamId)
+
+    if ((flags & Flag.SYN) !== 0) {
+      if (stream !== undefined) {
+        throw new P2PError('ERR_YAMUX_DUPLICATE_STREAM', `SYN for stream ${streamId}, which is already open`, { remote: true })
+      }
+      // "The client side should use odd ID's, and the server even." / "the 0 ID is reserved to represent the session."
+      if (streamId === SESSION_STREAM_ID || (streamId % 2 === 1) === this.initiator) {
+        throw new P2PError('ERR_YAMUX_INVALID_STREAM_ID', `SYN with stream ID ${streamId}: the ${this.initiator ? 'server' : 'client'} must use ${this.initiator ? 'even' : 'odd'} non-zero IDs`, { remote: true })
+      }
+      stream = this.acceptStream(streamId)
+      if (stream === undefined) {
+        if (isData) this.discardPayload(length)
+        return
+      }
+    }
+
+    if (stream === undefined) {
+      // a frame for a stream we have finished or reset: late traffic, dropped
+      if (isData) this.discardPayload(length)
+      return
+    }
+
+    if ((flags & Flag.ACK) !== 0) {
+      if (stream.opening === StreamOpening.SynSent) this.outboundUnacked--
+      stream.onAck()
+    }
+    // a Window Update after FIN is legal: it only concerns our sending side
+    if (type === FrameType.WindowUpdate && length > 0) stream.onWindowUpdate(length)
+
+    if ((flags & Flag.RST) !== 0) {
+      stream.onReset()
+      if (isData) this.discardPayload(length)
+      return
+    }
+
+    if (isData) {
+      if (!canReceive(stream.state)) {
+        // data after the remote's own FIN: that stream is broken, not the session
+        stream.destroy(new P2PError('ERR_YAMUX_DATA_AFTER_FIN', `stream ${streamId}: ${length} bytes of Data after the remote's FIN`, { remote: true }))
+        this.discardPayload(length)
+        return
+      }
+      // The window the remote must respect: "never send beyond the peer's window"
+      if (length > stream.recvRemaining) {
+        throw new P2PError('ERR_YAMUX_WINDOW_EXCEEDED', `stream ${streamId}: Data frame of ${length} bytes, but only ${stream.recvRemaining} bytes of window were granted`, { remote: true })
+      }
+      stream.recvRemaining -= length
+      this.readingStream = stream
+      this.readingRemaining = length
+      this.readingFin = (flags & Flag.FIN) !== 0
+      if (length === 0) this.finishDataFrame()
+      return
+    }
+
+    if ((flags & Flag.FIN) !== 0) stream.onFin()
+  }
+
+  /** Creates an inbound stream for a SYN, or resets it when over a limit or after our Go Away. */
+  private acceptStream (streamId: number): YamuxStream | undefined {
+    const refuse = this.localGoAway || this.closing !== undefined ||
+      this.streamMap.size >= this.maxStreams ||
+      // inbound buffering MUST be bounded: over the limit, RST
+      this.inboundUnacked >= this.maxInboundUnacked
+    if (refuse) {
+      // "reply ... with the RST flag to reject the stream"
+      this.sendHeader(FrameType.WindowUpdate, Flag.RST, streamId, 0)
+      return undefined
+    }
+    const stream = new YamuxStream(this, streamId, 'inbound')
+    this.streamMap.set(streamId, stream)
+    this.inboundUnacked++
+    if (!this.emit('stream', stream)) {
+      // nobody accepts streams on this session: reject it rather than buffer it
+      stream.destroy()
+      return undefined
+    }
+    return stream
+  }
+
+  private discardPayload (length: number): void {
+    this.readingStream = undefined
+    this.readingRemaining = length
+    this.readingFin = false
+  }
+
+  private finishDataFrame (): void {
+    const stream = this.readingStream
+    this.readingStream = undefined
+    if (stream !== undefined && this.readingFin) stream.onFin()
+    this.readingFin = false
+  }
+
+  private handlePing (header: FrameHeader): void {
+    if ((header.flags & Flag.ACK) !== 0) {
+      const pending = this.pings.get(header.length)
+      if (pending === undefined) return
+      this.pings.delete(header.length)
+      const rtt = this.now() - pending.start
+      this.rtt = this.rtt === 0 ? rtt : (this.rtt * 7 + rtt) / 8
+      pending.resolve(rtt)
+      return
+    }
+    // "Contains an opaque value, echoed back" — answered with ACK: "sent with a ping to indicate response"
+    this.sendHeader(FrameType.Ping, Flag.ACK, SESSION_STREAM_ID, header.length)
+  }
+
+  private handleGoAway (code: number): void {
+    this.remoteGoAway = code
+    if (code !== GoAwayCode.Normal) {
+      const name = code === GoAwayCode.ProtocolError ? 'protocol error' : code === GoAwayCode.InternalError ? 'internal error' : `code ${code}`
+      this.terminate(new P2PError('ERR_YAMUX_REMOTE_GO_AWAY', `the remote terminated the session with Go Away (${name})`, { remote: true }), false)
+      return
+    }
+    this.maybeFinishClose()
+  }
+
+  private readonly onConnectionEnd = (): void => {
+    const open = this.streamMap.size
+    this.terminate(open === 0 ? undefined : new P2PError('ERR_YAMUX_CONNECTION_CLOSED', `the connection ended with ${open} streams open`, { remote: true }), false)
+  }
+
+  private readonly onConnectionError = (err: Error): void => {
+    this.terminate(new P2PError('ERR_YAMUX_CONNECTION_CLOSED', `the connection failed: ${err.message}`, { cause: err, remote: true }), false)
+  }
+
+  private readonly onConnectionClose = (): void => {
+    if (this.closed) return
+    this.terminate(new P2PError('ERR_YAMUX_CONNECTION_CLOSED', 'the connection closed', { remote: true }), false)
+  }
+
+  private readonly onConnectionDrain = (): void => {
+    this.writeBlocked = false
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false
+      this.connection.resume()
+    }
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const callback of waiters) callback()
+  }
+
+  // ---- output ----
+
+  private canWrite (): boolean {
+    return !this.closed && !this.connection.destroyed && !this.connection.writableEnded
+  }
+
+  private sendHeader (type: FrameTypeCode, flags: number, streamId: number, length: number): void {
+    if (!this.canWrite()) return
+    this.onFrame?.('out', { type, flags, streamId, length })
+    const frame = Buffer.allocUnsafe(HEADER_LENGTH)
+    writeHeader(frame, 0, type, flags, streamId, length)
+    this.write(frame)
+    if (this.writeBlocked && !this.pausedForBacklog && this.connection.writableLength > CONTROL_BACKLOG_LIMIT) {
+      // the remote does not read what we answer: stop reading what it sends
+      this.pausedForBacklog = true
+      this.connection.pause()
+    }
+  }
+
+  private write (bytes: Uint8Array): void {
+    if (!this.connection.write(bytes)) this.writeBlocked = true
+  }
+
+  // ---- termination ----
+
+  private protocolError (err: P2PError): void {
+    this.sendHeader(FrameType.GoAway, 0, SESSION_STREAM_ID, GoAwayCode.ProtocolError)
+    this.localGoAway = true
+    this.terminate(err, false)
+  }
+
+  private maybeFinishClose (): void {
+    if (this.closed || this.streamMap.size > 0) return
+    if (this.closing !== undefined || this.remoteGoAway !== undefined) this.terminate(undefined, false)
+  }
+
+  /**
+   * Ends the session: every stream still open is reset locally with `err`,
+   * pending pings fail, the connection is ended (or destroyed when `destroy`),
+   * and 'close' is emitted once.
+   */
+  private terminate (err: Error | undefined, destroy: boolean, goAwayCode?: number): void {
+    if (this.closed) return
+    if (goAwayCode !== undefined && !this.localGoAway) this.sendHeader(FrameType.GoAway, 0, SESSION_STREAM_ID, goAwayCode)
+    this.closed = true
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    const streams = [...this.streamMap.values()]
+    this.streamMap.clear()
+    for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
+    const pingError = new P2PError('ERR_YAMUX_SESSION_CLOSED', `ping failed: the session closed${err === undefined ? '' : `: ${err.message}`}`, { cause: err })
+    for (const pending of this.pings.values()) pending.reject(pingError)
+    this.pings.clear()
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
+    this.connection.off('data', this.onConnectionData)
+    if (destroy) this.connection.destroy()
+    else if (!this.connection.writableEnded && !this.connection.destroyed) this.connection.end()
+    // keep draining the connection so its 'end' can arrive and the socket can close
+    if (!this.connection.destroyed) this.connection.resume()
+    this.closeWaiter?.()
+    this.emit('close', err)
+  }
+}
+
+/** Starts a yamux session over `connection` (the client side is the `initiator`). */
+export function createYamux (connection: Duplex, options: YamuxOptions & { initiator: boolean }): YamuxSession {
+  return new YamuxSession(connection, options)
+}
+
+/** The StreamMuxerFactory for '/yamux/1.0.0'. */
+export const yamux: StreamMuxerFactory & { create: (connection: Duplex, options: YamuxOptions & { initiator: boolean }) => YamuxSession } = {
+  protocol: PROTOCOL_ID,
+  create: (connection, options) => createYamux(connection, options)
+}

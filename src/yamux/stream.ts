@@ -1,0 +1,229 @@
+// One yamux stream as a node:stream Duplex (src/muxer/types.ts MuxedStream).
+//
+// Spec: hashicorp/yamux spec.md "Opening a stream", "Closing a stream",
+// "Flow Control"; stream lifecycle in ./stream-state.ts.
+//
+// Theory of operation.
+//   Sending: `_write` cuts the chunk into Data frames no larger than the
+//   remote's window (`sendWindow`) and our frame size limit, and waits when the
+//   window is used up; the remote's Window Update resumes it. That wait is the
+//   backpressure a slow remote reader exerts on this stream's writer, and on
+//   nothing else. `end()` sends FIN, `destroy()` before both sides finished
+//   sends RST.
+//   Receiving: Data payloads are pushed as views of the received chunks. We
+//   give the remote credit back (a Window Update) only for bytes the
+//   application has taken out of the readable buffer, so a stalled reader
+//   stalls only its own sender. When a window is used up in less than a few
+//   RTTs the window doubles (go-yamux's auto-tuning), up to `maxStreamWindow`.
+
+import { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
+import { Flag, INITIAL_STREAM_WINDOW } from './constants.js'
+import type { MuxedStream } from '../muxer/types.js'
+import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
+
+/** What a stream needs from its session (implemented by YamuxSession). */
+export interface StreamSession {
+  readonly maxMessageSize: number
+  readonly maxStreamWindow: number
+  /** Smoothed RTT in ms, 0 while unknown. */
+  readonly rtt: number
+  now: () => number
+  sendData: (stream: YamuxStream, payload: Uint8Array) => void
+  sendWindowUpdate: (stream: YamuxStream, flags: number, delta: number) => void
+  /** Calls `callback` now, or once the connection has drained when it is backed up. */
+  afterDrain: (callback: (err?: Error | null) => void) => void
+  /** The stream finished on the wire (both FINs or a reset): forget its ID. */
+  streamFinished: (stream: YamuxStream) => void
+  /** An inbound stream has just been acknowledged (ACK sent). */
+  streamAcknowledged: (stream: YamuxStream) => void
+}
+
+type WriteCallback = (err?: Error | null) => void
+
+export class YamuxStream extends Duplex implements MuxedStream {
+  readonly id: number
+  readonly direction: 'inbound' | 'outbound'
+  protocol?: string
+
+  state: StreamState = StreamState.Open
+  opening: StreamOpening
+
+  /** Bytes the remote lets us send before its next Window Update. */
+  sendWindow = INITIAL_STREAM_WINDOW
+  /** The receive window we currently grant (grows by auto-tuning). */
+  recvWindow = INITIAL_STREAM_WINDOW
+  /** Bytes the remote may still send before it must wait for our Window Update. */
+  recvRemaining = INITIAL_STREAM_WINDOW
+  /** Start of the current auto-tuning epoch (session clock, ms). */
+  private epochStart: number
+
+  private readonly session: StreamSession
+  /** The chunk `_write` is sending, while it waits for window. */
+  private pendingChunk: Uint8Array | undefined
+  private pendingOffset = 0
+  private pendingCallback: WriteCallback | undefined
+  private creditCheckQueued = false
+  private readonly creditCheck = (): void => {
+    this.creditCheckQueued = false
+    this.maybeSendWindowUpdate()
+  }
+
+  constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
+    super({ allowHalfOpen: true, decodeStrings: true })
+    this.session = session
+    this.id = id
+    this.direction = direction
+    this.opening = direction === 'outbound' ? StreamOpening.SynSent : StreamOpening.SynReceived
+    this.epochStart = session.now()
+  }
+
+  /** Flags every frame we send must carry now: ACK on the first frame of an inbound stream. */
+  takeFlags (): number {
+    if (this.opening !== StreamOpening.SynReceived) return 0
+    this.opening = StreamOpening.Established
+    this.session.streamAcknowledged(this)
+    return Flag.ACK
+  }
+
+  // ---- events from the session (remote frames) ----
+
+  /** The remote acknowledged our SYN. */
+  onAck (): void {
+    if (this.opening === StreamOpening.SynSent) this.opening = StreamOpening.Established
+  }
+
+  onWindowUpdate (delta: number): void {
+    if (this.state === StreamState.Reset) return
+    // the sum stays exact in a double; the remote may grant more than 4 GiB over time
+    this.sendWindow += delta
+    if (this.pendingChunk !== undefined && this.sendWindow > 0) this.flushWrite()
+  }
+
+  /** A Data payload piece (a view into the received bytes). */
+  onData (chunk: Uint8Array): void {
+    if (this.destroyed) return
+    this.push(chunk)
+    this.maybeSendWindowUpdate()
+  }
+
+  onFin (): void {
+    if (!canReceive(this.state)) return
+    this.transition('finReceived')
+    this.push(null)
+  }
+
+  onReset (): void {
+    if (isFinished(this.state)) return
+    this.transition('reset')
+    this.destroy(new P2PError('ERR_STREAM_RESET', `the remote reset stream ${this.id}`, { remote: true }))
+  }
+
+  /** The session ended under this stream: reset it locally with `cause`. */
+  abortLocally (cause?: Error): void {
+    if (this.destroyed) return
+    const wasFinished = isFinished(this.state)
+    this.state = StreamState.Reset
+    if (wasFinished && cause === undefined) {
+      this.destroy()
+      return
+    }
+    this.destroy(new P2PError('ERR_STREAM_RESET', `stream ${this.id} reset: the session ended${cause === undefined ? '' : `: ${cause.message}`}`, { cause, remote: false }))
+  }
+
+  // ---- node:stream hooks ----
+
+  override _read (): void {
+    // Node calls _read from inside read() before it removes the bytes it is
+    // about to return, so readableLength is only right once read() returns.
+    if (this.creditCheckQueued) return
+    this.creditCheckQueued = true
+    queueMicrotask(this.creditCheck)
+  }
+
+  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
+    this.pendingChunk = chunk
+    this.pendingOffset = 0
+    this.pendingCallback = callback
+    this.flushWrite()
+  }
+
+  override _final (callback: WriteCallback): void {
+    if (this.state === StreamState.Reset) {
+      callback(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset before it could be half-closed`))
+      return
+    }
+    this.session.sendWindowUpdate(this, this.takeFlags() | Flag.FIN, 0)
+    this.transition('finSent')
+    this.session.afterDrain(callback)
+  }
+
+  override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!isFinished(this.state)) {
+      // the interface: destroy() before both directions finished is a reset
+      this.session.sendWindowUpdate(this, this.takeFlags() | Flag.RST, 0)
+      this.transition('reset')
+    }
+    const pending = this.pendingCallback
+    this.pendingChunk = undefined
+    this.pendingCallback = undefined
+    pending?.(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
+    callback(err)
+  }
+
+  // ---- internals ----
+
+  private transition (event: StreamEvent): void {
+    const before = this.state
+    this.state = nextState(before, event)
+    if (!isFinished(before) && isFinished(this.state)) this.session.streamFinished(this)
+  }
+
+  /** Sends as much of the pending chunk as the window allows; completes the write when all is sent. */
+  private flushWrite (): void {
+    const chunk = this.pendingChunk
+    if (chunk === undefined) return
+    while (this.pendingOffset < chunk.length) {
+      if (this.state === StreamState.Reset) {
+        const callback = this.pendingCallback
+        this.pendingChunk = undefined
+        this.pendingCallback = undefined
+        callback?.(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset while writing`, { remote: true }))
+        return
+      }
+      // "never send beyond the peer's window": wait for its Window Update
+      if (this.sendWindow <= 0) return
+      const size = Math.min(this.sendWindow, this.session.maxMessageSize, chunk.length - this.pendingOffset)
+      this.session.sendData(this, chunk.subarray(this.pendingOffset, this.pendingOffset + size))
+      this.sendWindow -= size
+      this.pendingOffset += size
+    }
+    const callback = this.pendingCallback
+    this.pendingChunk = undefined
+    this.pendingCallback = undefined
+    if (callback !== undefined) this.session.afterDrain(callback)
+  }
+
+  /**
+   * Grants the remote the bytes the application has consumed, once they make
+   * up half the window (fewer, smaller Window Updates), auto-tuning the window.
+   */
+  private maybeSendWindowUpdate (): void {
+    if (!canReceive(this.state) || this.destroyed) return
+    // consumed = granted - still allowed - still unread in our buffer
+    let delta = this.recvWindow - this.recvRemaining - this.readableLength
+    if (delta < this.recvWindow / 2) return
+    const now = this.session.now()
+    const rtt = this.session.rtt
+    // go-yamux auto-tuning: the whole window went by within ~4 RTTs, so the
+    // window (not the reader) limits throughput: double it.
+    if (rtt > 0 && now - this.epochStart < rtt * 4 && this.recvWindow < this.session.maxStreamWindow) {
+      const grown = Math.min(this.recvWindow * 2, this.session.maxStreamWindow)
+      delta += grown - this.recvWindow
+      this.recvWindow = grown
+    }
+    this.epochStart = now
+    this.recvRemaining += delta
+    this.session.sendWindowUpdate(this, this.takeFlags(), delta)
+  }
+}
