@@ -1,0 +1,75 @@
+import t from 'tap'
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import { P2P, run, start, firstLine } from './fixtures/run.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'p2p-cli-'))
+
+t.test('p2p id creates a key file once and prints the same peer ID after', async t => {
+  const identity = join(dir, 'id.key')
+  const first = await run(P2P, ['id', '--identity', identity, '--json'])
+  t.equal(first.code, 0)
+  const created = JSON.parse(first.stdout) as { peerId: string, created: boolean, keyType: string }
+  t.match(created, { created: true, keyType: 'Ed25519' })
+  t.match(created.peerId, /^12D3KooW/)
+  t.equal(statSync(identity).mode & 0o777, 0o600, 'the key file is private')
+  const second = await run(P2P, ['id', '--identity', identity])
+  t.equal(second.stdout.trim(), created.peerId, 'human output is the bare peer ID')
+})
+
+t.test('p2p id refuses a foreign file with a one-line typed error', async t => {
+  const bad = join(dir, 'bad.key')
+  writeFileSync(bad, 'not a key')
+  const result = await run(P2P, ['id', '--identity', bad])
+  t.equal(result.code, 1)
+  t.match(result.stderr, /ERR_INVALID_KEY_FILE/)
+  t.equal(result.stderr.trim().split('\n').length, 1)
+})
+
+t.test('listen, then dial with ping, echo and identify, then ping, then SIGTERM', async t => {
+  const listener = start(P2P, ['listen', '--json'])
+  const announced = JSON.parse(await firstLine(listener)) as { peerId: string, listenAddrs: string[] }
+  t.match(announced.listenAddrs[0], new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${announced.peerId}$`))
+
+  const dial = await run(P2P, ['dial', announced.listenAddrs[0], '--ping', '2', '--echo', '100000', '--identify', '--json'])
+  t.equal(dial.code, 0, dial.stderr)
+  const result = JSON.parse(dial.stdout) as {
+    remotePeer: string, encryption: string, muxer: string, connectMs: number, pingMs: number[], echoOk: boolean,
+    identify: { protocols: string[], agentVersion: string, observedAddr: string }
+  }
+  t.equal(result.remotePeer, announced.peerId)
+  t.equal(result.encryption, '/noise')
+  t.equal(result.muxer, '/yamux/1.0.0')
+  t.ok(result.connectMs > 0)
+  t.equal(result.pingMs.length, 2)
+  t.equal(result.echoOk, true)
+  t.match(result.identify.agentVersion, /^libp2p-ts-stack\//)
+  t.same(result.identify.protocols.filter(p => ['/echo/1.0.0', '/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/perf/1.0.0'].includes(p)).length, 5)
+  t.match(result.identify.observedAddr, /^\/ip4\/127\.0\.0\.1\/tcp\/\d+$/)
+
+  const mplex = await run(P2P, ['dial', announced.listenAddrs[0], '--muxer', 'mplex', '--json'])
+  t.equal((JSON.parse(mplex.stdout) as { muxer: string }).muxer, '/mplex/6.7.0')
+
+  const ping = await run(P2P, ['ping', announced.listenAddrs[0], '-c', '3'])
+  t.equal(ping.code, 0)
+  t.equal(ping.stdout.match(/seq=\d time=[\d.]+ ms/g)?.length, 3)
+  t.match(ping.stdout, /rtt min\/avg\/max = [\d.]+\/[\d.]+\/[\d.]+ ms/)
+
+  listener.kill('SIGTERM')
+  const [code] = await once(listener, 'exit') as [number]
+  t.equal(code, 0, 'clean shutdown on SIGTERM')
+})
+
+t.test('bad usage exits non-zero with one line', async t => {
+  const unknown = await run(P2P, ['frobnicate'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /unknown command "frobnicate"/)
+  const badMuxer = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1', '--muxer', 'spdy'])
+  t.equal(badMuxer.code, 1)
+  t.match(badMuxer.stderr, /unknown muxer "spdy"/)
+  const refused = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1'])
+  t.equal(refused.code, 1)
+  t.match(refused.stderr, /ERR_CONNECTION_FAILED/)
+})
