@@ -20,7 +20,13 @@ const USAGE = `usage: p2p <command> [options]
   listen  [--listen MA ...] [--identity FILE]     serve ping, identify, perf and echo
           [--muxer yamux,mplex] [--peerstore FILE]
   dial    MA [--ping N] [--echo BYTES] [--identify] [--muxer ...]
-  ping    MA [-c N]
+  ping    MA [-c N]                               each RTT and a min/avg/max summary
+  trace   MA                                      every message of one connection, layer by layer
+  ls      MA                                      what the remote supports (identify, multistream ls)
+  perf    MA --upload BYTES --download BYTES      the perf protocol (libp2p/specs perf)
+          --server-address HOST:PORT --upload-bytes N --download-bytes N | --run-server
+  interop                                         libp2p/test-plans transport-interop (configured by environment)
+  conform MA                                      check a remote peer against the specs, case by case
 
 Every command accepts --json (one JSON object per line on stdout).`
 

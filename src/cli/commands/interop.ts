@@ -1,8 +1,305 @@
-// `p2p interop`: not written yet (placeholder so the dispatcher compiles).
+// `p2p interop`: a libp2p/test-plans transport-interop test application
+// (test-plans transport-interop/README.md "Test spec"; the newer unified
+// runner in test-plans transport/, lib/run-single-test.sh).
+//
+// Theory of operation: the runner starts two containers, a listener and a
+// dialer, and a Redis server; everything is configured through environment
+// variables.
+// - Listener: listen on `ip`, "Publish the listener's address via Redis'
+//   RPUSH using the `listenerAddr` key" (the unified runner: the key
+//   `<TEST_KEY>_listener_multiaddr`), then sleep for `test_timeout_seconds`
+//   -- the runner kills us once the dialer is done; "If the timeout is hit,
+//   exit with a non-zero error code."
+// - Dialer: "Get the listener's address via Redis' BLPOP", record
+//   `handshakeStartInstant`, connect, ping, and print the two durations in
+//   milliseconds to stdout -- `{"handshakePlusOneRTTMillis":..,
+//   "pingRTTMilllis":..}` (three l's: the runners parse that spelling) for
+//   the original runner, or the unified runner's YAML block (`latency:`,
+//   `handshake_plus_one_rtt`, `ping_rtt`, `unit: ms`).
+// - "The dialer should emit all diagnostic logs to stderr. Only the final
+//   JSON string result should be emitted to stdout."
+//
+// Which runner is talking to us: the unified runner sets upper-case names
+// (IS_DIALER, TRANSPORT, SECURE_CHANNEL, MUXER, LISTENER_IP, REDIS_ADDR,
+// TEST_KEY); the original sets lower-case ones. Upper-case wins when both
+// are present. The output is YAML when IS_DIALER is set, JSON otherwise (an
+// intermediate runner version sent lower-case names plus TEST_KEY and
+// grepped the compact JSON); `--format json|yaml` overrides.
 
+import { parseArgs } from 'node:util'
+import { performance } from 'node:perf_hooks'
+import { Libp2pNode } from '../../node/index.js'
+import type { Multiaddr } from '../../multiaddr/index.js'
+import { parseMuxers } from '../options.js'
 import type { Output } from '../output.js'
+import { RedisClient } from '../redis.js'
 import { P2PError } from '../../util/errors.js'
 
-export async function interopCommand (_args: string[], _out: Output): Promise<number> {
-  throw new P2PError('ERR_NOT_IMPLEMENTED', 'p2p interop is not implemented yet')
+/** transport-interop README: "default to the `redis` host on port 6379". */
+export const DEFAULT_REDIS_ADDR = 'redis:6379'
+
+/** transport-interop README: "default to 180 seconds". */
+export const DEFAULT_TEST_TIMEOUT_SECONDS = 180
+
+/** transport-interop README: 'If not specified, the implementation should bind to `0.0.0.0`'. */
+export const DEFAULT_LISTEN_IP = '0.0.0.0'
+
+/** The original runner's Redis key for the listener's address. */
+export const LISTENER_ADDR_KEY = 'listenerAddr'
+
+/** The unified runner's key: `<TEST_KEY>` followed by this suffix. */
+export const LISTENER_MULTIADDR_KEY_SUFFIX = '_listener_multiaddr'
+
+/**
+ * Pause between attempts to reach Redis: in a compose setup Redis may still
+ * be starting when we do, so connecting is retried until the test timeout.
+ */
+export const REDIS_CONNECT_RETRY_MS = 250
+
+/** How long the dialer waits for its node to shut down after printing. */
+export const STOP_TIMEOUT_MS = 3_000
+
+export const SUPPORTED = {
+  transport: ['tcp'],
+  security: ['noise'],
+  muxer: ['yamux', 'mplex']
+} as const
+
+export type InteropOutputFormat = 'json' | 'yaml'
+
+export interface InteropConfig {
+  isDialer: boolean
+  transport: 'tcp'
+  security: 'noise'
+  muxer: 'yamux' | 'mplex'
+  /** Where the listener binds. */
+  ip: string
+  redisAddr: string
+  timeoutSeconds: number
+  /** The Redis key the listener's address travels under. */
+  listenerAddrKey: string
+  /** Set by the unified runner; its key is then deleted before the RPUSH. */
+  testKey?: string
+  output: InteropOutputFormat
+}
+
+export type Env = Record<string, string | undefined>
+
+/** First non-empty value among the names, upper-case (unified runner) first. */
+function pick (env: Env, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = env[name]
+    if (value !== undefined && value !== '') return value
+  }
+  return undefined
+}
+
+function required (env: Env, upper: string, lower: string): string {
+  const value = pick(env, upper, lower)
+  if (value === undefined) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `the environment variable ${lower} (or ${upper}) is required`)
+  }
+  return value
+}
+
+function oneOf<T extends string> (value: string, allowed: readonly T[], name: string): T {
+  const found = allowed.find(a => a === value)
+  if (found === undefined) {
+    throw new P2PError('ERR_UNSUPPORTED', `${name}="${value}" is not supported (supported: ${allowed.join(', ')})`)
+  }
+  return found
+}
+
+/** Reads the test application's configuration from the environment. */
+export function parseInteropConfig (env: Env, format?: string): InteropConfig {
+  const isDialerText = required(env, 'IS_DIALER', 'is_dialer').toLowerCase()
+  if (isDialerText !== 'true' && isDialerText !== 'false') {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `is_dialer must be "true" or "false", got "${isDialerText}"`)
+  }
+  const timeoutText = pick(env, 'TEST_TIMEOUT_SECS', 'TEST_TIMEOUT_SECONDS', 'test_timeout_seconds', 'test_timeout_secs')
+  const timeoutSeconds = timeoutText === undefined ? DEFAULT_TEST_TIMEOUT_SECONDS : Number(timeoutText)
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `test_timeout_seconds must be a positive number, got "${String(timeoutText)}"`)
+  }
+  const testKey = pick(env, 'TEST_KEY')
+  const output = format ?? (env.IS_DIALER !== undefined ? 'yaml' : 'json')
+  return {
+    isDialer: isDialerText === 'true',
+    transport: oneOf(required(env, 'TRANSPORT', 'transport'), SUPPORTED.transport, 'transport'),
+    security: oneOf(required(env, 'SECURE_CHANNEL', 'security'), SUPPORTED.security, 'security'),
+    muxer: oneOf(required(env, 'MUXER', 'muxer'), SUPPORTED.muxer, 'muxer'),
+    ip: pick(env, 'LISTENER_IP', 'ip') ?? DEFAULT_LISTEN_IP,
+    redisAddr: pick(env, 'REDIS_ADDR', 'redis_addr') ?? DEFAULT_REDIS_ADDR,
+    timeoutSeconds,
+    listenerAddrKey: testKey === undefined ? LISTENER_ADDR_KEY : `${testKey}${LISTENER_MULTIADDR_KEY_SUFFIX}`,
+    testKey,
+    output: oneOf(output, ['json', 'yaml'] as const, '--format')
+  }
+}
+
+export interface InteropResult {
+  /** From before the dial to the ping's answer. */
+  handshakePlusOneRTTMillis: number
+  pingRTTMillis: number
+}
+
+/** Milliseconds to three decimals (microseconds), never in exponent notation. */
+function ms (value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+/** The dialer's stdout, in the format the runner parses (ends with a newline). */
+export function formatInteropResult (result: InteropResult, format: InteropOutputFormat): string {
+  const handshake = ms(result.handshakePlusOneRTTMillis)
+  const ping = ms(result.pingRTTMillis)
+  switch (format) {
+    case 'json':
+      // transport-interop README: `{"handshakePlusOneRTTMillis": handshakePlusOneRTT,
+      // "pingRTTMilllis": pingRTT}` -- compact, which the runner that greps
+      // `{"handshakePlusOneRTTMillis":[0-9.]*,"pingRTTMilllis":[0-9.]*}` also needs
+      return `${JSON.stringify({ handshakePlusOneRTTMillis: handshake, pingRTTMilllis: ping })}\n`
+    case 'yaml':
+      return `latency:\n  handshake_plus_one_rtt: ${handshake}\n  ping_rtt: ${ping}\n  unit: ms\n`
+    default: {
+      const never: never = format
+      throw new P2PError('ERR_INVALID_PARAMETERS', `unknown output format ${String(never)}`)
+    }
+  }
+}
+
+export interface InteropIo {
+  /** The result goes here (default process.stdout). */
+  stdout?: { write: (text: string) => unknown }
+  /** Diagnostics (default: stderr through the command's Output). */
+  log: (text: string) => void
+  /** Resolves when the listener should stop (default SIGINT or SIGTERM). */
+  stop?: Promise<void>
+}
+
+/** Connects to Redis, retrying until it answers or `signal` fires. */
+async function connectRedis (addr: string, signal: AbortSignal, log: (text: string) => void): Promise<RedisClient> {
+  let attempt = 0
+  for (;;) {
+    try {
+      return await RedisClient.connect(addr, { signal })
+    } catch (err) {
+      if (signal.aborted) throw new P2PError('ERR_TIMEOUT', `Redis at ${addr} did not answer before the test timeout`, { cause: err })
+      if (attempt++ === 0) log(`waiting for Redis at ${addr}: ${(err as Error).message}`)
+      await new Promise(resolve => setTimeout(resolve, REDIS_CONNECT_RETRY_MS))
+    }
+  }
+}
+
+function newNode (config: InteropConfig, listen: boolean): Libp2pNode {
+  const ip = config.ip.includes(':') ? `/ip6/${config.ip}` : `/ip4/${config.ip}`
+  return new Libp2pNode({
+    listenAddrs: listen ? [`${ip}/tcp/0`] : [],
+    muxers: parseMuxers(config.muxer),
+    identifyOnConnect: false
+  })
+}
+
+/** A listen address another host can dial: not loopback when there is a choice. */
+export function dialableAddr (addrs: Multiaddr[]): Multiaddr | undefined {
+  const loopback = (a: Multiaddr): boolean => /^\/ip4\/127\.|^\/ip6\/::1\//.test(a.toString())
+  return addrs.find(a => !loopback(a)) ?? addrs[0]
+}
+
+/** The dialer role: returns the measured durations (also printed). */
+export async function runInteropDialer (config: InteropConfig, io: InteropIo): Promise<InteropResult> {
+  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
+  const redis = await connectRedis(config.redisAddr, deadline, io.log)
+  let listenerAddr: string | null
+  try {
+    io.log(`waiting for the listener's address under "${config.listenerAddrKey}"`)
+    listenerAddr = await redis.blpop(config.listenerAddrKey, Math.max(1, Math.ceil(config.timeoutSeconds)))
+  } finally {
+    redis.close()
+  }
+  if (listenerAddr === null) {
+    throw new P2PError('ERR_TIMEOUT', `no listener address under "${config.listenerAddrKey}" within ${config.timeoutSeconds} s`)
+  }
+  const node = newNode(config, false)
+  await node.start()
+  try {
+    io.log(`dialling ${listenerAddr}`)
+    // README: "Record the current instant as handshakeStartInstant."
+    const handshakeStart = performance.now()
+    const connection = await node.dial(listenerAddr, { signal: deadline })
+    const [pingRTTMillis] = await node.ping(connection.remotePeer, { count: 1, signal: deadline })
+    // README: "Record the duration since handshakeStartInstant. This is handshakePlusOneRTT."
+    const result = { handshakePlusOneRTTMillis: performance.now() - handshakeStart, pingRTTMillis }
+    io.log(`connected to ${connection.remotePeer.toString()} over ${config.muxer}; ping ${pingRTTMillis.toFixed(3)} ms`)
+    ;(io.stdout ?? process.stdout).write(formatInteropResult(result, config.output))
+    return result
+  } catch (err) {
+    if (deadline.aborted) throw new P2PError('ERR_TIMEOUT', `dial and ping did not finish within ${config.timeoutSeconds} s`, { cause: err })
+    throw err
+  } finally {
+    await stopWithin(node, STOP_TIMEOUT_MS)
+  }
+}
+
+/**
+ * The listener role: publishes its address and serves ping until `stop`
+ * (then resolves) or the test timeout (then rejects with ERR_TIMEOUT).
+ */
+export async function runInteropListener (config: InteropConfig, io: InteropIo): Promise<void> {
+  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
+  const node = newNode(config, true)
+  await node.start()
+  try {
+    const addr = dialableAddr(node.multiaddrs)
+    if (addr === undefined) throw new P2PError('ERR_LISTEN_FAILED', `no address to publish after listening on ${config.ip}`)
+    const redis = await connectRedis(config.redisAddr, deadline, io.log)
+    try {
+      // the unified runner's js listener clears the key first, so that a
+      // leftover value of another type cannot make RPUSH fail
+      if (config.testKey !== undefined) await redis.del(config.listenerAddrKey)
+      await redis.rpush(config.listenerAddrKey, addr.toString())
+    } finally {
+      redis.close()
+    }
+    io.log(`listening on ${addr.toString()} (published under "${config.listenerAddrKey}")`)
+    const timedOut = new Promise<'timeout'>(resolve => { deadline.addEventListener('abort', () => { resolve('timeout') }, { once: true }) })
+    const outcome = await Promise.race([timedOut, (io.stop ?? signalled()).then(() => 'stopped' as const)])
+    if (outcome === 'timeout') {
+      throw new P2PError('ERR_TIMEOUT', `the test timeout of ${config.timeoutSeconds} s passed before the runner stopped the listener`)
+    }
+    io.log('stopping')
+  } finally {
+    await stopWithin(node, STOP_TIMEOUT_MS)
+  }
+}
+
+/** Resolves on SIGINT or SIGTERM (and stops listening for them then). */
+function signalled (): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      process.off('SIGINT', done)
+      process.off('SIGTERM', done)
+      resolve()
+    }
+    process.once('SIGINT', done)
+    process.once('SIGTERM', done)
+  })
+}
+
+async function stopWithin (node: Libp2pNode, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    node.stop().catch(() => {}),
+    new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })
+  ])
+  clearTimeout(timer)
+}
+
+export async function interopCommand (args: string[], out: Output, io: Partial<InteropIo> = {}, env: Env = process.env): Promise<number> {
+  const { values } = parseArgs({ args, options: { format: { type: 'string' }, json: { type: 'boolean' } } })
+  const config = parseInteropConfig(env, values.format)
+  const fullIo: InteropIo = { log: text => { out.error(`p2p interop: ${text}`) }, ...io }
+  fullIo.log(`${config.isDialer ? 'dialer' : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, timeout ${config.timeoutSeconds} s`)
+  if (config.isDialer) await runInteropDialer(config, fullIo)
+  else await runInteropListener(config, fullIo)
+  return 0
 }
