@@ -15,7 +15,7 @@
 // negotiated with multistream-select inside the encrypted channel instead.
 
 import type { Duplex } from 'node:stream'
-import type { PrivateKey, PeerId } from '../peer/index.js'
+import type { PrivateKey, PeerId, PublicKey } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxerFactory } from '../muxer/types.js'
 import { handleProtocols, readOptimisticAccept, selectProtocol, writeOptimisticProposal } from '../multistream/index.js'
@@ -34,13 +34,38 @@ export const DEFAULT_UPGRADE_TIMEOUT_MS = 10_000
 
 /** Observers for the wire trace (`p2p trace`); all optional. */
 export interface UpgradeTrace {
+  /**
+   * Called at the start of each upgrade; the hooks it returns observe that
+   * connection only (the others are then not called for it). Lets a tracer
+   * tell concurrent connections apart.
+   */
+  forConnection?: (context: UpgradeContext) => UpgradeTrace | undefined
   onMultistream?: (scope: 'connection' | 'secure', direction: 'in' | 'out', message: string) => void
   onHandshakeMessage?: SecureOptions['onHandshakeMessage']
   onKeys?: SecureOptions['onKeys']
+  /** The handshake succeeded: the remote's verified identity, before any muxer byte. */
+  onSecured?: (info: SecuredInfo) => void
   onMuxerSelected?: (protocol: string, how: 'inlined' | 'multistream') => void
   onStreamMultistream?: (stream: MuxedStream, direction: 'in' | 'out', message: string) => void
   /** Lets the tracer wrap the secured channel to see muxer frames. */
   wrapSecureStream?: (stream: Duplex) => Duplex
+}
+
+/** What a tracer learns about a connection when its upgrade starts. */
+export interface UpgradeContext {
+  direction: 'inbound' | 'outbound'
+  remoteAddr: Multiaddr
+  localAddr?: Multiaddr
+}
+
+/** The outcome of the Noise handshake, for traces. Holds no key material. */
+export interface SecuredInfo {
+  remotePeer: PeerId
+  remotePublicKey: PublicKey
+  /** The remote's handshake-payload muxer list (empty when it sent none). */
+  remoteStreamMuxers: string[]
+  /** The muxer the handshake agreed on, or undefined when multistream-select will choose it. */
+  inlinedMuxer: string | undefined
 }
 
 export interface UpgraderInit {
@@ -53,6 +78,11 @@ export interface UpgraderInit {
   trace?: UpgradeTrace
   /** Called for every stream a remote opens on an upgraded connection. */
   onStream?: (stream: MuxedStream, connection: Connection) => void
+  /**
+   * Extra options for each muxer's create(), by protocol ID (e.g. the
+   * resource manager's stream and buffer limits: src/resources/muxer-options.ts).
+   */
+  muxerOptions?: Record<string, Record<string, unknown>>
 }
 
 export interface UpgradeOptions {
@@ -85,15 +115,18 @@ export class Upgrader {
     signal.addEventListener('abort', onAbort)
     let secure: SecureConnection | undefined
     try {
+      const trace = this.traceFor(direction, options)
       secure = direction === 'outbound'
-        ? await this.secureOutbound(socket, signal, options.remotePeer)
-        : await this.secureInbound(socket, signal)
+        ? await this.secureOutbound(socket, signal, options.remotePeer, trace)
+        : await this.secureInbound(socket, signal, trace)
       // the muxer listens for the channel's errors once it runs; until then,
       // and after a failed upgrade, an error must not go uncaught
       secure.stream.on('error', () => {})
-      const channel = this.init.trace?.wrapSecureStream?.(secure.stream) ?? secure.stream
-      const factory = await this.selectMuxer(channel, secure, direction, signal)
-      const session = factory.create(channel, { initiator: direction === 'outbound' })
+      const inlined = this.inlinedMuxer(secure, direction)
+      trace?.onSecured?.({ remotePeer: secure.remotePeer, remotePublicKey: secure.remotePublicKey, remoteStreamMuxers: secure.remoteExtensions.streamMuxers, inlinedMuxer: inlined })
+      const channel = trace?.wrapSecureStream?.(secure.stream) ?? secure.stream
+      const factory = await this.selectMuxer(channel, inlined, direction, signal, trace)
+      const session = factory.create(channel, { ...this.init.muxerOptions?.[factory.protocol], initiator: direction === 'outbound' })
       return new Connection({
         id: newConnectionId(),
         remotePeer: secure.remotePeer,
@@ -103,7 +136,7 @@ export class Upgrader {
         encryption: NOISE_PROTOCOL_ID,
         session,
         onStream: this.init.onStream,
-        onMultistreamMessage: this.init.trace?.onStreamMultistream
+        onMultistreamMessage: trace?.onStreamMultistream
       })
     } catch (err) {
       secure?.stream.destroy()
@@ -117,8 +150,14 @@ export class Upgrader {
     }
   }
 
-  private secureOptions (signal: AbortSignal): SecureOptions {
-    const trace = this.init.trace
+  /** The hooks for one connection: those a per-connection tracer returns, else the shared ones. */
+  private traceFor (direction: 'inbound' | 'outbound', options: UpgradeOptions): UpgradeTrace | undefined {
+    const shared = this.init.trace
+    if (shared?.forConnection === undefined) return shared
+    return shared.forConnection({ direction, remoteAddr: options.remoteAddr, localAddr: options.localAddr })
+  }
+
+  private secureOptions (signal: AbortSignal, trace: UpgradeTrace | undefined): SecureOptions {
     const inline = this.init.inlineMuxerNegotiation !== false
     return {
       privateKey: this.init.privateKey,
@@ -129,57 +168,64 @@ export class Upgrader {
     }
   }
 
-  private hook (scope: 'connection' | 'secure'): MessageHook | undefined {
-    const onMultistream = this.init.trace?.onMultistream
+  private hook (scope: 'connection' | 'secure', trace: UpgradeTrace | undefined): MessageHook | undefined {
+    const onMultistream = trace?.onMultistream
     return onMultistream === undefined ? undefined : (direction, message) => { onMultistream(scope, direction, message) }
   }
 
-  private async secureOutbound (socket: Duplex, signal: AbortSignal, remotePeer: PeerId | undefined): Promise<SecureConnection> {
-    const onMessage = this.hook('connection')
+  private async secureOutbound (socket: Duplex, signal: AbortSignal, remotePeer: PeerId | undefined, trace: UpgradeTrace | undefined): Promise<SecureConnection> {
+    const onMessage = this.hook('connection', trace)
     // the /noise proposal and Noise message 1 leave together; the answer to
     // the proposal is read just before Noise message 2
     writeOptimisticProposal(socket, NOISE_PROTOCOL_ID, onMessage)
     const reader = new StreamReader(socket, signal)
     return await secureOutbound(socket, {
-      ...this.secureOptions(signal),
+      ...this.secureOptions(signal, trace),
       remotePeer,
       beforeFirstRead: async () => { await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage }) }
     })
   }
 
-  private async secureInbound (socket: Duplex, signal: AbortSignal): Promise<SecureConnection> {
-    await handleProtocols(socket, [NOISE_PROTOCOL_ID], { signal, onMessage: this.hook('connection') })
-    return await secureInbound(socket, this.secureOptions(signal))
+  private async secureInbound (socket: Duplex, signal: AbortSignal, trace: UpgradeTrace | undefined): Promise<SecureConnection> {
+    await handleProtocols(socket, [NOISE_PROTOCOL_ID], { signal, onMessage: this.hook('connection', trace) })
+    return await secureInbound(socket, this.secureOptions(signal, trace))
   }
 
   /**
+   * The muxer agreed inside the handshake, or undefined when either side
+   * listed none (multistream-select then chooses it).
    * inlined-muxer-negotiation.md: "The multiplexer to use is determined by
    * picking the first item from the initiator's list that both parties
    * support." js-libp2p's initiator instead takes the first entry of the
    * responder's list; with yamux first on both sides the two rules agree.
    */
-  private async selectMuxer (channel: Duplex, secure: SecureConnection, direction: 'inbound' | 'outbound', signal: AbortSignal): Promise<StreamMuxerFactory> {
-    const muxers = this.init.muxers
-    const ours = this.init.inlineMuxerNegotiation === false ? [] : muxers.map(m => m.protocol)
+  private inlinedMuxer (secure: SecureConnection, direction: 'inbound' | 'outbound'): string | undefined {
+    const ours = this.init.inlineMuxerNegotiation === false ? [] : this.init.muxers.map(m => m.protocol)
     const theirs = secure.remoteExtensions.streamMuxers
+    if (ours.length === 0 || theirs.length === 0) return undefined
+    const [initiatorList, responderList] = direction === 'outbound' ? [ours, theirs] : [theirs, ours]
+    const match = initiatorList.find(p => responderList.includes(p))
+    // "If there is no overlap between the multiplexers support by client
+    // and server, the handshake MUST fail."
+    if (match === undefined) {
+      throw new P2PError('ERR_MUXER_UNAVAILABLE', `no common muxer: ours ${ours.join(', ')}, theirs ${theirs.join(', ')}`, { remote: true })
+    }
+    return match
+  }
+
+  private async selectMuxer (channel: Duplex, inlined: string | undefined, direction: 'inbound' | 'outbound', signal: AbortSignal, trace: UpgradeTrace | undefined): Promise<StreamMuxerFactory> {
+    const muxers = this.init.muxers
     let chosen: string
-    if (ours.length > 0 && theirs.length > 0) {
-      const [initiatorList, responderList] = direction === 'outbound' ? [ours, theirs] : [theirs, ours]
-      const match = initiatorList.find(p => responderList.includes(p))
-      // "If there is no overlap between the multiplexers support by client
-      // and server, the handshake MUST fail."
-      if (match === undefined) {
-        throw new P2PError('ERR_MUXER_UNAVAILABLE', `no common muxer: ours ${ours.join(', ')}, theirs ${theirs.join(', ')}`, { remote: true })
-      }
-      chosen = match
-      this.init.trace?.onMuxerSelected?.(chosen, 'inlined')
+    if (inlined !== undefined) {
+      chosen = inlined
+      trace?.onMuxerSelected?.(chosen, 'inlined')
     } else {
       const protocols = muxers.map(m => m.protocol)
-      const onMessage = this.hook('secure')
+      const onMessage = this.hook('secure', trace)
       chosen = direction === 'outbound'
         ? await selectProtocol(channel, protocols, { signal, onMessage })
         : await handleProtocols(channel, protocols, { signal, onMessage })
-      this.init.trace?.onMuxerSelected?.(chosen, 'multistream')
+      trace?.onMuxerSelected?.(chosen, 'multistream')
     }
     const factory = muxers.find(m => m.protocol === chosen)
     if (factory === undefined) throw new P2PError('ERR_MUXER_UNAVAILABLE', `muxer ${chosen} is not configured`)
