@@ -1,8 +1,39 @@
-// `p2p conform`: not written yet (placeholder so the dispatcher compiles).
+// `p2p conform MULTIADDR [--only PREFIX,...] [--timeout MS] [--json]`: checks
+// a live libp2p peer over TCP against the specs, case by case (../../conform).
+// Prints a table (case, result, what was seen, spec section); with --json one
+// object per case and a summary object. Exit code 0 iff every required case
+// passed (or was not applicable), 1 otherwise.
 
+import { parseArgs } from 'node:util'
 import type { Output } from '../output.js'
 import { P2PError } from '../../util/errors.js'
+import { parseCount } from '../options.js'
+import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS, formatHeader, formatRow, formatSummary, runConformance } from '../../conform/index.js'
 
-export async function conformCommand (_args: string[], _out: Output): Promise<number> {
-  throw new P2PError('ERR_NOT_IMPLEMENTED', 'p2p conform is not implemented yet')
+export async function conformCommand (args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      only: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' }
+    }
+  })
+  const target = positionals[0]
+  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p conform MULTIADDR [--only PREFIX,...] [--timeout MS] [--json]')
+  const stepTimeoutMs = parseCount(values.timeout, '--timeout', DEFAULT_STEP_TIMEOUT_MS)
+  out.line(formatHeader(target))
+  const { summary } = await runConformance(target, {
+    stepTimeoutMs,
+    caseTimeoutMs: Math.max(DEFAULT_CASE_TIMEOUT_MS, 4 * stepTimeoutMs),
+    ...(values.only !== undefined ? { only: values.only.split(',').map(s => s.trim()) } : {}),
+    onResult: result => {
+      out.line(formatRow(result))
+      out.record({ case: result.id, section: result.section, required: result.required, status: result.status, detail: result.detail, ms: result.ms })
+    }
+  })
+  out.line(formatSummary(summary))
+  out.record({ summary: true, ...summary })
+  return summary.ok ? 0 : 1
 }
