@@ -8,7 +8,8 @@
 // that spec also accept a CIDv1 in any multibase whose codec is libp2p-key
 // (0x72); we tell the two apart as those revisions do: text starting with
 // `1` or `Qm` is base58btc, anything else a multibase CID, which is unwrapped
-// to its multihash. A peer ID is always printed as bare base58btc. Peer IDs
+// to its multihash (../util/peer-id-text.ts, shared with the peer layer). A
+// peer ID is always printed as bare base58btc. Peer IDs
 // are made (peer-ids.md, "Peer Ids") as: "If the length of the serialized
 // bytes <= 42, then we compute the "identity" multihash ... If the length is
 // >42, then we hash it using it using the SHA256 multihash." So only those
@@ -19,6 +20,7 @@
 
 import { P2PError } from '../util/errors.js'
 import { base58btc, base64url, decodeMultibase, encodeMultibase } from '../util/multibase.js'
+import { LIBP2P_KEY_CODEC, peerIdTextToMultihash } from '../util/peer-id-text.js'
 import { decodeUvarint } from '../util/varint.js'
 import { MultiaddrErrorCode, shown } from './errors.js'
 
@@ -28,8 +30,7 @@ export const MULTIHASH_IDENTITY = 0x00
 export const MULTIHASH_SHA2_256 = 0x12
 const SHA2_256_DIGEST_BYTES = 32
 /** multicodec "libp2p-key": the CID codec of a peer ID. */
-export const CODEC_LIBP2P_KEY = 0x72
-const CID_VERSION_1 = 1
+export const CODEC_LIBP2P_KEY = LIBP2P_KEY_CODEC
 
 /**
  * Longest multihash we accept in /p2p and /certhash. The longest peer ID the
@@ -90,22 +91,14 @@ export function validatePeerIdMultihash (bytes: Uint8Array): void {
   }
 }
 
-/** Text of a /p2p value → its multihash bytes. */
+/** Text of a /p2p value → its multihash bytes (both text forms: ../util/peer-id-text.ts). */
 export function peerIdFromText (text: string): Uint8Array {
   checkTextLength(text)
   let bytes: Uint8Array
-  if (text.startsWith('1') || text.startsWith('Qm')) {
-    bytes = decodeText(() => base58btc.decode(text), text)
-  } else {
-    // a CIDv1: <multibase>(<varint version><varint codec><multihash>)
-    const cid = decodeText(() => decodeMultibaseWithBase36(text), text)
-    const version = readVarint(cid, 0, 'CID version')
-    if (version.value !== CID_VERSION_1) throw invalid(`peer ID CID "${shown(text)}" has version ${version.value}, expected 1`)
-    const codec = readVarint(cid, version.bytes, 'CID codec')
-    if (codec.value !== CODEC_LIBP2P_KEY) {
-      throw invalid(`peer ID CID "${shown(text)}" has codec 0x${codec.value.toString(16)}, expected libp2p-key (0x72)`)
-    }
-    bytes = cid.subarray(version.bytes + codec.bytes)
+  try {
+    bytes = peerIdTextToMultihash(text)
+  } catch (err) {
+    throw invalid(err instanceof Error ? err.message : String(err), err)
   }
   validatePeerIdMultihash(bytes)
   return bytes
@@ -119,7 +112,7 @@ export function peerIdToText (bytes: Uint8Array): string {
 /** Text of a /certhash value → its multihash bytes. */
 export function certhashFromText (text: string): Uint8Array {
   checkTextLength(text)
-  const bytes = decodeText(() => decodeMultibaseWithBase36(text), text)
+  const bytes = decodeText(() => decodeMultibase(text), text)
   decodeMultihash(bytes)
   return bytes
 }
@@ -141,38 +134,4 @@ function decodeText (decode: () => Uint8Array, text: string): Uint8Array {
   } catch (err) {
     throw invalid(`"${shown(text)}" is not valid multibase: ${err instanceof Error ? err.message : String(err)}`, err)
   }
-}
-
-// base36 (multibase prefix `k`, lower case) is how IPNS and many tools print
-// ed25519 peer IDs as CIDs; ../util/multibase.ts does not have it, so it
-// lives here. Big-number conversion like base58: each leading '0' is a zero
-// byte.
-const BASE36_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
-
-export function base36Decode (text: string): Uint8Array {
-  let zeros = 0
-  while (zeros < text.length && text[zeros] === '0') zeros++
-  const digits: number[] = [] // little-endian bytes of the value
-  for (let i = zeros; i < text.length; i++) {
-    const value = BASE36_ALPHABET.indexOf(text[i])
-    if (value < 0) throw new P2PError('ERR_INVALID_MULTIBASE', `invalid base36: character "${text[i]}" at ${i} is not in the alphabet`)
-    let carry = value
-    for (let j = 0; j < digits.length; j++) {
-      carry += digits[j] * 36
-      digits[j] = carry & 0xff
-      carry >>= 8
-    }
-    while (carry > 0) {
-      digits.push(carry & 0xff)
-      carry >>= 8
-    }
-  }
-  const out = new Uint8Array(zeros + digits.length)
-  for (let i = 0; i < digits.length; i++) out[out.length - 1 - i] = digits[i]
-  return out
-}
-
-function decodeMultibaseWithBase36 (text: string): Uint8Array {
-  if (text.startsWith('k')) return base36Decode(text.slice(1))
-  return decodeMultibase(text)
 }

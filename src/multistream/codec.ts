@@ -13,6 +13,7 @@
 // undefined and throws a typed error only when the bytes break the protocol;
 // the length prefix is checked against the limit before the body is awaited.
 
+import { concatBytes } from '../util/bytes.js'
 import { P2PError } from '../util/errors.js'
 import { decodeUvarint, uvarintLength, writeUvarint } from '../util/varint.js'
 import { MAX_MESSAGE_LENGTH, NEWLINE } from './constants.js'
@@ -40,7 +41,7 @@ export function encodeMessage (text: string): Uint8Array {
 
 /** Several messages in one buffer, for sending them in one write. */
 export function encodeMessages (texts: string[]): Uint8Array {
-  return concat(texts.map(encodeMessage))
+  return concatBytes(texts.map(encodeMessage))
 }
 
 export interface DecodedMessage {
@@ -100,15 +101,5 @@ export function decodeText (body: Uint8Array): string {
   }
 }
 
-export function concat (parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
+/** The shared ../util/bytes.ts concatBytes, under the name src/conform still imports from here. */
+export { concatBytes as concat }

@@ -8,7 +8,8 @@
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 import type { StreamReader } from '../util/stream-reader.js'
-import { concat, stripNewline } from './codec.js'
+import { concatBytes } from '../util/bytes.js'
+import { stripNewline } from './codec.js'
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
 import { messageText, serializeMessage, type Message } from './message.js'
 
@@ -38,7 +39,7 @@ export function writeMessages (stream: Duplex, messages: Message[], hook?: Messa
     throw new P2PError('ERR_STREAM_CLOSED', `cannot send ${JSON.stringify(messageText(messages[0]))}: the stream is closed for writing`)
   }
   if (hook !== undefined) for (const message of messages) hook('out', messageText(message))
-  stream.write(concat(messages.map(serializeMessage)))
+  stream.write(concatBytes(messages.map(serializeMessage)))
 }
 
 export interface Deadline {

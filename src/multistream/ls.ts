@@ -14,11 +14,12 @@
 import { P2PError } from '../util/errors.js'
 import { decodeUvarint } from '../util/varint.js'
 import { MAX_LS_ANSWER_LENGTH, MAX_MESSAGE_LENGTH } from './constants.js'
-import { concat, decodeText, encodeFrame, encodeMessage, stripNewline } from './codec.js'
+import { concatBytes } from '../util/bytes.js'
+import { decodeText, encodeFrame, encodeMessage, stripNewline } from './codec.js'
 
 /** The body of the `ls` answer (outer prefix and newline not included). */
 export function encodeLsAnswerBody (protocols: string[]): Uint8Array {
-  return concat(protocols.map(encodeMessage))
+  return concatBytes(protocols.map(encodeMessage))
 }
 
 /** The complete framed `ls` answer, ready to write. */

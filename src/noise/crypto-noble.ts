@@ -8,22 +8,10 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { randomBytes } from 'node:crypto'
+import { concatBytes } from '../util/bytes.js'
 import { P2PError } from '../util/errors.js'
 import { DHLEN, TAGLEN } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
 
 export const nobleCrypto: NoiseCrypto = {
   name: '@noble',
@@ -44,8 +32,8 @@ export const nobleCrypto: NoiseCrypto = {
       throw new P2PError('ERR_NOISE_INVALID_KEY', `X25519 with the remote public key failed: ${(err as Error).message}`, { cause: err, remote: true })
     }
   },
-  hash: (...parts) => sha256(concat(parts)),
-  hmac: (key, ...parts) => hmac(sha256, key, concat(parts)),
+  hash: (...parts) => sha256(concatBytes(parts)),
+  hmac: (key, ...parts) => hmac(sha256, key, concatBytes(parts)),
   encrypt (k, nonce, ad, plaintext) {
     const sealed = chacha20poly1305(k, nonce, ad).encrypt(plaintext)
     const split = sealed.length - TAGLEN

@@ -10,6 +10,7 @@
 // transport CipherStates. Sans-I/O: bytes in, bytes out; the ephemeral key
 // is injected or drawn from the crypto back end, so vectors replay exactly.
 
+import { concatBytes } from '../util/bytes.js'
 import { P2PError } from '../util/errors.js'
 import { DHLEN, TAGLEN } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
@@ -121,7 +122,7 @@ export class HandshakeState {
     // "Appends EncryptAndHash(payload) to the buffer."
     parts.push(ss.encryptAndHash(payload))
     this.advance()
-    return concat(parts)
+    return concatBytes(parts)
   }
 
   /** §5.3 ReadMessage(message, payload_buffer): returns the decrypted payload. */
@@ -220,16 +221,4 @@ export class HandshakeState {
       responderToInitiator: k2
     }
   }
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }

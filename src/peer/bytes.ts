@@ -1,30 +1,9 @@
-// Byte helpers the key modules share: equality, concatenation, and the
-// redacted text a private key shows when printed (keys are never logged).
+// Helpers the key modules share: a private copy of key bytes, the typed
+// ERR_INVALID_KEY error, and the symbol behind the redacted text a private key
+// shows when printed (keys are never logged). Byte equality, concatenation and
+// Buffer views are ../util/bytes.ts.
 
 import { P2PError } from '../util/errors.js'
-
-export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-export function concatBytes (...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
-
-/** A Buffer view of the same memory, for node:crypto (no copy). */
-export function asBuffer (bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
 
 /** Copies into a plain Uint8Array (not a Buffer view of a shared pool). */
 export function copyBytes (bytes: Uint8Array): Uint8Array {

@@ -10,18 +10,28 @@
 // Signatures: "hash the message with SHA 256, and then sign it with the
 // ECDSA standard algorithm, then we encode it using DER-encoded ASN.1".
 //
-// Theory of operation. node:crypto parses and writes both DER structures.
-// Decoding re-exports what it parsed and requires the same bytes back, so a
-// key has one encoding (no trailing garbage, no alternative DER forms) and a
-// peer ID is a function of the key alone. Only P-256 is accepted: it is the
+// Theory of operation. node:crypto parses and writes both DER structures;
+// ./der-key.ts requires the parsed key to re-export to the same bytes, so a
+// key has one encoding and a peer ID is a function of the key alone. Only P-256 is accepted: it is the
 // curve the other implementations generate, and SHA-256 is its hash.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import { asBuffer, copyBytes, equalBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { equalBytes } from '../util/bytes.js'
+import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { importCanonicalDer, selfTestPrivateKey } from './der-key.js'
 import type { PrivateKey, PublicKey } from './types.js'
 
 /** OpenSSL's name for P-256 (secp256r1), as node reports it. */
 const NAMED_CURVE = 'prime256v1'
+/**
+ * Length of the canonical Data: SubjectPublicKeyInfo with the uncompressed
+ * point 04 || x || y (SEC 1 2.3.3), and ECPrivateKey with it ("30 77 ...").
+ * OpenSSL also reads and re-exports the compressed form (02|03 || x), which
+ * would give one key two encodings and so two peer IDs; go-libp2p reads only
+ * the uncompressed form, and every implementation writes it.
+ */
+const P256_SPKI_BYTES = 91
+const P256_EC_PRIVATE_KEY_BYTES = 121
 /** A fixed message for the private-key self-test (see ecdsaPrivateKeyFromRaw). */
 const SELF_TEST_MESSAGE = new TextEncoder().encode('libp2p ECDSA private key self-test')
 
@@ -89,39 +99,35 @@ export function generateECDSAKeyPair (): ECDSAPrivateKey {
 }
 
 export function ecdsaPublicKeyFromRaw (raw: Uint8Array): ECDSAPublicKey {
-  let keyObject: KeyObject
-  try {
-    keyObject = createPublicKey({ key: asBuffer(raw), format: 'der', type: 'spki' })
-  } catch (err) {
-    throw invalidKey('ECDSA', 'public key Data is not a DER SubjectPublicKeyInfo with a valid point', err)
-  }
-  checkCurve(keyObject, 'public')
-  if (!equalBytes(keyObject.export({ format: 'der', type: 'spki' }), raw)) {
-    throw invalidKey('ECDSA', 'public key Data is not the canonical DER SubjectPublicKeyInfo (uncompressed point, no trailing bytes)')
+  const keyObject = importCanonicalDer(raw, {
+    keyType: 'ECDSA',
+    which: 'public',
+    der: 'spki',
+    structure: 'DER SubjectPublicKeyInfo',
+    canonicalNote: 'uncompressed point, no trailing bytes',
+    check: checkCurve
+  })
+  if (raw.length !== P256_SPKI_BYTES) {
+    throw invalidKey('ECDSA', `public key Data is ${raw.length} bytes, expected the ${P256_SPKI_BYTES}-byte SubjectPublicKeyInfo with an uncompressed point`)
   }
   return new ECDSAPublicKey(copyBytes(raw), keyObject)
 }
 
 export function ecdsaPrivateKeyFromRaw (raw: Uint8Array): ECDSAPrivateKey {
-  let keyObject: KeyObject
-  try {
-    keyObject = createPrivateKey({ key: asBuffer(raw), format: 'der', type: 'sec1' })
-  } catch (err) {
-    throw invalidKey('ECDSA', 'private key Data is not a DER ECPrivateKey', err)
-  }
-  checkCurve(keyObject, 'private')
-  if (!equalBytes(keyObject.export({ format: 'der', type: 'sec1' }), raw)) {
-    throw invalidKey('ECDSA', 'private key Data is not the canonical DER ECPrivateKey (with curve parameters and public key)')
+  const keyObject = importCanonicalDer(raw, {
+    keyType: 'ECDSA',
+    which: 'private',
+    der: 'sec1',
+    structure: 'DER ECPrivateKey',
+    canonicalNote: 'with curve parameters and public key',
+    check: checkCurve
+  })
+  if (raw.length !== P256_EC_PRIVATE_KEY_BYTES) {
+    throw invalidKey('ECDSA', `private key Data is ${raw.length} bytes, expected the ${P256_EC_PRIVATE_KEY_BYTES}-byte ECPrivateKey with an uncompressed public key`)
   }
   const key = new ECDSAPrivateKey(copyBytes(raw), keyObject)
   // The ECPrivateKey carries its public key next to the scalar; a key whose
   // signatures its own public key rejects is corrupt.
-  let ok = false
-  try {
-    ok = key.publicKey.verify(SELF_TEST_MESSAGE, key.sign(SELF_TEST_MESSAGE))
-  } catch (err) {
-    throw invalidKey('ECDSA', 'private key cannot sign', err)
-  }
-  if (!ok) throw invalidKey('ECDSA', 'the public key in the private key Data does not belong to its scalar')
+  selfTestPrivateKey(key, SELF_TEST_MESSAGE, 'the public key in the private key Data does not belong to its scalar')
   return key
 }

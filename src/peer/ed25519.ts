@@ -16,7 +16,8 @@
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { asBuffer, concatBytes, copyBytes, equalBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { asBuffer, concatBytes, equalBytes } from '../util/bytes.js'
+import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
 import type { PrivateKey, PublicKey } from './types.js'
 
 /** RFC 8032: public keys are 32 bytes. */
@@ -49,7 +50,7 @@ export class Ed25519PublicKey implements PublicKey {
 
   verify (data: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== ED25519_SIGNATURE_BYTES) return false
-    this.#keyObject ??= createPublicKey({ key: asBuffer(concatBytes(SPKI_PREFIX, this.raw)), format: 'der', type: 'spki' })
+    this.#keyObject ??= createPublicKey({ key: asBuffer(concatBytes([SPKI_PREFIX, this.raw])), format: 'der', type: 'spki' })
     return verify(null, data, this.#keyObject, signature)
   }
 
@@ -67,7 +68,7 @@ export class Ed25519PrivateKey implements PrivateKey {
   /** Use ed25519PrivateKeyFromSeed / ed25519PrivateKeyFromRaw. */
   constructor (seed: Uint8Array) {
     this.#seed = seed
-    this.#keyObject = createPrivateKey({ key: asBuffer(concatBytes(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' })
+    this.#keyObject = createPrivateKey({ key: asBuffer(concatBytes([PKCS8_PREFIX, seed])), format: 'der', type: 'pkcs8' })
     const publicKeyObject = createPublicKey(this.#keyObject)
     const spki = publicKeyObject.export({ format: 'der', type: 'spki' })
     this.publicKey = new Ed25519PublicKey(copyBytes(spki.subarray(SPKI_PREFIX.length)), publicKeyObject)
@@ -75,7 +76,7 @@ export class Ed25519PrivateKey implements PrivateKey {
 
   /** The spec's private Data: seed ‖ public key (64 bytes). */
   get raw (): Uint8Array {
-    return concatBytes(this.#seed, this.publicKey.raw)
+    return concatBytes([this.#seed, this.publicKey.raw])
   }
 
   /** The 32-byte RFC 8032 seed. */

@@ -15,15 +15,18 @@
 //   legacy  base58btc of the multihash, no multibase prefix:
 //           "12D3KooW..." (Ed25519), "16U..." (secp256k1), "Qm..." (sha2-256)
 //   CID     multibase( <varint 1 (CIDv1)> <varint 0x72 (libp2p-key)> <multihash> ),
-//           base32 by default: "bafz..."
+//           printed in base32 ("bafz..."); parsed in any multibase that
+//           ../util/multibase.ts knows: base32 "b"/"B", base36 "k"/"K"
+//           (IPNS and many tools print Ed25519 peer IDs as "k51..."),
+//           base58btc "z", base16 "f", base64 "m", base64url "u"
 // "Implementations MUST support parsing both forms of peer IDs.
 // Implementations SHOULD display peer IDs using the first (raw base58btc
 // encoded multihash) format", so toString() is base58btc and toCID() the CID.
 
 import { P2PError } from '../util/errors.js'
-import { base32, base58btc, decodeMultibase, encodeMultibase } from '../util/multibase.js'
-import { decodeUvarint } from '../util/varint.js'
-import { equalBytes } from './bytes.js'
+import { base32, base58btc, encodeMultibase } from '../util/multibase.js'
+import { CID_VERSION, LIBP2P_KEY_CODEC, peerIdTextToMultihash } from '../util/peer-id-text.js'
+import { equalBytes } from '../util/bytes.js'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from './keys.js'
 import { decodeMultihash, encodeMultihash, sha256Multihash } from './multihash.js'
 import type { PublicKey } from './types.js'
@@ -35,10 +38,7 @@ import type { PublicKey } from './types.js'
  */
 export const MAX_INLINE_KEY_LENGTH = 42
 
-/** CID version of the CID text form ("must be encoded using CIDv1"). */
-export const CID_VERSION = 1
-/** The libp2p-key multicodec ("must use the libp2p-key multicodec (0x72)"). */
-export const LIBP2P_KEY_CODEC = 0x72
+export { CID_VERSION, LIBP2P_KEY_CODEC }
 
 /**
  * Longest text we try to parse. Why: the longest valid form is a base16 CID
@@ -49,10 +49,6 @@ export const MAX_PEER_ID_TEXT_LENGTH = 128
 
 function invalid (message: string, cause?: unknown): P2PError {
   return new P2PError('ERR_INVALID_PEER_ID', message, { cause })
-}
-
-function shorten (text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}...` : text
 }
 
 export class PeerId {
@@ -113,48 +109,16 @@ export class PeerId {
   }
 
   /**
-   * Parses either text form (spec "Decoding"): a bare base58btc multihash
-   * starting with "1" or "Qm", or a multibase CIDv1 with the libp2p-key codec.
+   * Parses either text form (spec "Decoding", ../util/peer-id-text.ts): a
+   * bare base58btc multihash starting with "1" or "Qm", or a multibase CIDv1
+   * with the libp2p-key codec.
    */
   static parse (text: string): PeerId {
     if (typeof text !== 'string' || text.length === 0) throw invalid('peer ID text is empty')
     if (text.length > MAX_PEER_ID_TEXT_LENGTH) {
       throw invalid(`peer ID text is ${text.length} characters; at most ${MAX_PEER_ID_TEXT_LENGTH} expected`)
     }
-    // "If it starts with 1 or Qm, it's a bare base58btc encoded multihash."
-    if (text.startsWith('1') || text.startsWith('Qm')) {
-      let bytes
-      try {
-        bytes = base58btc.decode(text)
-      } catch (err) {
-        throw invalid(`"${shorten(text)}" is not base58btc`, err)
-      }
-      return PeerId.fromBytes(bytes)
-    }
-    // "If it starts with a multibase prefix, it's a CIDv1 CID."
-    let cid
-    try {
-      cid = decodeMultibase(text)
-    } catch (err) {
-      throw invalid(`"${shorten(text)}" is neither a base58btc multihash ("1...", "Qm...") nor a multibase CID`, err)
-    }
-    let version, codec
-    try {
-      version = decodeUvarint(cid, 0)
-      codec = version === undefined ? undefined : decodeUvarint(cid, version.bytes)
-    } catch (err) {
-      throw invalid(`CID "${shorten(text)}" has a malformed varint`, err)
-    }
-    if (version === undefined || codec === undefined) throw invalid(`CID "${shorten(text)}" is truncated`)
-    if (version.value !== CID_VERSION) {
-      throw invalid(`CID "${shorten(text)}" has version ${version.value}; peer IDs "must be encoded using CIDv1"`)
-    }
-    // "Once decoded, verify that the CIDs multicodec is libp2p-key."
-    if (codec.value !== LIBP2P_KEY_CODEC) {
-      throw invalid(`CID "${shorten(text)}" has multicodec 0x${codec.value.toString(16)}; expected libp2p-key (0x72)`)
-    }
-    // "Finally, extract the multihash from the CID. This is the peer ID."
-    return PeerId.fromBytes(cid.subarray(version.bytes + codec.bytes))
+    return PeerId.fromBytes(peerIdTextToMultihash(text))
   }
 
   /** The canonical text form: base58btc of the multihash, no prefix. */

@@ -22,8 +22,10 @@
 //     the verifier quadratically more per signature while adding nothing:
 //     the cap bounds what a hostile peer can make us compute.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import { asBuffer, copyBytes, equalBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
+import { equalBytes } from '../util/bytes.js'
+import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { importCanonicalDer, selfTestPrivateKey } from './der-key.js'
 import type { PrivateKey, PublicKey } from './types.js'
 
 /** Smallest modulus we decode or verify with (see the header). */
@@ -124,39 +126,15 @@ export function generateRSAKeyPair (bits = RSA_DEFAULT_BITS): RSAPrivateKey {
 }
 
 export function rsaPublicKeyFromRaw (raw: Uint8Array): RSAPublicKey {
-  let keyObject: KeyObject
-  try {
-    keyObject = createPublicKey({ key: asBuffer(raw), format: 'der', type: 'spki' })
-  } catch (err) {
-    throw invalidKey('RSA', 'public key Data is not a DER SubjectPublicKeyInfo', err)
-  }
-  checkBits(keyObject, 'public')
-  if (!equalBytes(keyObject.export({ format: 'der', type: 'spki' }), raw)) {
-    throw invalidKey('RSA', 'public key Data is not the canonical DER SubjectPublicKeyInfo')
-  }
+  const keyObject = importCanonicalDer(raw, { keyType: 'RSA', which: 'public', der: 'spki', structure: 'DER SubjectPublicKeyInfo', check: checkBits })
   return new RSAPublicKey(copyBytes(raw), keyObject)
 }
 
 export function rsaPrivateKeyFromRaw (raw: Uint8Array): RSAPrivateKey {
-  let keyObject: KeyObject
-  try {
-    keyObject = createPrivateKey({ key: asBuffer(raw), format: 'der', type: 'pkcs1' })
-  } catch (err) {
-    throw invalidKey('RSA', 'private key Data is not a DER PKCS#1 RSAPrivateKey', err)
-  }
-  checkBits(keyObject, 'private')
-  if (!equalBytes(keyObject.export({ format: 'der', type: 'pkcs1' }), raw)) {
-    throw invalidKey('RSA', 'private key Data is not the canonical DER RSAPrivateKey')
-  }
+  const keyObject = importCanonicalDer(raw, { keyType: 'RSA', which: 'private', der: 'pkcs1', structure: 'DER PKCS#1 RSAPrivateKey', check: checkBits })
   const key = new RSAPrivateKey(copyBytes(raw), keyObject)
   // OpenSSL does not check that the CRT parameters agree with n, e and d on
   // import; a corrupt key would sign garbage. One signature proves it.
-  let ok = false
-  try {
-    ok = key.publicKey.verify(SELF_TEST_MESSAGE, key.sign(SELF_TEST_MESSAGE))
-  } catch (err) {
-    throw invalidKey('RSA', 'private key cannot sign', err)
-  }
-  if (!ok) throw invalidKey('RSA', 'private key parameters are inconsistent (its signature does not verify)')
+  selfTestPrivateKey(key, SELF_TEST_MESSAGE, 'private key parameters are inconsistent (its signature does not verify)')
   return key
 }

@@ -16,7 +16,8 @@
 // accepted: it is the one every libp2p implementation writes.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { copyBytes, equalBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { equalBytes } from '../util/bytes.js'
+import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
 import type { PrivateKey, PublicKey } from './types.js'
 
 /** SEC 1 compressed point: one prefix byte and the 32-byte x coordinate. */

@@ -18,6 +18,7 @@
 //   room (a call's own addresses always fit, as the call was truncated first).
 
 import type { PublicKey } from '../peer/types.js'
+import { asBuffer } from '../util/bytes.js'
 import { P2PError } from '../util/errors.js'
 import { PeerStoreErrorCode } from './errors.js'
 import type { Multiaddr } from './deps.js'
@@ -49,7 +50,7 @@ export const EMPTY_ENTRY: PeerEntry = Object.freeze({
 
 /** Bytes as a hex string: a Map key for byte strings (multiaddrs, peer IDs). */
 export function hexKey (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  return asBuffer(bytes).toString('hex')
 }
 
 export function isLive (address: StoredAddress, now: number): boolean {

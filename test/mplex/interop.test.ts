@@ -1,90 +1,23 @@
 // Interop with the js-libp2p mplex (@libp2p/mplex 12.x, test-only) over a
 // real loopback TCP socket pair, our session on the other end, in both
-// roles. A small test-only shim turns a net.Socket into js-libp2p's
+// roles. The test-only shim in ../helpers/js-libp2p.ts turns a net.Socket into js-libp2p's
 // MultiaddrConnection (what @libp2p/tcp does internally).
 import t from 'tap'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
-import type net from 'node:net'
 import { tcpPair } from '../helpers/duplex-pair.js'
+import { jsEcho, jsMultiaddrConnection, jsReadAll, jsWriteAll, type JsStream } from '../helpers/js-libp2p.js'
 import { createMplex, type Frame, type MplexStream } from '../../src/mplex/index.js'
 import { readAll, streamOutcome } from './fixtures/helpers.js'
 
-// js-libp2p 3.x calls Promise.withResolvers (Node 22): polyfill it on Node 20
-// before those packages load, hence the dynamic imports.
-const P = Promise as unknown as { withResolvers?: () => unknown }
-if (P.withResolvers === undefined) {
-  P.withResolvers = () => {
-    let resolve: unknown, reject: unknown
-    const promise = new Promise((res, rej) => { resolve = res; reject = rej })
-    return { promise, resolve, reject }
-  }
-}
 const { mplex: jsMplex } = await import('@libp2p/mplex')
-const { AbstractMultiaddrConnection } = await import('@libp2p/utils')
-const { multiaddr } = await import('@multiformats/multiaddr')
-const { logger } = await import('@libp2p/logger')
-type Uint8ArrayList = import('uint8arraylist').Uint8ArrayList
-
-class SocketConnection extends AbstractMultiaddrConnection {
-  constructor (readonly socket: net.Socket, direction: 'inbound' | 'outbound') {
-    super({ remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/1'), direction, log: logger(`test:mplex:${direction}`) })
-    socket.on('data', (buf: Uint8Array) => { this.onData(buf) })
-    socket.on('error', (err: Error) => { this.abort(err) })
-    socket.once('end', () => { this.onTransportClosed() })
-    socket.once('close', () => { this.onTransportClosed() })
-    socket.on('drain', () => { this.safeDispatchEvent('drain') })
-  }
-
-  sendData (data: Uint8ArrayList): { sentBytes: number, canSendMore: boolean } {
-    let sentBytes = 0
-    let canSendMore = true
-    for (const buf of data) {
-      sentBytes += buf.byteLength
-      canSendMore = this.socket.write(buf)
-      if (!canSendMore) break
-    }
-    return { sentBytes, canSendMore }
-  }
-
-  async sendClose (): Promise<void> {
-    if (this.socket.destroyed) return
-    this.socket.destroySoon()
-    await once(this.socket, 'close')
-  }
-
-  sendReset (): void { this.socket.destroy() }
-  sendPause (): void { this.socket.pause() }
-  sendResume (): void { this.socket.resume() }
-}
-
-interface JsStream {
-  send: (data: Uint8Array) => boolean
-  onDrain: () => Promise<void>
-  close: () => Promise<void>
-  abort: (err: Error) => void
-  [Symbol.asyncIterator]: () => AsyncIterator<Uint8Array | Uint8ArrayList>
-}
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 const pattern = (n: number, seed: number): Buffer => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff))
 
-async function jsWriteAll (stream: JsStream, payload: Uint8Array): Promise<void> {
-  for (let off = 0; off < payload.length; off += 100_000) {
-    if (!stream.send(payload.subarray(off, off + 100_000))) await stream.onDrain()
-  }
-  await stream.close()
-}
-
-async function jsReadAll (stream: JsStream): Promise<Buffer> {
-  const chunks: Uint8Array[] = []
-  for await (const c of stream) chunks.push(c instanceof Uint8Array ? c : c.subarray())
-  return Buffer.concat(chunks)
-}
-
 t.test('js-libp2p mplex dials, our session listens', async t => {
   const [c, s] = await tcpPair()
-  const jsMuxer = jsMplex()().createStreamMuxer(new SocketConnection(c, 'outbound'))
+  const jsMuxer = jsMplex()().createStreamMuxer(jsMultiaddrConnection(c, 'outbound'))
   const trace: Frame[] = []
   const ours = createMplex(s, { initiator: false, onFrame: (d, f) => { if (d === 'in') trace.push(f) } })
   ours.on('stream', (stream: MplexStream) => { stream.pipe(stream) })
@@ -106,16 +39,8 @@ t.test('js-libp2p mplex dials, our session listens', async t => {
 t.test('our session dials, js-libp2p mplex listens', async t => {
   const [c, s] = await tcpPair()
   const ours = createMplex(c, { initiator: true })
-  const jsMuxer = jsMplex()().createStreamMuxer(new SocketConnection(s, 'inbound'))
-  jsMuxer.addEventListener('stream', (evt) => {
-    const stream = evt.detail as unknown as JsStream
-    void (async () => {
-      for await (const chunk of stream) {
-        if (!stream.send(chunk instanceof Uint8Array ? chunk : chunk.subarray())) await stream.onDrain()
-      }
-      await stream.close()
-    })().catch(() => {})
-  })
+  const jsMuxer = jsMplex()().createStreamMuxer(jsMultiaddrConnection(s, 'inbound'))
+  jsMuxer.addEventListener('stream', (evt) => { jsEcho(evt.detail as unknown as JsStream) })
   const results = await Promise.all([0, 1, 2].map(async i => {
     const stream = ours.newStream()
     const payload = pattern(2 * 1024 * 1024 + i, i)

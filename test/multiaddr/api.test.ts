@@ -5,6 +5,7 @@ import {
   Multiaddr, multiaddr, isMultiaddr, protocolByName, protocolByCode, PROTOCOLS,
   CODE_IP4, CODE_TCP, CODE_UDP, CODE_IP6, CODE_P2P, CODE_P2P_CIRCUIT, CODE_DNS4, CODE_QUIC_V1, CODE_CERTHASH, CODE_WS
 } from '../../src/multiaddr/index.js'
+import { base32, base32upper, base36, base36upper, base58btc } from '../../src/util/multibase.js'
 
 const Q = 'QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC'
 const R = 'QmZR5a9AAXGqQF2ADqoDdGS8zvqv8n3Pag6TDDnTNMcFW6'
@@ -115,4 +116,18 @@ t.test('isMultiaddr, toJSON, inspect', async t => {
   t.equal(JSON.stringify({ a: multiaddr('/ip4/1.2.3.4') }), '{"a":"/ip4/1.2.3.4"}')
   const { inspect } = await import('node:util')
   t.equal(inspect(multiaddr('/ip4/1.2.3.4')), 'Multiaddr(/ip4/1.2.3.4)')
+})
+
+t.test('/p2p accepts a CIDv1 in base36 ("k51...", "K51...") and upper-case base32 ("B...")', async t => {
+  // the Ed25519 peer ID 12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5mV as a CIDv1 (0x01 0x72 <multihash>)
+  const id = '12D3KooWCryG7Mon9orvQxcS1rYZjotPgpwoJNHHKcLLfE4Hf5mV'
+  const cid = Buffer.concat([Buffer.of(0x01, 0x72), Buffer.from(base58btc.decode(id))])
+  const forms = [`k${base36.encode(cid)}`, `K${base36upper.encode(cid)}`, `b${base32.encode(cid)}`, `B${base32upper.encode(cid)}`]
+  t.match(forms[0], /^k51qzi5uqu5/, 'base36 CIDs of Ed25519 peer IDs start "k51qzi5uqu5"')
+  for (const text of forms) {
+    const ma = multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${text}`)
+    t.equal(ma.toString(), `/ip4/127.0.0.1/tcp/1/p2p/${id}`, text)
+    t.equal(ma.getPeerId(), id)
+  }
+  t.throws(() => multiaddr(`/p2p/k${base36.encode(cid)}!`), { code: 'ERR_MULTIADDR_INVALID_VALUE' })
 })

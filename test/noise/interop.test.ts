@@ -4,24 +4,13 @@
 // socket-to-conn (imported by file path: the package does not export it).
 
 import t from 'tap'
+// js-libp2p 3.x needs Promise.withResolvers (Node 22): polyfilled before its packages load
+import '../interop/polyfill.js'
 import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { secureInbound, secureOutbound } from '../../src/noise/index.js'
 import { generateKeyPair, PeerId, privateKeyToProtobuf, type KeyTypeName } from '../../src/peer/index.js'
 import { tcpPair } from '../helpers/duplex-pair.js'
-
-// js-libp2p 3.x calls Promise.withResolvers (Node 22); polyfill it on Node 20
-// before its modules load.
-interface Resolvers<T> { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
-const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> }
-if (P.withResolvers === undefined) {
-  P.withResolvers = <T>() => {
-    let resolve!: (v: T) => void
-    let reject!: (e: unknown) => void
-    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-    return { promise, resolve, reject }
-  }
-}
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- js-libp2p objects at the test boundary */
 const { noise } = await import('@chainsafe/libp2p-noise')

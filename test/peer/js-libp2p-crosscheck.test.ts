@@ -16,24 +16,18 @@
 //     their side makes these tests fail and get updated.
 
 import t from 'tap'
+// js-libp2p 3.x needs Promise.withResolvers (Node 22): polyfilled before its packages load
+import '../interop/polyfill.js'
 import { p256 } from '@noble/curves/nist.js'
 import {
   PeerId, generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyFromProtobuf, publicKeyToProtobuf,
   type KeyTypeName
 } from '../../src/peer/index.js'
 
-// js-libp2p 3.x calls Promise.withResolvers (Node 22); polyfill it on Node 20
-// before importing any of its packages.
-type WithResolvers = <T>() => { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void }
-const P = Promise as unknown as { withResolvers?: WithResolvers }
-P.withResolvers ??= <T>() => {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
-}
 const jsKeys = await import('@libp2p/crypto/keys')
 const jsPeerId = await import('@libp2p/peer-id')
+const { CID } = await import('multiformats/cid')
+const { base32upper } = await import('multiformats/bases/base32')
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const message = new TextEncoder().encode('cross-checked message')
@@ -116,6 +110,24 @@ t.test('spec example peer IDs read the same in js-libp2p', async t => {
   for (const text of ['bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe', 'QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N', '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA']) {
     const ours = PeerId.parse(text)
     const theirs = jsPeerId.peerIdFromString(text)
+    t.equal(ours.toString(), theirs.toString(), text)
+    t.equal(ours.toCID(), theirs.toCID().toString(), `${text} as CID`)
+  }
+})
+
+t.test('base36 ("k51...") and upper-case base32 CIDs read the same in js-libp2p', async t => {
+  const texts = [
+    'k51qzi5uqu5dgnfwbc46une4upw1vc9hxznymyeykmg6rev1513yrnbyrwmmql',
+    // from spec-vectors/multiaddr/go-multiaddr.json
+    'k51qzi5uqu5dhb6l8spkdx7yxafegfkee5by8h7lmjh2ehc2sgg34z7c15vzqs',
+    'k2k4r8oqamigqdo6o7hsbfwd45y70oyynp98usk7zmyfrzpqxh1pohl7',
+    // the spec's CID example, upper-cased with the base32upper prefix
+    'BAFZBEIE5745RPV2M6TJYUUGYWY4D5EWRQGQQHFNF445HE3OMZPJBX5XQXE'
+  ]
+  for (const text of texts) {
+    const ours = PeerId.parse(text)
+    // js-libp2p's peerIdFromString knows only "k51...", "bafz..." prefixes; CID.parse takes any base it is given
+    const theirs = jsPeerId.peerIdFromCID(text.startsWith('B') ? CID.parse(text, base32upper) : CID.parse(text))
     t.equal(ours.toString(), theirs.toString(), text)
     t.equal(ours.toCID(), theirs.toCID().toString(), `${text} as CID`)
   }

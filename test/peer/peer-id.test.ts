@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import {
   PeerId, ed25519PrivateKeyFromSeed, generateKeyPair, privateKeyFromProtobuf, publicKeyFromProtobuf, publicKeyToProtobuf
 } from '../../src/peer/index.js'
-import { base16, base32, base58btc, encodeMultibase } from '../../src/util/multibase.js'
+import { base16, base32, base36, base36upper, base58btc, encodeMultibase } from '../../src/util/multibase.js'
 import { isP2PError } from '../../src/util/errors.js'
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))
@@ -57,7 +57,7 @@ t.test('ECDSA and RSA peer IDs: sha2-256 of the protobuf ("Qm...")', async t => 
 t.test('parse: both text forms, any multibase for the CID', async t => {
   const id = PeerId.fromPublicKey(key.publicKey)
   const cid = hex('0172' + toHex(id.bytes))
-  for (const text of [id.toString(), id.toCID(), encodeMultibase(base16, cid), encodeMultibase(base58btc, cid), id.toCID().toUpperCase().replace(/^B/, 'b')]) {
+  for (const text of [id.toString(), id.toCID(), encodeMultibase(base16, cid), encodeMultibase(base58btc, cid), id.toCID().toUpperCase().replace(/^B/, 'b'), id.toCID().toUpperCase(), encodeMultibase(base36, cid), encodeMultibase(base36upper, cid)]) {
     const parsed = PeerId.parse(text)
     t.equal(toHex(parsed.bytes), toHex(id.bytes), text)
     t.ok(parsed.publicKey?.equals(key.publicKey))
@@ -118,7 +118,8 @@ t.test('parse rejects what is not a peer ID', async t => {
     ['12D3KooW0', 'base58btc with "0", outside the alphabet'],
     ['Qm', 'base58 that is too short'],
     ['x' + id.toString(), 'unknown multibase prefix'],
-    ['k51qzi5uqu5dgnfwbc46une4upw1vc9hxznymyeykmg6rev1513yrnbyrwmmql', 'base36 (not supported by the multibase table)'],
+    [encodeMultibase(base36, hex('0155' + toHex(id.bytes))), 'base36 CIDv1 with codec raw (0x55)'],
+    ['k51qzi5uqu5dgnfwbc46une4upw1vc9hxznymyeykmg6rev1513yrnbyrwmmq!', 'bad base36 character'],
     [encodeMultibase(base32, hex('0155' + toHex(id.bytes))), 'CIDv1 with codec raw (0x55)'],
     [encodeMultibase(base32, hex('0170' + toHex(id.bytes))), 'CIDv1 with codec dag-pb (0x70)'],
     [encodeMultibase(base32, hex('0272' + toHex(id.bytes))), 'CID version 2'],

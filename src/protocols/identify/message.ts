@@ -20,7 +20,7 @@
 // "Last One Wins"); unknown fields are skipped.
 
 import { P2PError } from '../../util/errors.js'
-import { FieldWriter, fieldBytes, fieldString, readFields } from '../pb/wire.js'
+import { FieldWriter, fieldBytes, fieldString, readFields } from '../../util/protobuf-wire.js'
 
 export interface IdentifyMessage {
   protocolVersion?: string

@@ -27,7 +27,7 @@ import type { PrivateKey, PublicKey } from '../../peer/index.js'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '../../peer/index.js'
 import { P2PError } from '../../util/errors.js'
 import { encodeUvarint } from '../../util/varint.js'
-import { FieldWriter, fieldBytes, readFields } from '../pb/wire.js'
+import { FieldWriter, fieldBytes, readFields } from '../../util/protobuf-wire.js'
 
 export const EnvelopeField = {
   publicKey: 1,

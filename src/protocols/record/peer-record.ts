@@ -25,9 +25,10 @@
 
 import type { Multiaddr } from '../../multiaddr/index.js'
 import { PeerId, type PrivateKey, type PublicKey } from '../../peer/index.js'
+import { equalBytes } from '../../util/bytes.js'
 import { P2PError } from '../../util/errors.js'
 import { parseMultiaddr } from '../parse-multiaddr.js'
-import { FieldWriter, fieldBytes, fieldVarint, readFields } from '../pb/wire.js'
+import { FieldWriter, fieldBytes, fieldVarint, readFields } from '../../util/protobuf-wire.js'
 import { decodeEnvelope, sealEnvelope, verifyEnvelope } from './envelope.js'
 
 /** The signature domain of peer records, as deployed (see header). */
@@ -139,8 +140,4 @@ export function openSignedPeerRecord (bytes: Uint8Array): OpenedPeerRecord {
     throw new P2PError('ERR_PEER_RECORD_PEER_MISMATCH', `peer record is for ${record.peerId.toString()} but signed by ${PeerId.fromPublicKey(envelope.publicKey).toString()}`, { remote: true })
   }
   return { ...record, publicKey: envelope.publicKey }
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }

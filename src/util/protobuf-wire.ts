@@ -12,9 +12,17 @@
 // order it is called, so a message's encoder fixes the byte order.
 //
 // Errors are thrown with the caller's code (each message has its own
-// ERR_..._INVALID_MESSAGE), since a malformed field means a malformed message.
+// ERR_..._INVALID_MESSAGE, e.g. ERR_NOISE_INVALID_PAYLOAD), since a malformed
+// field means a malformed message; the optional `what` names that message in
+// the error text ("invalid NoiseHandshakePayload: ...").
+//
+// Used by the Noise handshake payload, identify, and signed envelopes and peer
+// records. The PublicKey/PrivateKey protobuf (../peer/key-protobuf.ts) is not
+// read with it on purpose: the peer-ids spec allows only one canonical byte
+// form there, which a general field walker would accept in any order.
 
-import { P2PError } from '../../util/errors.js'
+import { concatBytes } from './bytes.js'
+import { P2PError } from './errors.js'
 
 /** Wire types (protobuf.dev "Message Structure"). */
 export const WireType = {
@@ -34,46 +42,57 @@ export type WireTypeCode = typeof WireType[keyof typeof WireType]
  */
 const MAX_PROTOBUF_VARINT_BYTES = 10
 
+/** protobuf.dev "Assigning Field Numbers": "from 1 to 536,870,911" (2^29 - 1). */
+const MAX_FIELD_NUMBER = 0x1fffffff
+
 export type Field =
   | { readonly wireType: typeof WireType.VARINT, readonly number: number, readonly value: bigint }
   | { readonly wireType: typeof WireType.I64, readonly number: number, readonly value: Uint8Array }
   | { readonly wireType: typeof WireType.LEN, readonly number: number, readonly value: Uint8Array }
   | { readonly wireType: typeof WireType.I32, readonly number: number, readonly value: Uint8Array }
 
-function readVarint (buf: Uint8Array, offset: number, code: string): { value: bigint, next: number } {
+/** A remote peer's malformed message: the caller's code, the message's name in the text. */
+function malformed (code: string, what: string | undefined, message: string, cause?: unknown): P2PError {
+  return new P2PError(code, what === undefined ? message : `invalid ${what}: ${message}`, { remote: true, cause })
+}
+
+function readVarint (buf: Uint8Array, offset: number, code: string, what: string | undefined): { value: bigint, next: number } {
   let value = 0n
   for (let i = 0; i < MAX_PROTOBUF_VARINT_BYTES; i++) {
     if (offset + i >= buf.length) {
-      throw new P2PError(code, `protobuf varint at offset ${offset} runs past the end of the ${buf.length}-byte message`, { remote: true })
+      throw malformed(code, what, `protobuf varint at offset ${offset} runs past the end of the ${buf.length}-byte message`)
     }
     const byte = buf[offset + i]
     value |= BigInt(byte & 0x7f) << BigInt(7 * i)
     if ((byte & 0x80) === 0) {
       if (value >= 1n << 64n) {
-        throw new P2PError(code, `protobuf varint at offset ${offset} exceeds 64 bits`, { remote: true })
+        throw malformed(code, what, `protobuf varint at offset ${offset} exceeds 64 bits`)
       }
       return { value, next: offset + i + 1 }
     }
   }
-  throw new P2PError(code, `protobuf varint at offset ${offset} is longer than ${MAX_PROTOBUF_VARINT_BYTES} bytes`, { remote: true })
+  throw malformed(code, what, `protobuf varint at offset ${offset} is longer than ${MAX_PROTOBUF_VARINT_BYTES} bytes`)
 }
 
-/** Decodes every field of `buf`; throws a P2PError with `code` on malformed input. */
-export function readFields (buf: Uint8Array, code: string): Field[] {
+/**
+ * Decodes every field of `buf`; throws a remote P2PError with `code` on
+ * malformed input. `what` names the message in the error text.
+ */
+export function readFields (buf: Uint8Array, code: string, what?: string): Field[] {
   const fields: Field[] = []
   let offset = 0
   while (offset < buf.length) {
-    const key = readVarint(buf, offset, code)
+    const key = readVarint(buf, offset, code, what)
     offset = key.next
     const number = Number(key.value >> 3n)
     const wireType = Number(key.value & 7n)
     // protobuf.dev: "field numbers ... 1 to 536,870,911"; 0 is never valid
-    if (number < 1 || number > 0x1fffffff) {
-      throw new P2PError(code, `protobuf field number ${number} is outside 1..536870911`, { remote: true })
+    if (number < 1 || number > MAX_FIELD_NUMBER) {
+      throw malformed(code, what, `protobuf field number ${number} is outside 1..536870911`)
     }
     switch (wireType) {
       case WireType.VARINT: {
-        const v = readVarint(buf, offset, code)
+        const v = readVarint(buf, offset, code, what)
         offset = v.next
         fields.push({ wireType, number, value: v.value })
         break
@@ -82,17 +101,17 @@ export function readFields (buf: Uint8Array, code: string): Field[] {
       case WireType.I32: {
         const size = wireType === WireType.I64 ? 8 : 4
         if (offset + size > buf.length) {
-          throw new P2PError(code, `field ${number} needs ${size} bytes, ${buf.length - offset} remain`, { remote: true })
+          throw malformed(code, what, `field ${number} needs ${size} bytes, ${buf.length - offset} remain`)
         }
         fields.push({ wireType, number, value: buf.subarray(offset, offset + size) })
         offset += size
         break
       }
       case WireType.LEN: {
-        const length = readVarint(buf, offset, code)
+        const length = readVarint(buf, offset, code, what)
         offset = length.next
         if (length.value > BigInt(buf.length - offset)) {
-          throw new P2PError(code, `field ${number} claims ${length.value} bytes, ${buf.length - offset} remain`, { remote: true })
+          throw malformed(code, what, `field ${number} claims ${length.value} bytes, ${buf.length - offset} remain`)
         }
         const end = offset + Number(length.value)
         fields.push({ wireType, number, value: buf.subarray(offset, end) })
@@ -100,7 +119,7 @@ export function readFields (buf: Uint8Array, code: string): Field[] {
         break
       }
       default:
-        throw new P2PError(code, `field ${number} has wire type ${wireType}; expected 0, 1, 2 or 5 (groups are not used by libp2p)`, { remote: true })
+        throw malformed(code, what, `field ${number} has wire type ${wireType}; expected 0, 1, 2 or 5 (groups are not used by libp2p)`)
     }
   }
   return fields
@@ -110,39 +129,48 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
 const utf8Encoder = new TextEncoder()
 
 /** The value of a LEN field as bytes; throws when the field has another wire type. */
-export function fieldBytes (field: Field, code: string): Uint8Array {
+export function fieldBytes (field: Field, code: string, what?: string): Uint8Array {
   if (field.wireType !== WireType.LEN) {
-    throw new P2PError(code, `field ${field.number} has wire type ${field.wireType}, expected 2 (length-delimited)`, { remote: true })
+    throw malformed(code, what, `field ${field.number} has wire type ${field.wireType}, expected 2 (length-delimited)`)
   }
   return field.value
 }
 
 /** The value of a LEN field as a UTF-8 string; invalid UTF-8 is rejected. */
-export function fieldString (field: Field, code: string): string {
-  const bytes = fieldBytes(field, code)
+export function fieldString (field: Field, code: string, what?: string): string {
+  const bytes = fieldBytes(field, code, what)
   try {
     return utf8Decoder.decode(bytes)
   } catch (err) {
-    throw new P2PError(code, `field ${field.number} is not valid UTF-8`, { remote: true, cause: err })
+    throw malformed(code, what, `field ${field.number} is not valid UTF-8`, err)
   }
 }
 
 /** The value of a VARINT field; throws when the field has another wire type. */
-export function fieldVarint (field: Field, code: string): bigint {
+export function fieldVarint (field: Field, code: string, what?: string): bigint {
   if (field.wireType !== WireType.VARINT) {
-    throw new P2PError(code, `field ${field.number} has wire type ${field.wireType}, expected 0 (varint)`, { remote: true })
+    throw malformed(code, what, `field ${field.number} has wire type ${field.wireType}, expected 0 (varint)`)
   }
   return field.value
+}
+
+/**
+ * The key of a field: field_number << 3 | wire_type, in BigInt because field
+ * numbers reach 2^29 - 1 and a 32-bit shift would overflow into the sign bit.
+ */
+function tag (number: number, wireType: WireTypeCode): bigint {
+  if (!Number.isInteger(number) || number < 1 || number > MAX_FIELD_NUMBER) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `field number ${number} is outside 1..${MAX_FIELD_NUMBER}`)
+  }
+  return (BigInt(number) << 3n) | BigInt(wireType)
 }
 
 /** Accumulates fields and produces the encoded message. */
 export class FieldWriter {
   private readonly parts: Uint8Array[] = []
-  private length = 0
 
   private push (part: Uint8Array): void {
     this.parts.push(part)
-    this.length += part.length
   }
 
   private varint (value: bigint): void {
@@ -157,13 +185,13 @@ export class FieldWriter {
 
   uint64 (number: number, value: bigint): this {
     if (value < 0n || value >= 1n << 64n) throw new P2PError('ERR_INVALID_PARAMETERS', `field ${number}: ${value} is not a uint64`)
-    this.varint(BigInt((number << 3) | WireType.VARINT))
+    this.varint(tag(number, WireType.VARINT))
     this.varint(value)
     return this
   }
 
   bytes (number: number, value: Uint8Array): this {
-    this.varint(BigInt((number << 3) | WireType.LEN))
+    this.varint(tag(number, WireType.LEN))
     this.varint(BigInt(value.length))
     this.push(value)
     return this
@@ -174,12 +202,6 @@ export class FieldWriter {
   }
 
   finish (): Uint8Array {
-    const out = new Uint8Array(this.length)
-    let offset = 0
-    for (const part of this.parts) {
-      out.set(part, offset)
-      offset += part.length
-    }
-    return out
+    return concatBytes(this.parts)
   }
 }
