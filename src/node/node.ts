@@ -8,13 +8,15 @@ import { generateKeyPair } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import type { StreamMuxerFactory } from '../muxer/types.js'
 import { Switch } from '../switch/index.js'
-import type { ConnectionLimits, DialTarget, HandlerOptions, StreamHandler } from '../switch/index.js'
+import type { ResourceLimits } from '../resources/index.js'
+import type { DialTarget, HandlerOptions, StreamHandler } from '../switch/index.js'
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
 import { MemoryPeerStore } from '../peerstore/index.js'
 import type { PeerStore } from '../peerstore/index.js'
 import { PING_PROTOCOL, handlePing, ping, ECHO_PROTOCOL, handleEcho, PERF_PROTOCOL, handlePerf } from '../protocols/index.js'
 import type { IdentifyResult } from '../protocols/index.js'
 import { IdentifyService } from './identify-service.js'
+import { debugTracer } from '../trace/index.js'
 
 export const AGENT_VERSION = `libp2p-ts-stack/0.1.0 node/${process.versions.node}`
 
@@ -26,7 +28,8 @@ export interface NodeInit {
   muxers?: StreamMuxerFactory[]
   peerStore?: PeerStore
   agentVersion?: string
-  limits?: Partial<ConnectionLimits>
+  /** Every connection, stream, memory and timeout limit (src/resources/limits.ts has the defaults and reasons). */
+  limits?: Partial<ResourceLimits>
   upgradeTimeoutMs?: number
   /** Serve /perf/1.0.0 (the perf spec: "SHOULD NOT be enabled by default"). */
   perf?: boolean
@@ -53,7 +56,8 @@ export class Libp2pNode extends EventEmitter {
       muxers: init.muxers,
       limits: init.limits,
       upgradeTimeoutMs: init.upgradeTimeoutMs,
-      trace: init.trace,
+      // DEBUG=p2p:* traces every connection to stderr (src/trace/debug-tracer.ts)
+      trace: init.trace ?? debugTracer(),
       peerAddresses: peer => this.peerStore.get(peer)?.addresses.map(a => a.multiaddr) ?? []
     })
     this.peerId = this.switch.peerId

@@ -4,6 +4,7 @@
 
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
 import { P2PError } from '../util/errors.js'
+import { DEFAULT_RESOURCE_LIMITS } from '../resources/index.js'
 
 export type StreamHandler = (stream: ProtocolStream, connection: Connection) => void | Promise<void>
 
@@ -12,12 +13,13 @@ export interface HandlerOptions {
   maxInboundStreams?: number
 }
 
-/** go-libp2p and js-libp2p both default to 32 concurrent inbound streams per protocol and connection. */
-export const DEFAULT_MAX_INBOUND_STREAMS_PER_PROTOCOL = 32
+/** The resource manager's default (src/resources/limits.ts maxInboundStreamsPerProtocol). */
+export const DEFAULT_MAX_INBOUND_STREAMS_PER_PROTOCOL = DEFAULT_RESOURCE_LIMITS.maxInboundStreamsPerProtocol
 
 export interface HandlerEntry {
   handler: StreamHandler
-  maxInboundStreams: number
+  /** undefined: the resource manager's maxInboundStreamsPerProtocol. */
+  maxInboundStreams: number | undefined
 }
 
 export class ProtocolRegistry {
@@ -29,7 +31,7 @@ export class ProtocolRegistry {
     }
     this.handlers.set(protocol, {
       handler,
-      maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS_PER_PROTOCOL
+      maxInboundStreams: options.maxInboundStreams
     })
   }
 

@@ -8,9 +8,12 @@
 //   in flight for that peer (DialQueue) or starts one.
 // - A stream the remote opens is negotiated with multistream-select against
 //   the registry; the handler registered for the agreed protocol gets it.
-// - Limits refuse work at the cheapest point: an inbound socket over a limit
-//   is closed before the Noise handshake, a stream over its protocol's limit
-//   is reset right after negotiation.
+// - Limits live in one ResourceManager (src/resources) and refuse work at
+//   the cheapest point: an inbound socket over a limit is closed before the
+//   Noise handshake, an inbound stream over its peer's limit is reset before
+//   negotiation, one over its protocol's limit right after it; the muxers get
+//   the per-connection limits (streams, buffered bytes) through the upgrader.
+// - A connection with no open stream for connectionIdleTimeoutMs is closed.
 
 import { EventEmitter } from 'node:events'
 import type net from 'node:net'
@@ -28,19 +31,22 @@ import { P2PError, isP2PError } from '../util/errors.js'
 import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
-import { DEFAULT_CONNECTION_LIMITS } from './limits.js'
-import type { ConnectionLimits } from './limits.js'
+import { DEFAULT_RESOURCE_LIMITS, ResourceManager, muxerOptionsFor } from '../resources/index.js'
+import type { Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
 
 /** A stream must agree on its protocol within this time or it is reset. */
-export const DEFAULT_STREAM_NEGOTIATION_TIMEOUT_MS = 10_000
+export const DEFAULT_STREAM_NEGOTIATION_TIMEOUT_MS = DEFAULT_RESOURCE_LIMITS.streamNegotiationTimeoutMs
 
 export interface SwitchInit {
   privateKey: PrivateKey
   listenAddrs?: Array<Multiaddr | string>
   /** In order of preference. Default: yamux, then mplex. */
   muxers?: StreamMuxerFactory[]
-  limits?: Partial<ConnectionLimits>
+  /** Overrides of the resource manager's limits (src/resources/limits.ts). */
+  limits?: Partial<ResourceLimits>
+  /** Shorthand for limits.dialTimeoutMs. */
   dialTimeoutMs?: number
+  /** Shorthand for limits.upgradeTimeoutMs. */
   upgradeTimeoutMs?: number
   /** Where dial(peerId) finds addresses (the node wires the peer store in). */
   peerAddresses?: (peer: PeerId) => Multiaddr[]
@@ -49,43 +55,43 @@ export interface SwitchInit {
 
 export type DialTarget = PeerId | Multiaddr | string
 
-export interface SwitchMetrics {
-  /** Inbound sockets closed before the handshake because a limit was reached. */
-  refusedConnections: number
-  /** Inbound streams reset because their protocol's limit was reached. */
-  refusedStreams: number
-  /** Upgrades (either direction) that failed. */
-  failedUpgrades: number
-}
+/** The resource manager's counters (refusals by limit, failed upgrades). */
+export type SwitchMetrics = ResourceMetrics
 
 /**
  * Events: 'connection:open' (Connection), 'connection:close' (Connection),
  * 'peer:connect' (PeerId), 'peer:disconnect' (PeerId),
- * 'protocols:change' (string[]), 'upgrade:error' (Error).
+ * 'protocols:change' (string[]), 'upgrade:error' (Error),
+ * 'connection:refused' (P2PError ERR_RESOURCE_LIMIT_EXCEEDED: a limit closed it before or right after its handshake).
  */
 export class Switch extends EventEmitter {
   readonly peerId: PeerId
-  readonly metrics: SwitchMetrics = { refusedConnections: 0, refusedStreams: 0, failedUpgrades: 0 }
+  /** Every limit and counter of this switch. */
+  readonly resources: ResourceManager
   private readonly registry = new ProtocolRegistry()
-  private readonly limits: ConnectionLimits
   private readonly upgrader: Upgrader
   private readonly dialQueue: DialQueue
   private readonly connections = new Map<string, Set<Connection>>()
-  private readonly inboundStreamCounts = new WeakMap<Connection, Map<string, number>>()
   private readonly tcpListeners: TcpListener[] = []
   private readonly pendingSockets = new Set<net.Socket>()
-  private pendingInbound = 0
+  private idleTimer: NodeJS.Timeout | undefined
+  /** When each connection last had an open stream (for the idle timeout). */
+  private readonly lastActive = new WeakMap<Connection, number>()
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
 
   constructor (private readonly init: SwitchInit) {
     super()
     this.peerId = PeerId.fromPublicKey(init.privateKey.publicKey)
-    this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...init.limits }
-    this.dialQueue = new DialQueue(this.limits.maxParallelDialsPerPeer)
+    this.resources = new ResourceManager({
+      limits: { dialTimeoutMs: init.dialTimeoutMs, upgradeTimeoutMs: init.upgradeTimeoutMs, ...init.limits }
+    })
+    const limits = this.resources.limits
+    this.dialQueue = new DialQueue(limits.maxParallelDialsPerPeer)
     this.upgrader = new Upgrader({
       privateKey: init.privateKey,
       muxers: init.muxers ?? [yamux, mplex],
-      timeoutMs: init.upgradeTimeoutMs,
+      timeoutMs: limits.upgradeTimeoutMs,
+      muxerOptions: muxerOptionsFor(limits),
       trace: init.trace,
       onStream: (stream, connection) => { this.onInboundStream(stream, connection) }
     })
@@ -99,12 +105,20 @@ export class Switch extends EventEmitter {
       const ma = typeof addr === 'string' ? Multiaddr.fromString(addr) : addr
       this.tcpListeners.push(await TcpListener.listen(ma, { onConnection: socket => { this.onInboundSocket(socket) } }))
     }
+    this.startIdleTimer()
+  }
+
+  /** Counters: refusals by limit, failed upgrades. */
+  get metrics (): SwitchMetrics {
+    return this.resources.metrics
   }
 
   /** Stops listening and closes every connection; leaves no sockets or timers. */
   async stop (): Promise<void> {
     if (this.status === 'stopping' || this.status === 'stopped') return
     this.status = 'stopping'
+    this.resources.refuseAll()
+    clearInterval(this.idleTimer)
     await Promise.all(this.tcpListeners.map(async l => { await l.close() }))
     for (const socket of this.pendingSockets) socket.destroy()
     await Promise.all(this.getConnections().map(async connection => { await closeWithin(connection, 2_000) }))
@@ -160,7 +174,17 @@ export class Switch extends EventEmitter {
   /** Opens a stream to the target (dialling it if needed) and agrees on a protocol. */
   async newStream (target: DialTarget, protocols: string | string[], options: NewStreamOptions = {}): Promise<ProtocolStream> {
     const connection = await this.dial(target, { signal: options.signal })
-    return await connection.newStream(protocols, options)
+    const reservation = this.resources.reserveOutboundStream(connection.remotePeer.toString())
+    if (!reservation.ok) throw reservation.error
+    let stream: ProtocolStream
+    try {
+      stream = await connection.newStream(protocols, options)
+    } catch (err) {
+      reservation.release()
+      throw err
+    }
+    releaseOnClose(stream, reservation)
+    return stream
   }
 
   /** Closes every connection to `peer`. */
@@ -193,21 +217,24 @@ export class Switch extends EventEmitter {
   }
 
   private async dialAddress (addr: Multiaddr, peer: PeerId | undefined, signal: AbortSignal): Promise<Connection> {
-    if (this.getConnections().length >= this.limits.maxConnections) {
-      throw new P2PError('ERR_CONNECTION_LIMIT', `already ${this.limits.maxConnections} connections open`)
-    }
-    const socket = await dialTcp(addr, { signal, timeoutMs: this.init.dialTimeoutMs })
+    const pending = this.resources.reserveOutboundDial()
+    if (!pending.ok) throw pending.error
     let connection: Connection
     try {
-      connection = await this.upgrader.upgradeOutbound(socket, {
-        remoteAddr: addr,
-        localAddr: socketMultiaddr(socket, 'local'),
-        remotePeer: peer,
-        signal
-      })
-    } catch (err) {
-      this.metrics.failedUpgrades++
-      throw err
+      const socket = await dialTcp(addr, { signal, timeoutMs: this.resources.limits.dialTimeoutMs })
+      try {
+        connection = await this.upgrader.upgradeOutbound(socket, {
+          remoteAddr: addr,
+          localAddr: socketMultiaddr(socket, 'local'),
+          remotePeer: peer,
+          signal
+        })
+      } catch (err) {
+        this.metrics.failedUpgrades++
+        throw err
+      }
+    } finally {
+      pending.release()
     }
     // a dial by address alone may reach a peer we are already connected to
     const existing = this.openConnection(connection.remotePeer)
@@ -221,37 +248,31 @@ export class Switch extends EventEmitter {
 
   private onInboundSocket (socket: net.Socket): void {
     const remoteAddr = socketMultiaddr(socket, 'remote')
-    const refusal = this.inboundRefusal(socket)
-    if (refusal !== undefined || remoteAddr === undefined) {
-      this.metrics.refusedConnections++
+    if (remoteAddr === undefined || this.status !== 'started') {
       socket.destroy()
       return
     }
-    this.pendingInbound++
+    // the cheapest point: before a single byte of the handshake
+    const pending = this.resources.reserveInboundUpgrade(socket.remoteAddress ?? '')
+    if (!pending.ok) {
+      socket.destroy()
+      this.emit('connection:refused', pending.error)
+      return
+    }
     this.pendingSockets.add(socket)
     this.upgrader.upgradeInbound(socket, { remoteAddr, localAddr: socketMultiaddr(socket, 'local') })
-      .then(connection => { this.register(connection) })
+      .then(connection => {
+        pending.release()
+        this.register(connection)
+      })
       .catch((err: Error) => {
         this.metrics.failedUpgrades++
         this.emit('upgrade:error', err)
       })
       .finally(() => {
-        this.pendingInbound--
+        pending.release()
         this.pendingSockets.delete(socket)
       })
-  }
-
-  /** Why an inbound socket must be refused before its handshake, if it must. */
-  private inboundRefusal (socket: net.Socket): string | undefined {
-    if (this.status !== 'started') return 'stopping'
-    if (this.pendingInbound >= this.limits.maxInboundPendingUpgrades) return 'too many handshakes in progress'
-    if (this.getConnections().length + this.pendingInbound >= this.limits.maxConnections) return 'connection limit'
-    const ip = socket.remoteAddress ?? ''
-    if (!isLoopback(ip)) {
-      const fromIp = this.getConnections().filter(c => c.remoteAddr.toSocketAddress().host === ip).length
-      if (fromIp >= this.limits.maxConnectionsPerIp) return 'per-IP limit'
-    }
-    return undefined
   }
 
   private register (connection: Connection): void {
@@ -265,13 +286,18 @@ export class Switch extends EventEmitter {
       set = new Set()
       this.connections.set(key, set)
     }
-    if (set.size >= this.limits.maxConnectionsPerPeer) {
-      connection.abort(new P2PError('ERR_CONNECTION_LIMIT', `already ${set.size} connections to ${key}`))
+    const admitted = this.resources.admitConnection(key, connection.direction, remoteIp(connection))
+    if (!admitted.ok) {
+      if (set.size === 0) this.connections.delete(key)
+      connection.abort(admitted.error)
+      this.emit('connection:refused', admitted.error)
       return
     }
     set.add(connection)
+    this.lastActive.set(connection, Date.now())
     const first = set.size === 1
     connection.once('close', () => {
+      admitted.release()
       set.delete(connection)
       this.emit('connection:close', connection)
       if (set.size === 0) {
@@ -283,27 +309,50 @@ export class Switch extends EventEmitter {
     if (first) this.emit('peer:connect', connection.remotePeer)
   }
 
+  /**
+   * Closes connections that had no open stream for connectionIdleTimeoutMs.
+   * One unref'd interval for the whole switch, checking at a tenth of the timeout.
+   */
+  private startIdleTimer (): void {
+    const idleMs = this.resources.limits.connectionIdleTimeoutMs
+    if (idleMs === 0) return
+    this.idleTimer = setInterval(() => { this.closeIdle(idleMs) }, Math.max(10, Math.floor(idleMs / 10)))
+    this.idleTimer.unref()
+  }
+
+  private closeIdle (idleMs: number): void {
+    const now = Date.now()
+    for (const connection of this.getConnections()) {
+      if (connection.streams.length > 0) {
+        this.lastActive.set(connection, now)
+      } else if (connection.status === 'open' && now - (this.lastActive.get(connection) ?? now) >= idleMs) {
+        closeWithin(connection, 2_000).catch(() => {})
+      }
+    }
+  }
+
   private onInboundStream (stream: MuxedStream, connection: Connection): void {
-    handleProtocols(stream, this.registry.protocols, { timeoutMs: DEFAULT_STREAM_NEGOTIATION_TIMEOUT_MS })
+    // over the peer's limit: reset at once (a yamux RST, an mplex Reset), before any negotiation
+    const perPeer = this.resources.reserveInboundStream(connection.remotePeer.toString())
+    if (!perPeer.ok) {
+      stream.destroy()
+      return
+    }
+    releaseOnClose(stream, perPeer)
+    const limits = this.resources.limits
+    handleProtocols(stream, this.registry.protocols, { timeoutMs: limits.streamNegotiationTimeoutMs })
       .then(protocol => {
         const entry = this.registry.get(protocol)
         if (entry === undefined) {
           stream.destroy()
           return
         }
-        let counts = this.inboundStreamCounts.get(connection)
-        if (counts === undefined) {
-          counts = new Map()
-          this.inboundStreamCounts.set(connection, counts)
-        }
-        const active = counts.get(protocol) ?? 0
-        if (active >= entry.maxInboundStreams) {
-          this.metrics.refusedStreams++
+        const perProtocol = this.resources.reserveProtocolStream(connection.id, protocol, entry.maxInboundStreams)
+        if (!perProtocol.ok) {
           stream.destroy()
           return
         }
-        counts.set(protocol, active + 1)
-        stream.once('close', () => { counts.set(protocol, (counts.get(protocol) ?? 1) - 1) })
+        releaseOnClose(stream, perProtocol)
         stream.protocol = protocol
         Promise.resolve()
           .then(async () => { await entry.handler(stream as ProtocolStream, connection) })
@@ -317,8 +366,19 @@ export class Switch extends EventEmitter {
   }
 }
 
-function isLoopback (ip: string): boolean {
-  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.')
+/** The remote IP of a TCP connection ('' when its address names none). */
+function remoteIp (connection: Connection): string {
+  try {
+    return connection.remoteAddr.toSocketAddress().host
+  } catch {
+    return ''
+  }
+}
+
+/** Gives a reservation back when the stream is finished, however it ends. */
+function releaseOnClose (stream: MuxedStream | ProtocolStream, reservation: Reservation): void {
+  if (stream.closed || stream.destroyed) reservation.release()
+  else stream.once('close', reservation.release)
 }
 
 /** Closes gracefully, and resets whatever is still open after `ms`. */

@@ -1,0 +1,117 @@
+// Every limit of a node in one place, with its default and the reason for it
+// (issue 9 "Limits"; in the spirit of go-libp2p's resource manager).
+//
+// Theory of operation: the ResourceManager (./manager.ts) enforces the
+// connection and stream counts below at the cheapest point — an inbound socket
+// over a limit is closed before the Noise handshake, an inbound stream over
+// its peer's limit is reset before its protocol negotiation, one over its
+// protocol's limit right after it. The per-connection limits (streams per
+// connection, buffered bytes per stream) live inside the muxers; the switch
+// hands them over through the upgrader (./muxer-options.ts). Timeouts are
+// enforced by the layer that waits: TCP connect (src/tcp), the whole upgrade
+// (src/upgrader), each stream's negotiation and idle connections (src/switch).
+
+import { P2PError } from '../util/errors.js'
+
+export interface ResourceLimits {
+  // --- connections ---
+  /** All open connections plus inbound handshakes in progress, both directions. */
+  maxConnections: number
+  /** Open inbound connections. */
+  maxInboundConnections: number
+  /** Open outbound connections. */
+  maxOutboundConnections: number
+  /** Open connections to one peer (a simultaneous dial can make two). */
+  maxConnectionsPerPeer: number
+  /** Open or handshaking connections from one remote IP address. */
+  maxConnectionsPerIp: number
+  /** Inbound connections still in their upgrade (handshake) at once. */
+  maxInboundPendingUpgrades: number
+  /** Addresses of one peer dialled in parallel. */
+  maxParallelDialsPerPeer: number
+
+  // --- streams ---
+  /** Open streams (both directions) on one connection; enforced by the muxer. */
+  maxStreamsPerConnection: number
+  /** Open inbound streams from one peer over all its connections. */
+  maxInboundStreamsPerPeer: number
+  /** Open outbound streams to one peer over all its connections. */
+  maxOutboundStreamsPerPeer: number
+  /** Open inbound streams of one protocol on one connection, unless the handler sets its own. */
+  maxInboundStreamsPerProtocol: number
+
+  // --- memory ---
+  /** Unread bytes one stream may buffer: yamux window ceiling, mplex reset threshold. */
+  maxStreamBufferBytes: number
+
+  // --- timeouts (ms) ---
+  /** TCP connect. */
+  dialTimeoutMs: number
+  /** The whole upgrade: multistream /noise, the Noise handshake, the muxer choice. */
+  upgradeTimeoutMs: number
+  /** One stream's multistream-select negotiation. */
+  streamNegotiationTimeoutMs: number
+  /** A connection with no open stream for this long is closed; 0 disables. */
+  connectionIdleTimeoutMs: number
+}
+
+export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
+  // js-libp2p's default maxConnections; go-libp2p's "system" scope allows a few hundred too
+  maxConnections: 300,
+  // most of the budget may be inbound, but outbound dials always keep some room
+  maxInboundConnections: 256,
+  // what we dial is under our own control; bounded anyway so a bug cannot exhaust descriptors
+  maxOutboundConnections: 256,
+  // one for each direction of a simultaneous dial
+  maxConnectionsPerPeer: 2,
+  // go-libp2p's connection limiter allows 8 connections per IPv4 address by default
+  maxConnectionsPerIp: 8,
+  // js-libp2p: maxIncomingPendingConnections = 10; a little more for bursts on loopback.
+  // Each pending handshake costs a DH and a signature check, so this bounds the CPU an attacker buys
+  maxInboundPendingUpgrades: 32,
+  // js-libp2p: maxParallelDialsPerPeer = 1..4; go-libp2p dials addresses with staggered delays
+  maxParallelDialsPerPeer: 4,
+  // yamux and mplex defaults of this stack (go-yamux: 1000 by default as well)
+  maxStreamsPerConnection: 1024,
+  // go-libp2p's default peer scope: 256 inbound streams
+  maxInboundStreamsPerPeer: 256,
+  // go-libp2p's default peer scope: 512 outbound streams
+  maxOutboundStreamsPerPeer: 512,
+  // go-libp2p and js-libp2p both default to 32 concurrent inbound streams per protocol and connection
+  maxInboundStreamsPerProtocol: 32,
+  // mplex has no flow control: a stream whose reader lags is reset past 4 MiB (four legal 1 MiB
+  // messages); yamux grows a window only up to this, which still fills a 100 Mbit/s link at 300 ms RTT
+  maxStreamBufferBytes: 4 * 1024 * 1024,
+  // go-libp2p and js-libp2p dial TCP with a 5 s timeout
+  dialTimeoutMs: 5_000,
+  // go-libp2p allows 15 s for a whole upgrade and js-libp2p 10 s; a slowloris is dropped when it runs out
+  upgradeTimeoutMs: 10_000,
+  // js-libp2p's protocol negotiation timeout is 10 s
+  streamNegotiationTimeoutMs: 10_000,
+  // go-libp2p's connection manager trims idle connections after a grace period of minutes; ours
+  // closes a connection with no stream for 10 minutes (keeps descriptors for peers we still talk to)
+  connectionIdleTimeoutMs: 10 * 60_000
+})
+
+/** The muxers need room for at least one legal mplex message (1 MiB) per stream. */
+export const MIN_STREAM_BUFFER_BYTES = 1024 * 1024
+
+/** Merges `overrides` onto the defaults and checks each value; throws ERR_INVALID_PARAMETERS. */
+export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonly<ResourceLimits> {
+  const limits: ResourceLimits = { ...DEFAULT_RESOURCE_LIMITS }
+  for (const [name, value] of Object.entries(overrides) as Array<[keyof ResourceLimits, number | undefined]>) {
+    if (value === undefined) continue
+    if (!(name in DEFAULT_RESOURCE_LIMITS)) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `unknown resource limit "${String(name)}"`)
+    }
+    const timeout = name.endsWith('Ms')
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < (timeout ? 0 : 1)) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be an integer ≥ ${timeout ? 0 : 1}, got ${String(value)}`)
+    }
+    limits[name] = value
+  }
+  if (limits.maxStreamBufferBytes < MIN_STREAM_BUFFER_BYTES) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `maxStreamBufferBytes must be ≥ ${MIN_STREAM_BUFFER_BYTES} (one mplex message), got ${limits.maxStreamBufferBytes}`)
+  }
+  return Object.freeze(limits)
+}

@@ -1,0 +1,231 @@
+// The resource manager: one place that counts connections and streams and
+// says yes or no to each new one (issue 9 "Limits").
+//
+// Theory of operation. Nothing here touches a socket or a clock: the switch
+// asks before it spends anything —
+//
+//   inbound socket accepted ──reserveInboundUpgrade(ip)──> handshake ──admitConnection()──> open
+//   outbound dial          ──reserveOutboundDial()──────> handshake ──admitConnection()──> open
+//   inbound stream opened  ──reserveInboundStream(peer)──> negotiation ──reserveProtocolStream()──> handler
+//   outbound stream        ──reserveOutboundStream(peer)──> negotiation
+//
+// Each yes is a Reservation whose release() gives the resource back (it is
+// idempotent, so "release on every path" is safe); each no is a Refusal
+// naming the limit, counted in `metrics`. A pending reservation turns into
+// an admitted connection by releasing the pending one and admitting the new.
+
+import { P2PError } from '../util/errors.js'
+import { resolveLimits, type ResourceLimits } from './limits.js'
+import { emptyMetrics, type LimitName, type ResourceMetrics, type ResourceUsage } from './metrics.js'
+
+export interface Reservation {
+  readonly ok: true
+  /** Gives the resource back; calling it again does nothing. */
+  release: () => void
+}
+
+export interface Refusal {
+  readonly ok: false
+  readonly limit: LimitName
+  /** ERR_RESOURCE_LIMIT_EXCEEDED, saying which limit and its value. */
+  readonly error: P2PError
+}
+
+export type Admission = Reservation | Refusal
+
+export interface ResourceManagerInit {
+  limits?: Partial<ResourceLimits>
+  /**
+   * Loopback peers do not count against maxConnectionsPerIp (default true):
+   * tests, benchmarks and local tools all share 127.0.0.1.
+   */
+  exemptLoopbackFromIpLimit?: boolean
+}
+
+export type Direction = 'inbound' | 'outbound'
+
+export class ResourceManager {
+  readonly limits: Readonly<ResourceLimits>
+  readonly metrics: ResourceMetrics = emptyMetrics()
+  private readonly exemptLoopback: boolean
+
+  private pendingInbound = 0
+  private pendingOutbound = 0
+  private readonly open = { inbound: 0, outbound: 0 }
+  /** Open connections per peer ID. */
+  private readonly byPeer = new Map<string, number>()
+  /** Open or pending connections per remote IP. */
+  private readonly byIp = new Map<string, number>()
+  private readonly inboundStreamsByPeer = new Map<string, number>()
+  private readonly outboundStreamsByPeer = new Map<string, number>()
+  /** Inbound streams per (connection ID, protocol). */
+  private readonly byProtocol = new Map<string, number>()
+  private stopping = false
+
+  constructor (init: ResourceManagerInit = {}) {
+    this.limits = resolveLimits(init.limits)
+    this.exemptLoopback = init.exemptLoopbackFromIpLimit ?? true
+  }
+
+  /** From now on every new connection and stream is refused (the node is stopping). */
+  refuseAll (): void {
+    this.stopping = true
+  }
+
+  /** A socket was accepted: may its handshake start? */
+  reserveInboundUpgrade (ip: string): Admission {
+    const l = this.limits
+    if (this.stopping) return this.refuse('stopping', 'connection', 'the node is stopping')
+    if (this.pendingInbound >= l.maxInboundPendingUpgrades) {
+      return this.refuse('maxInboundPendingUpgrades', 'connection', `already ${this.pendingInbound} inbound handshakes in progress`)
+    }
+    if (this.totalConnections() >= l.maxConnections) {
+      return this.refuse('maxConnections', 'connection', `already ${this.totalConnections()} connections open or handshaking`)
+    }
+    if (this.open.inbound + this.pendingInbound >= l.maxInboundConnections) {
+      return this.refuse('maxInboundConnections', 'connection', `already ${this.open.inbound + this.pendingInbound} inbound connections`)
+    }
+    const countsIp = !(this.exemptLoopback && isLoopback(ip))
+    if (countsIp && (this.byIp.get(ip) ?? 0) >= l.maxConnectionsPerIp) {
+      return this.refuse('maxConnectionsPerIp', 'connection', `already ${l.maxConnectionsPerIp} connections from ${ip}`)
+    }
+    this.pendingInbound++
+    if (countsIp) increment(this.byIp, ip)
+    return this.reservation(() => {
+      this.pendingInbound--
+      if (countsIp) decrement(this.byIp, ip)
+    })
+  }
+
+  /** May we dial out? Held until the dial has failed or been admitted. */
+  reserveOutboundDial (): Admission {
+    const l = this.limits
+    if (this.stopping) return this.refuse('stopping', 'connection', 'the node is stopping')
+    if (this.totalConnections() >= l.maxConnections) {
+      return this.refuse('maxConnections', 'connection', `already ${this.totalConnections()} connections open or handshaking`)
+    }
+    if (this.open.outbound + this.pendingOutbound >= l.maxOutboundConnections) {
+      return this.refuse('maxOutboundConnections', 'connection', `already ${this.open.outbound + this.pendingOutbound} outbound connections`)
+    }
+    this.pendingOutbound++
+    return this.reservation(() => { this.pendingOutbound-- })
+  }
+
+  /**
+   * An upgrade finished: may the connection stay open? The caller releases
+   * its pending reservation first. Release the result when the connection closes.
+   */
+  admitConnection (peer: string, direction: Direction, ip: string): Admission {
+    const l = this.limits
+    if (this.stopping) return this.refuse('stopping', 'connection', 'the node is stopping')
+    const perPeer = this.byPeer.get(peer) ?? 0
+    if (perPeer >= l.maxConnectionsPerPeer) {
+      return this.refuse('maxConnectionsPerPeer', 'connection', `already ${perPeer} connections to ${peer}`)
+    }
+    const countsIp = direction === 'inbound' && !(this.exemptLoopback && isLoopback(ip))
+    this.open[direction]++
+    increment(this.byPeer, peer)
+    if (countsIp) increment(this.byIp, ip)
+    return this.reservation(() => {
+      this.open[direction]--
+      decrement(this.byPeer, peer)
+      if (countsIp) decrement(this.byIp, ip)
+    })
+  }
+
+  /** The remote opened a stream: may it negotiate? Release when the stream closes. */
+  reserveInboundStream (peer: string): Admission {
+    if (this.stopping) return this.refuse('stopping', 'stream', 'the node is stopping')
+    const active = this.inboundStreamsByPeer.get(peer) ?? 0
+    if (active >= this.limits.maxInboundStreamsPerPeer) {
+      return this.refuse('maxInboundStreamsPerPeer', 'stream', `already ${active} inbound streams from ${peer}`)
+    }
+    increment(this.inboundStreamsByPeer, peer)
+    return this.reservation(() => { decrement(this.inboundStreamsByPeer, peer) })
+  }
+
+  /** We open a stream: is there room? Release when the stream closes. */
+  reserveOutboundStream (peer: string): Admission {
+    if (this.stopping) return this.refuse('stopping', 'stream', 'the node is stopping')
+    const active = this.outboundStreamsByPeer.get(peer) ?? 0
+    if (active >= this.limits.maxOutboundStreamsPerPeer) {
+      return this.refuse('maxOutboundStreamsPerPeer', 'stream', `already ${active} outbound streams to ${peer}`)
+    }
+    increment(this.outboundStreamsByPeer, peer)
+    return this.reservation(() => { decrement(this.outboundStreamsByPeer, peer) })
+  }
+
+  /**
+   * An inbound stream agreed on `protocol`: may its handler have it?
+   * `max` is the handler's own limit (default maxInboundStreamsPerProtocol).
+   */
+  reserveProtocolStream (connectionId: string, protocol: string, max = this.limits.maxInboundStreamsPerProtocol): Admission {
+    const key = `${connectionId}\n${protocol}`
+    const active = this.byProtocol.get(key) ?? 0
+    if (active >= max) {
+      return this.refuse('maxInboundStreamsPerProtocol', 'stream', `already ${active} inbound ${protocol} streams on connection ${connectionId}`)
+    }
+    increment(this.byProtocol, key)
+    return this.reservation(() => { decrement(this.byProtocol, key) })
+  }
+
+  /** What is in use now. */
+  usage (): ResourceUsage {
+    return {
+      connections: this.open.inbound + this.open.outbound,
+      inboundConnections: this.open.inbound,
+      outboundConnections: this.open.outbound,
+      pendingInboundUpgrades: this.pendingInbound,
+      pendingOutboundDials: this.pendingOutbound,
+      inboundStreams: sum(this.inboundStreamsByPeer),
+      outboundStreams: sum(this.outboundStreamsByPeer),
+      peers: this.byPeer.size
+    }
+  }
+
+  private totalConnections (): number {
+    return this.open.inbound + this.open.outbound + this.pendingInbound + this.pendingOutbound
+  }
+
+  private reservation (give: () => void): Reservation {
+    let held = true
+    return {
+      ok: true,
+      release: () => {
+        if (!held) return
+        held = false
+        give()
+      }
+    }
+  }
+
+  private refuse (limit: LimitName, kind: 'connection' | 'stream', why: string): Refusal {
+    this.metrics.refused[limit]++
+    if (kind === 'connection') this.metrics.refusedConnections++
+    else this.metrics.refusedStreams++
+    const value = limit === 'stopping' ? '' : ` (${limit} = ${this.limits[limit]})`
+    return { ok: false, limit, error: new P2PError('ERR_RESOURCE_LIMIT_EXCEEDED', `${kind} refused: ${why}${value}`) }
+  }
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped form. */
+export function isLoopback (ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.')
+}
+
+function increment (map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1)
+}
+
+/** Deletes the key at zero, so maps never grow with peers that have gone. */
+function decrement (map: Map<string, number>, key: string): void {
+  const n = (map.get(key) ?? 0) - 1
+  if (n <= 0) map.delete(key)
+  else map.set(key, n)
+}
+
+function sum (map: Map<string, number>): number {
+  let n = 0
+  for (const v of map.values()) n += v
+  return n
+}

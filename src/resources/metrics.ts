@@ -1,0 +1,45 @@
+// What the resource manager counts: each refusal by the limit that caused it,
+// and the resources in use right now.
+
+/** The limits a refusal can name; the keys of `ResourceMetrics.refused`. */
+export const LIMIT_NAMES = [
+  'maxConnections',
+  'maxInboundConnections',
+  'maxOutboundConnections',
+  'maxConnectionsPerPeer',
+  'maxConnectionsPerIp',
+  'maxInboundPendingUpgrades',
+  'maxInboundStreamsPerPeer',
+  'maxOutboundStreamsPerPeer',
+  'maxInboundStreamsPerProtocol',
+  'stopping'
+] as const
+export type LimitName = typeof LIMIT_NAMES[number]
+
+export interface ResourceMetrics {
+  /** Inbound sockets closed before the handshake (or connections aborted after it) because a limit was reached. */
+  refusedConnections: number
+  /** Inbound streams reset and outbound streams refused because a limit was reached. */
+  refusedStreams: number
+  /** Upgrades (either direction) that failed: timeouts, protocol violations, refusals. */
+  failedUpgrades: number
+  /** Refusals by the limit that caused them. */
+  refused: Record<LimitName, number>
+}
+
+/** A snapshot of what is in use. */
+export interface ResourceUsage {
+  connections: number
+  inboundConnections: number
+  outboundConnections: number
+  pendingInboundUpgrades: number
+  pendingOutboundDials: number
+  inboundStreams: number
+  outboundStreams: number
+  peers: number
+}
+
+export function emptyMetrics (): ResourceMetrics {
+  const refused = Object.fromEntries(LIMIT_NAMES.map(name => [name, 0])) as Record<LimitName, number>
+  return { refusedConnections: 0, refusedStreams: 0, failedUpgrades: 0, refused }
+}

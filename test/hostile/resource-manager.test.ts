@@ -1,0 +1,156 @@
+// The resource manager on its own (src/resources): each limit refuses at its
+// value with ERR_RESOURCE_LIMIT_EXCEEDED and is counted; reservations give
+// their resource back exactly once; limits are validated. Then through the
+// switch: refusals before the handshake, and the idle-connection timeout.
+
+import t from 'tap'
+import { DEFAULT_RESOURCE_LIMITS, LIMIT_NAMES, ResourceManager, resolveLimits, muxerOptionsFor, type Admission } from '../../src/resources/index.js'
+import { isP2PError } from '../../src/util/errors.js'
+import { Switch } from '../../src/switch/index.js'
+import { generateKeyPair } from '../../src/peer/index.js'
+import { closed, connectRaw, goodPing, sleep, startTarget } from './harness.js'
+
+function held (a: Admission): () => void {
+  if (!a.ok) throw a.error
+  return a.release
+}
+
+t.test('defaults are the documented values', async t => {
+  t.match(DEFAULT_RESOURCE_LIMITS, {
+    maxConnections: 300,
+    maxConnectionsPerPeer: 2,
+    maxConnectionsPerIp: 8,
+    maxInboundPendingUpgrades: 32,
+    maxInboundStreamsPerPeer: 256,
+    maxInboundStreamsPerProtocol: 32,
+    maxStreamsPerConnection: 1024,
+    maxStreamBufferBytes: 4 * 1024 * 1024,
+    dialTimeoutMs: 5_000,
+    upgradeTimeoutMs: 10_000,
+    streamNegotiationTimeoutMs: 10_000
+  })
+  t.ok(Object.isFrozen(DEFAULT_RESOURCE_LIMITS))
+})
+
+t.test('limits are validated', async t => {
+  t.throws(() => resolveLimits({ maxConnections: 0 }), { code: 'ERR_INVALID_PARAMETERS' })
+  t.throws(() => resolveLimits({ maxConnections: 1.5 }), { code: 'ERR_INVALID_PARAMETERS' })
+  t.throws(() => resolveLimits({ maxStreamBufferBytes: 1000 }), { code: 'ERR_INVALID_PARAMETERS' })
+  t.throws(() => resolveLimits({ nonsense: 3 } as never), { code: 'ERR_INVALID_PARAMETERS' })
+  t.equal(resolveLimits({ connectionIdleTimeoutMs: 0 }).connectionIdleTimeoutMs, 0, 'a timeout of 0 disables it')
+  t.equal(resolveLimits({ maxConnections: 7, dialTimeoutMs: undefined }).dialTimeoutMs, 5_000, 'undefined keeps the default')
+})
+
+t.test('inbound handshakes: pending, per-IP (loopback exempt), total', async t => {
+  const rm = new ResourceManager({ limits: { maxInboundPendingUpgrades: 3, maxConnectionsPerIp: 2, maxConnections: 5 } })
+  const a = held(rm.reserveInboundUpgrade('10.0.0.1'))
+  held(rm.reserveInboundUpgrade('10.0.0.1'))
+  const third = rm.reserveInboundUpgrade('10.0.0.1')
+  t.match(third, { ok: false, limit: 'maxConnectionsPerIp' })
+  t.ok(!third.ok && isP2PError(third.error, 'ERR_RESOURCE_LIMIT_EXCEEDED'))
+  t.match(third, { error: { message: /maxConnectionsPerIp = 2/ } }, 'the message names the limit and its value')
+  held(rm.reserveInboundUpgrade('127.0.0.1'))
+  t.match(rm.reserveInboundUpgrade('127.0.0.1'), { ok: false, limit: 'maxInboundPendingUpgrades' })
+  a()
+  a()
+  t.equal(rm.usage().pendingInboundUpgrades, 2, 'release is idempotent')
+  t.equal(rm.metrics.refused.maxConnectionsPerIp, 1)
+  t.equal(rm.metrics.refused.maxInboundPendingUpgrades, 1)
+  t.equal(rm.metrics.refusedConnections, 2)
+  const strict = new ResourceManager({ limits: { maxConnectionsPerIp: 1 }, exemptLoopbackFromIpLimit: false })
+  held(strict.reserveInboundUpgrade('127.0.0.1'))
+  t.match(strict.reserveInboundUpgrade('127.0.0.1'), { ok: false, limit: 'maxConnectionsPerIp' }, 'loopback counts when not exempt')
+})
+
+t.test('connections: per peer, inbound, outbound, total; release gives them back', async t => {
+  const rm = new ResourceManager({ limits: { maxConnections: 4, maxConnectionsPerPeer: 1, maxOutboundConnections: 2, maxInboundConnections: 2 } })
+  const c1 = held(rm.admitConnection('peerA', 'inbound', '10.0.0.1'))
+  t.match(rm.admitConnection('peerA', 'outbound', '10.0.0.1'), { ok: false, limit: 'maxConnectionsPerPeer' })
+  held(rm.admitConnection('peerB', 'inbound', '10.0.0.2'))
+  t.match(rm.reserveInboundUpgrade('10.0.0.3'), { ok: false, limit: 'maxInboundConnections' })
+  const d1 = held(rm.reserveOutboundDial())
+  held(rm.reserveOutboundDial())
+  t.match(rm.reserveOutboundDial(), { ok: false, limit: 'maxConnections' })
+  c1()
+  t.match(rm.reserveOutboundDial(), { ok: false, limit: 'maxOutboundConnections' }, 'room in total, none outbound')
+  d1()
+  t.same(rm.usage(), { connections: 1, inboundConnections: 1, outboundConnections: 0, pendingInboundUpgrades: 0, pendingOutboundDials: 1, inboundStreams: 0, outboundStreams: 0, peers: 1 })
+  rm.refuseAll()
+  t.match(rm.reserveOutboundDial(), { ok: false, limit: 'stopping' })
+})
+
+t.test('streams: per peer both ways, per protocol and connection', async t => {
+  const rm = new ResourceManager({ limits: { maxInboundStreamsPerPeer: 2, maxOutboundStreamsPerPeer: 1, maxInboundStreamsPerProtocol: 1 } })
+  const s1 = held(rm.reserveInboundStream('p'))
+  held(rm.reserveInboundStream('p'))
+  t.match(rm.reserveInboundStream('p'), { ok: false, limit: 'maxInboundStreamsPerPeer' })
+  held(rm.reserveInboundStream('q'))
+  s1()
+  held(rm.reserveInboundStream('p'))
+  held(rm.reserveOutboundStream('p'))
+  t.match(rm.reserveOutboundStream('p'), { ok: false, limit: 'maxOutboundStreamsPerPeer' })
+  held(rm.reserveProtocolStream('c1', '/x'))
+  t.match(rm.reserveProtocolStream('c1', '/x'), { ok: false, limit: 'maxInboundStreamsPerProtocol' })
+  held(rm.reserveProtocolStream('c2', '/x'))
+  held(rm.reserveProtocolStream('c1', '/x', 5))
+  t.equal(rm.metrics.refusedStreams, 3)
+  t.same(Object.keys(rm.metrics.refused), [...LIMIT_NAMES])
+})
+
+t.test('the muxers get the per-connection limits', async t => {
+  const options = muxerOptionsFor(resolveLimits({ maxStreamsPerConnection: 50, maxStreamBufferBytes: 2 * 1024 * 1024 }))
+  t.same(options['/yamux/1.0.0'], { maxStreams: 50, maxStreamWindow: 2 * 1024 * 1024 })
+  t.same(options['/mplex/6.7.0'], { maxInboundStreams: 50, maxOutboundStreams: 50, maxStreamBufferSize: 2 * 1024 * 1024 })
+})
+
+t.test('through the switch: over maxConnections a socket is closed before the handshake', async t => {
+  const target = await startTarget(t, { maxConnections: 1 })
+  const refused: Error[] = []
+  target.sw.on('connection:refused', (err: Error) => { refused.push(err) })
+  const good = new Switch({ privateKey: generateKeyPair('Ed25519') })
+  t.teardown(async () => { await good.stop() })
+  await good.dial(target.addr)
+  const socket = await connectRaw(target)
+  const received: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => received.push(chunk))
+  await closed(socket)
+  t.same(received, [], 'not one byte of multistream or Noise was sent to the refused socket')
+  t.equal(target.sw.metrics.refused.maxConnections, 1)
+  t.match(refused, [{ code: 'ERR_RESOURCE_LIMIT_EXCEEDED' }])
+  t.equal(target.upgradeErrors.length, 0, 'no handshake was started')
+})
+
+t.test('through the switch: an idle connection is closed after connectionIdleTimeoutMs', async t => {
+  const target = await startTarget(t, { connectionIdleTimeoutMs: 300 })
+  const good = new Switch({ privateKey: generateKeyPair('Ed25519') })
+  t.teardown(async () => { await good.stop() })
+  const connection = await good.dial(target.addr)
+  const stream = await connection.newStream('/echo/1.0.0')
+  await sleep(500)
+  t.equal(connection.status, 'open', 'a connection with an open stream is not idle')
+  stream.end()
+  stream.resume()
+  await sleep(900)
+  t.equal(target.sw.getConnections().length, 0, 'closed once idle')
+  t.equal(connection.status, 'closed', 'and the dialer saw it close')
+  t.ok(await goodPing(target) >= 0)
+})
+
+t.test('through the switch: outbound stream reservations follow the streams', async t => {
+  const target = await startTarget(t)
+  const dialer = new Switch({ privateKey: generateKeyPair('Ed25519'), limits: { maxOutboundStreamsPerPeer: 2 } })
+  t.teardown(async () => { await dialer.stop() })
+  const a = await dialer.newStream(target.addr, '/echo/1.0.0')
+  const b = await dialer.newStream(target.addr, '/echo/1.0.0', { optimistic: false })
+  t.equal(dialer.resources.usage().outboundStreams, 2)
+  await t.rejects(dialer.newStream(target.addr, '/echo/1.0.0'), { code: 'ERR_RESOURCE_LIMIT_EXCEEDED' }, 'the third is refused locally')
+  for (const stream of [a, b]) {
+    stream.end('x')
+    const chunks: Buffer[] = []
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) chunks.push(chunk as Buffer)
+    t.equal(Buffer.concat(chunks).toString(), 'x')
+  }
+  await sleep(50)
+  t.equal(dialer.resources.usage().outboundStreams, 0, 'both reservations given back when the streams finished')
+  await t.resolves(dialer.newStream(target.addr, '/echo/1.0.0'), 'room again')
+})
