@@ -121,5 +121,9 @@ export class OptimisticStream extends Duplex {
     if (this.inner.errored !== null) this.destroy(this.inner.errored)
     // closed before its readable side ended: the peer's data was cut off
     else if (!this.inner.readableEnded) this.destroy()
+    // closed while ours is still open for writing (the muxer ended the inner
+    // stream, e.g. on a graceful connection close): a write waiting for the
+    // inner 'drain' would wait forever, so fail it
+    else if (!this.writableEnded) this.destroy(new P2PError('ERR_STREAM_CLOSED', 'the underlying stream closed while this side was still open for writing'))
   }
 }

@@ -1,7 +1,11 @@
 // A real js-libp2p node (libp2p 3.x from npm) for interop tests: TCP, Noise,
-// yamux or mplex, ping, identify and an /echo/1.0.0 handler. Its connection
-// limits are raised: by default it accepts 5 inbound connections per second
-// per host, which loopback tests exceed.
+// yamux and/or mplex, ping, identify, identify push and an /echo/1.0.0
+// handler. Its limits are raised: by default it accepts 5 inbound
+// connections per second per host, which loopback tests exceed; and its
+// mplex aborts the whole connection ("Too many open streams") when the
+// remote opens more than 5 streams in one second (`disconnectThreshold`,
+// although its doc says this applies only past maxInboundStreams), which 10
+// concurrent echoes exceed.
 
 import './polyfill.js'
 import { createLibp2p } from 'libp2p'
@@ -12,20 +16,33 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { mplex } from '@libp2p/mplex'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
-import { identify } from '@libp2p/identify'
-import type { Identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { Stream } from '@libp2p/interface'
+import type { PeerId as JsPeerId, Stream } from '@libp2p/interface'
 
-export type JsNode = Libp2p<{ ping: Ping, identify: Identify }>
+export type JsNode = Libp2p<{ ping: Ping, identify: Identify, identifyPush: IdentifyPush }>
 
-export async function createJsNode (options: { muxer: 'yamux' | 'mplex', listen?: boolean }): Promise<JsNode> {
+/** Raised from js mplex's default of 5 new inbound streams per second. */
+export const JS_MPLEX_NEW_STREAMS_PER_SECOND = 10_000
+
+export type JsMuxerName = 'yamux' | 'mplex'
+
+export interface JsNodeOptions {
+  /** One muxer; or `muxers` for several, in the order js-libp2p should prefer them. */
+  muxer?: JsMuxerName
+  muxers?: JsMuxerName[]
+  listen?: boolean
+}
+
+export async function createJsNode (options: JsNodeOptions): Promise<JsNode> {
+  const names = options.muxers ?? [options.muxer ?? 'yamux']
   const node = await createLibp2p({
     addresses: { listen: options.listen === false ? [] : ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: options.muxer === 'yamux' ? [yamux()] : [mplex()],
-    services: { ping: ping(), identify: identify() },
+    streamMuxers: names.map(name => name === 'yamux' ? yamux() : mplex({ disconnectThreshold: JS_MPLEX_NEW_STREAMS_PER_SECOND })),
+    services: { ping: ping(), identify: identify(), identifyPush: identifyPush() },
     connectionManager: { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1000, maxConnections: 10_000 }
   })
   await node.handle('/echo/1.0.0', async (stream: Stream) => {
@@ -37,19 +54,26 @@ export async function createJsNode (options: { muxer: 'yamux' | 'mplex', listen?
   return node
 }
 
-/** js-libp2p dialler side of an echo: send, half-close, read everything back. */
-export async function jsEcho (node: JsNode, target: string, payload: Uint8Array): Promise<Uint8Array> {
-  const stream = await node.dialProtocol(multiaddr(target), '/echo/1.0.0')
+/**
+ * js-libp2p dialler side of an echo: send, half-close, read everything back.
+ * Reading and sending run together, so a reset rejects this promise rather
+ * than leaving an unhandled rejection behind.
+ */
+export async function jsEcho (node: JsNode, target: string | JsPeerId, payload: Uint8Array): Promise<Uint8Array> {
+  const stream = await node.dialProtocol(typeof target === 'string' ? multiaddr(target) : target, '/echo/1.0.0')
   const reading = (async () => {
     const chunks: Uint8Array[] = []
     for await (const chunk of stream) chunks.push(chunk.subarray())
     return Buffer.concat(chunks)
   })()
-  for (let off = 0; off < payload.length; off += 64 * 1024) {
-    if (!stream.send(payload.subarray(off, off + 64 * 1024))) await stream.onDrain()
-  }
-  await stream.close()
-  return await reading
+  const sending = (async () => {
+    for (let off = 0; off < payload.length; off += 64 * 1024) {
+      if (!stream.send(payload.subarray(off, off + 64 * 1024))) await stream.onDrain()
+    }
+    await stream.close()
+  })()
+  const [echoed] = await Promise.all([reading, sending])
+  return echoed
 }
 
 export { multiaddr }
