@@ -1,9 +1,11 @@
 // One dial attempt per peer at a time (../shared/DESIGN.md "switch").
 //
-// A dial is keyed by what identifies its target: the peer ID when known,
-// otherwise the address. A second dial with the same key while the first is
-// in flight gets the first one's promise, so twenty concurrent dials to one
-// peer open one TCP connection. A peer's addresses are tried a few at a
+// A dial is known by every key that identifies its target: the peer ID when
+// known, and each address it tries. A second dial sharing any key with one in
+// flight gets the first one's promise, so twenty concurrent dials to one peer
+// open one TCP connection, whether they name it by `/p2p/` address, by bare
+// address or by peer ID. (The switch checks that a joined dial reached the
+// peer it expected.) A peer's addresses are tried a few at a
 // time; the first upgraded connection wins and the other attempts are
 // aborted (or closed, if they finished in the same instant).
 
@@ -22,12 +24,16 @@ export class DialQueue {
     return this.pending.size
   }
 
-  /** Joins the dial in flight for `key`, or starts one over `addrs`. */
-  async dial (key: string, addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
-    const existing = this.pending.get(key)
-    if (existing !== undefined) return await existing
-    const dial = this.dialAny(addrs, attempt, signal).finally(() => this.pending.delete(key))
-    this.pending.set(key, dial)
+  /** Joins the dial in flight under any of `keys`, or starts one over `addrs`. */
+  async dial (keys: string[], addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
+    for (const key of keys) {
+      const existing = this.pending.get(key)
+      if (existing !== undefined) return await existing
+    }
+    const dial = this.dialAny(addrs, attempt, signal).finally(() => {
+      for (const key of keys) if (this.pending.get(key) === dial) this.pending.delete(key)
+    })
+    for (const key of keys) this.pending.set(key, dial)
     return await dial
   }
 

@@ -34,6 +34,9 @@ import type { HandlerOptions, StreamHandler } from './registry.js'
 import { DEFAULT_RESOURCE_LIMITS, ResourceManager, muxerOptionsFor } from '../resources/index.js'
 import type { Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
 
+/** How long stop() and hangUp() let streams finish before resetting them. */
+export const HANG_UP_GRACE_MS = 2_000
+
 /** A stream must agree on its protocol within this time or it is reset. */
 export const DEFAULT_STREAM_NEGOTIATION_TIMEOUT_MS = DEFAULT_RESOURCE_LIMITS.streamNegotiationTimeoutMs
 
@@ -121,7 +124,7 @@ export class Switch extends EventEmitter {
     clearInterval(this.idleTimer)
     await Promise.all(this.tcpListeners.map(async l => { await l.close() }))
     for (const socket of this.pendingSockets) socket.destroy()
-    await Promise.all(this.getConnections().map(async connection => { await closeWithin(connection, 2_000) }))
+    await Promise.all(this.getConnections().map(async connection => { await closeWithin(connection, HANG_UP_GRACE_MS) }))
     this.status = 'stopped'
   }
 
@@ -164,10 +167,14 @@ export class Switch extends EventEmitter {
       const open = this.openConnection(peer)
       if (open !== undefined) return open
     }
-    const key = peer?.toString() ?? addrs.map(a => a.toString()).join(',')
-    const connection = await this.dialQueue.dial(key, addrs, async (addr, signal) => {
+    const keys = [...(peer === undefined ? [] : [peer.toString()]), ...addrs.map(a => a.toString())]
+    const connection = await this.dialQueue.dial(keys, addrs, async (addr, signal) => {
       return await this.dialAddress(addr, peer, signal)
     }, options.signal)
+    // we may have joined a dial by bare address that reached someone else
+    if (peer !== undefined && !connection.remotePeer.equals(peer)) {
+      throw new P2PError('ERR_UNEXPECTED_PEER', `dialled ${peer.toString()} but ${addrs.map(a => a.toString()).join(', ')} is ${connection.remotePeer.toString()}`, { remote: true })
+    }
     return connection
   }
 
@@ -187,9 +194,14 @@ export class Switch extends EventEmitter {
     return stream
   }
 
-  /** Closes every connection to `peer`. */
+  /**
+   * Closes every connection to `peer`: gracefully, then by reset after
+   * HANG_UP_GRACE_MS (js-libp2p's yamux answers GoAway by dropping its
+   * streams without FIN or RST, so waiting for them could take the muxer's
+   * whole close timeout).
+   */
   async hangUp (peer: PeerId): Promise<void> {
-    await Promise.all(this.getConnections(peer).map(async c => { await c.close() }))
+    await Promise.all(this.getConnections(peer).map(async c => { await closeWithin(c, HANG_UP_GRACE_MS) }))
   }
 
   private resolveTarget (target: DialTarget): { peer?: PeerId, addrs: Multiaddr[] } {
@@ -326,7 +338,7 @@ export class Switch extends EventEmitter {
       if (connection.streams.length > 0) {
         this.lastActive.set(connection, now)
       } else if (connection.status === 'open' && now - (this.lastActive.get(connection) ?? now) >= idleMs) {
-        closeWithin(connection, 2_000).catch(() => {})
+        closeWithin(connection, HANG_UP_GRACE_MS).catch(() => {})
       }
     }
   }
