@@ -42,6 +42,25 @@ export class FrameDecoder {
 
   /** The next whole message, or undefined when more bytes are needed. */
   next (): Uint8Array | undefined {
+    const length = this.nextLength()
+    if (length === undefined) return undefined
+    this.queue.skip(LENGTH_PREFIX_BYTES)
+    return this.queue.take(length)
+  }
+
+  /**
+   * The next whole message as the list of views of the pushed chunks it
+   * spans (no copy), or undefined when more bytes are needed.
+   */
+  nextChunks (): Uint8Array[] | undefined {
+    const length = this.nextLength()
+    if (length === undefined) return undefined
+    this.queue.skip(LENGTH_PREFIX_BYTES)
+    return this.queue.takeChunks(length)
+  }
+
+  /** The length of the next message once all of it is queued, else undefined. */
+  private nextLength (): number | undefined {
     if (this.queue.length < LENGTH_PREFIX_BYTES) return undefined
     const length = this.queue.byteAt(0) << 8 | this.queue.byteAt(1)
     if (length < this.minLength) {
@@ -49,7 +68,6 @@ export class FrameDecoder {
         `a Noise transport message is at least ${this.minLength} bytes (the AEAD tag), length prefix says ${length}`, { remote: true })
     }
     if (this.queue.length < LENGTH_PREFIX_BYTES + length) return undefined
-    this.queue.skip(LENGTH_PREFIX_BYTES)
-    return this.queue.take(length)
+    return length
   }
 }

@@ -1,0 +1,188 @@
+// The benchmarks of issue 8, each a function from (stack, sizes) to named
+// figures, run with fresh worker processes: a listener of the stack, a
+// client of the same stack, and (for round trips) a delay proxy between.
+// The runner (run.ts) calls each once per round for ours and for js-libp2p.
+
+import { withWorkers } from './launch.js'
+import type { MemorySample } from './protocol.js'
+import type { MuxerName, StackName } from './stack.js'
+
+export interface Sizes {
+  /** Bytes of each perf transfer (one direction at a time). */
+  perfBytes: number
+  /** Sequential fresh connections per round of the connect benchmark. */
+  connections: number
+  /** The delay proxy's hold time, each direction, in ms. */
+  delayMs: number
+  /** Fresh connections through the proxy per round (the median is kept). */
+  rttSamples: number
+  /** Idle connections held open for the memory benchmark. */
+  idleConnections: number
+  /** Concurrent streams on one connection, and bytes each way on each. */
+  streams: number
+  streamBytes: number
+}
+
+export const DEFAULT_SIZES: Sizes = {
+  perfBytes: 256 * 1024 * 1024,
+  connections: 200,
+  delayMs: 50,
+  rttSamples: 3,
+  idleConnections: 1_000,
+  streams: 1_000,
+  streamBytes: 64 * 1024
+}
+
+/** A figure: its value, its unit, and whether more is better (for the ratio's reading). */
+export interface Figure { value: number, unit: string, higherIsBetter: boolean }
+export type Figures = Record<string, Figure>
+
+export interface Benchmark {
+  name: string
+  title: string
+  run: (stack: StackName, sizes: Sizes) => Promise<Figures>
+}
+
+const MiB = 1024 * 1024
+/** Connections kept open before the memory baseline: JIT, pools and lazy tables warm up. */
+const MEMORY_WARMUP_CONNECTIONS = 10
+/** After the last connection opens: identify and other connect-time work finishes. */
+const MEMORY_SETTLE_MS = 1_500
+/** The listener must see every dialled connection within this time. */
+const MEMORY_WAIT_MS = 30_000
+
+export function median (values: number[]): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+function throughput (muxer: MuxerName): Benchmark['run'] {
+  return async (stack, sizes) => await withWorkers(2, async ([listener, dialer]) => {
+    const addr = await listener.call<string>({ op: 'listen', stack, muxer })
+    await dialer.call({ op: 'client', stack, muxer })
+    // a short warm-up so both sides' hot paths are compiled before the clock runs
+    await dialer.call({ op: 'perf', addr, up: 4 * MiB, down: 4 * MiB })
+    // CPU time of both processes per MiB: on a shared machine it moves far
+    // less than wall-clock throughput, so it is the figure to compare changes by
+    const cpu = async (): Promise<number> => {
+      const [a, b] = await Promise.all([listener.call<number>({ op: 'cpu' }), dialer.call<number>({ op: 'cpu' })])
+      return a + b
+    }
+    const cpu0 = await cpu()
+    const down = await dialer.call<number>({ op: 'perf', addr, up: 0, down: sizes.perfBytes })
+    const cpu1 = await cpu()
+    const up = await dialer.call<number>({ op: 'perf', addr, up: sizes.perfBytes, down: 0 })
+    const cpu2 = await cpu()
+    const mib = sizes.perfBytes / MiB
+    return {
+      down: { value: mib / down, unit: 'MiB/s', higherIsBetter: true },
+      up: { value: mib / up, unit: 'MiB/s', higherIsBetter: true },
+      'down CPU': { value: (cpu1 - cpu0) / mib, unit: 'CPU ms/MiB', higherIsBetter: false },
+      'up CPU': { value: (cpu2 - cpu1) / mib, unit: 'CPU ms/MiB', higherIsBetter: false }
+    }
+  })
+}
+
+async function connect (stack: StackName, sizes: Sizes): Promise<Figures> {
+  return await withWorkers(2, async ([listener, dialer]) => {
+    const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
+    await dialer.call({ op: 'client', stack, muxer: 'yamux' })
+    await dialer.call({ op: 'dialPing', addr, count: 5 })
+    const cpu = async (): Promise<number> => {
+      const [a, b] = await Promise.all([listener.call<number>({ op: 'cpu' }), dialer.call<number>({ op: 'cpu' })])
+      return a + b
+    }
+    const cpu0 = await cpu()
+    const start = performance.now()
+    const ms = await dialer.call<number[]>({ op: 'dialPing', addr, count: sizes.connections })
+    const seconds = (performance.now() - start) / 1000
+    const cpuMs = await cpu() - cpu0
+    return {
+      'CPU per connection': { value: cpuMs / sizes.connections, unit: 'CPU ms, both sides', higherIsBetter: false },
+      'connections/s': { value: sizes.connections / seconds, unit: 'conn/s', higherIsBetter: true },
+      'ms each': { value: median(ms), unit: 'ms', higherIsBetter: false }
+    }
+  })
+}
+
+async function roundTrips (stack: StackName, sizes: Sizes): Promise<Figures> {
+  return await withWorkers(3, async ([listener, dialer, proxy]) => {
+    const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
+    const match = /^\/ip4\/([^/]+)\/tcp\/(\d+)\/p2p\/(\w+)$/.exec(addr)
+    if (match === null) throw new Error(`cannot proxy ${addr}`)
+    const port = await proxy.call<number>({ op: 'proxy', host: match[1], port: Number(match[2]), delayMs: sizes.delayMs })
+    const proxied = `/ip4/127.0.0.1/tcp/${port}/p2p/${match[3]}`
+    await dialer.call({ op: 'client', stack, muxer: 'yamux' })
+    // warm up directly (no delay), so compilation does not count as round trips
+    await dialer.call({ op: 'dialPing', addr, count: 3 })
+    const ms = await dialer.call<number[]>({ op: 'dialPing', addr: proxied, count: sizes.rttSamples })
+    return {
+      'round trips': { value: median(ms) / (2 * sizes.delayMs), unit: 'RTT', higherIsBetter: false }
+    }
+  })
+}
+
+async function memory (stack: StackName, sizes: Sizes): Promise<Figures> {
+  return await withWorkers(2, async ([listener, dialer]) => {
+    const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
+    await dialer.call({ op: 'client', stack, muxer: 'yamux' })
+    const waitFor = async (count: number): Promise<void> => {
+      const deadline = performance.now() + MEMORY_WAIT_MS
+      for (;;) {
+        const open = await listener.call<number>({ op: 'connectionCount' })
+        if (open >= count) break
+        if (performance.now() > deadline) throw new Error(`the listener has ${open} connections, expected ${count}`)
+        await sleep(50)
+      }
+      await sleep(MEMORY_SETTLE_MS)
+    }
+    await dialer.call({ op: 'openIdle', addr, count: MEMORY_WARMUP_CONNECTIONS })
+    await waitFor(MEMORY_WARMUP_CONNECTIONS)
+    const before = await listener.call<MemorySample>({ op: 'memory' })
+    await dialer.call({ op: 'openIdle', addr, count: sizes.idleConnections })
+    await waitFor(MEMORY_WARMUP_CONNECTIONS + sizes.idleConnections)
+    const after = await listener.call<MemorySample>({ op: 'memory' })
+    const open = await listener.call<number>({ op: 'connectionCount' })
+    if (open < MEMORY_WARMUP_CONNECTIONS + sizes.idleConnections) throw new Error(`only ${open} connections stayed open`)
+    return {
+      'RSS per connection': { value: (after.rss - before.rss) / sizes.idleConnections / 1024, unit: 'KiB', higherIsBetter: false },
+      'heap per connection': { value: (after.heapUsed - before.heapUsed) / sizes.idleConnections / 1024, unit: 'KiB', higherIsBetter: false }
+    }
+  })
+}
+
+async function streams (stack: StackName, sizes: Sizes): Promise<Figures> {
+  return await withWorkers(2, async ([listener, dialer]) => {
+    const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
+    await dialer.call({ op: 'client', stack, muxer: 'yamux' })
+    const ms = await dialer.call<number>({ op: 'streams', addr, count: sizes.streams, size: sizes.streamBytes })
+    const peaks = await Promise.all([listener, dialer].map(async w => await w.call<number>({ op: 'maxRss' })))
+    return {
+      time: { value: ms, unit: 'ms', higherIsBetter: false },
+      'peak RSS, both sides': { value: (peaks[0] + peaks[1]) / MiB, unit: 'MiB', higherIsBetter: false }
+    }
+  })
+}
+
+export const BENCHMARKS: Benchmark[] = [
+  { name: 'yamux', title: 'one stream, Noise + yamux', run: throughput('yamux') },
+  { name: 'mplex', title: 'one stream, Noise + mplex', run: throughput('mplex') },
+  { name: 'connect', title: 'dial + Noise + yamux + first ping, sequential', run: connect },
+  { name: 'rtt', title: 'dial to first ping reply through a delay proxy', run: roundTrips },
+  { name: 'memory', title: 'listener memory per idle connection', run: memory },
+  { name: 'streams', title: 'concurrent streams on one connection, echo each way', run: streams }
+]
+
+/** The ceiling: raw TCP loopback between two processes, the same transfer as perf. */
+export async function rawTcp (sizes: Sizes): Promise<number> {
+  return await withWorkers(2, async ([listener, sender]) => {
+    const port = await listener.call<number>({ op: 'rawListen' })
+    await sender.call({ op: 'rawSend', port, bytes: 4 * MiB })
+    const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes })
+    return sizes.perfBytes / MiB / seconds
+  })
+}

@@ -1,0 +1,134 @@
+// Our stack behind the benchmark interface (stack.ts): a Libp2pNode serving
+// ping, echo and perf with limits raised for loopback load, and a client
+// that dials it. Idle connections come from one client node each, because
+// the switch (rightly) reuses one connection per peer; the listener then sees
+// what it sees in life: a peer that answers identify.
+
+import { Libp2pNode } from '../src/node/index.js'
+import { yamux } from '../src/yamux/index.js'
+import { mplex } from '../src/mplex/index.js'
+import type { Connection, ProtocolStream } from '../src/upgrader/index.js'
+import { ECHO_PROTOCOL, handleEcho, ping, PING_PROTOCOL, perfClient } from '../src/protocols/index.js'
+import { endStream, readChunks, writeChunk } from '../src/protocols/stream-io.js'
+import type { StreamMuxerFactory } from '../src/muxer/types.js'
+import type { ConnectionLimits } from '../src/switch/index.js'
+import { isP2PError } from '../src/util/errors.js'
+import { BENCH_MAX_CONNECTIONS, BENCH_MAX_STREAMS, patternBytes, sameBytes } from './stack.js'
+import type { BenchClient, BenchServer, MuxerName, Stack } from './stack.js'
+
+/** Every switch limit a benchmark reaches, raised (the defaults protect a public node). */
+const LIMITS: Partial<ConnectionLimits> = {
+  maxConnections: BENCH_MAX_CONNECTIONS,
+  maxInboundConnections: BENCH_MAX_CONNECTIONS,
+  maxOutboundConnections: BENCH_MAX_CONNECTIONS,
+  maxConnectionsPerPeer: BENCH_MAX_CONNECTIONS,
+  maxInboundPendingUpgrades: 1_000,
+  maxStreamsPerConnection: BENCH_MAX_STREAMS,
+  maxInboundStreamsPerPeer: BENCH_MAX_STREAMS,
+  maxOutboundStreamsPerPeer: BENCH_MAX_STREAMS,
+  maxInboundStreamsPerProtocol: BENCH_MAX_STREAMS
+}
+
+/** Pause before retrying a stream refused for a full ACK backlog (the remote ACKs within a round trip). */
+const ACK_BACKLOG_RETRY_MS = 1
+
+/** Concurrent dials while opening idle connections (enough to keep both cores busy). */
+const IDLE_DIAL_CONCURRENCY = 8
+
+function muxerFactory (muxer: MuxerName): StreamMuxerFactory {
+  return muxer === 'yamux' ? yamux : mplex
+}
+
+async function listen (muxer: MuxerName): Promise<BenchServer> {
+  const node = new Libp2pNode({
+    listenAddrs: ['/ip4/127.0.0.1/tcp/0'],
+    muxers: [muxerFactory(muxer)],
+    limits: LIMITS,
+    perf: true
+  })
+  node.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) }, { maxInboundStreams: BENCH_MAX_STREAMS })
+  await node.start()
+  return {
+    addr: node.multiaddrs[0].toString(),
+    connectionCount: () => node.switch.getConnections().length,
+    close: async () => { await node.stop() }
+  }
+}
+
+/**
+ * Opens a stream, waiting while the yamux ACK backlog is full: yamux spec.md
+ * "Implementations SHOULD at most allow an ACK backlog of 256 streams", and
+ * ours refuses a 257th unacknowledged stream (ERR_YAMUX_ACK_BACKLOG_FULL)
+ * instead of queueing it, so a user opening 1000 at once retries.
+ */
+async function openStream (connection: Connection, protocol: string): Promise<ProtocolStream> {
+  for (;;) {
+    try {
+      return await connection.newStream(protocol)
+    } catch (err) {
+      if (!isP2PError(err) || err.code !== 'ERR_YAMUX_ACK_BACKLOG_FULL') throw err
+      await new Promise(resolve => setTimeout(resolve, ACK_BACKLOG_RETRY_MS))
+    }
+  }
+}
+
+async function echoOnce (connection: Connection, payload: Uint8Array): Promise<void> {
+  const stream = await openStream(connection, ECHO_PROTOCOL)
+  const reading = (async () => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of readChunks(stream)) chunks.push(chunk)
+    return Buffer.concat(chunks)
+  })()
+  await writeChunk(stream, payload)
+  await endStream(stream)
+  const back = await reading
+  if (!sameBytes(payload, back)) throw new Error(`echo returned ${back.length} bytes that differ from the ${payload.length} sent`)
+}
+
+async function client (muxer: MuxerName): Promise<BenchClient> {
+  const node = new Libp2pNode({ muxers: [muxerFactory(muxer)], limits: LIMITS })
+  await node.start()
+  const idle: Libp2pNode[] = []
+
+  return {
+    async perf (addr, up, down) {
+      const stream = await node.newStream(addr, '/perf/1.0.0')
+      const result = await perfClient(stream, { uploadBytes: up, downloadBytes: down })
+      return result.timeSeconds
+    },
+    async dialPing (addr) {
+      const start = performance.now()
+      const connection = await node.dial(addr)
+      const stream = await connection.newStream(PING_PROTOCOL)
+      await ping(stream, { count: 1 })
+      const ms = performance.now() - start
+      await connection.close()
+      return ms
+    },
+    async openIdle (addr, count) {
+      let left = count
+      await Promise.all(Array.from({ length: IDLE_DIAL_CONCURRENCY }, async () => {
+        while (left > 0) {
+          left--
+          const peer = new Libp2pNode({ muxers: [muxerFactory(muxer)] })
+          idle.push(peer)
+          await peer.start()
+          await peer.dial(addr)
+        }
+      }))
+    },
+    async streams (addr, count, size) {
+      const payload = patternBytes(size)
+      const start = performance.now()
+      const connection = await node.dial(addr)
+      await Promise.all(Array.from({ length: count }, async () => { await echoOnce(connection, payload) }))
+      return performance.now() - start
+    },
+    async close () {
+      await Promise.all(idle.map(async peer => { await peer.stop() }))
+      await node.stop()
+    }
+  }
+}
+
+export const ours: Stack = { listen, client }

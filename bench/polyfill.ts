@@ -1,0 +1,17 @@
+// js-libp2p 3.x calls Promise.withResolvers, which Node 20 lacks (it came in
+// Node 22). A copy of test/interop/polyfill.ts (bench/ is compiled into dist/
+// and must not import from test/); imported before any js-libp2p package.
+
+interface Resolvers<T> { promise: Promise<T>, resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void }
+
+const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> }
+if (typeof P.withResolvers !== 'function') {
+  P.withResolvers = function withResolvers<T> (): Resolvers<T> {
+    let resolve!: Resolvers<T>['resolve']
+    let reject!: Resolvers<T>['reject']
+    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+    return { promise, resolve, reject }
+  }
+}
+
+export {}

@@ -1,0 +1,108 @@
+// Collects the figures of every round and turns them into the report: the
+// median of each figure per stack, the ratio ours / js-libp2p, the ceilings,
+// the machine. Printed as a table for people or as one JSON object.
+
+import os from 'node:os'
+import type { Figure, Figures, Sizes } from './benchmarks.js'
+import { median } from './benchmarks.js'
+import type { StackName } from './stack.js'
+
+export interface Ceilings {
+  tcpMiBps: number
+  chachaSealMiBps: number
+  x25519PerSecond: number
+  ed25519SignPerSecond: number
+}
+
+export interface Row {
+  benchmark: string
+  title: string
+  figure: string
+  unit: string
+  higherIsBetter: boolean
+  ours: number | null
+  js: number | null
+  /** ours / js-libp2p (null when either is missing). */
+  ratio: number | null
+  /** For throughput figures: ours / raw TCP loopback. */
+  oursOfRawTcp: number | null
+  samples: Record<StackName, number[]>
+}
+
+export interface Report {
+  machine: { cpus: number, cpuModel: string, memoryGiB: number, node: string, platform: string }
+  rounds: number
+  sizes: Sizes
+  ceilings: Ceilings | null
+  rows: Row[]
+  errors: string[]
+}
+
+export class Collector {
+  private readonly rows = new Map<string, Row>()
+  readonly errors: string[] = []
+
+  add (benchmark: string, title: string, stack: StackName, figures: Figures): void {
+    for (const [figure, f] of Object.entries(figures) as Array<[string, Figure]>) {
+      const key = `${benchmark}\0${figure}`
+      let row = this.rows.get(key)
+      if (row === undefined) {
+        row = { benchmark, title, figure, unit: f.unit, higherIsBetter: f.higherIsBetter, ours: null, js: null, ratio: null, oursOfRawTcp: null, samples: { ours: [], js: [] } }
+        this.rows.set(key, row)
+      }
+      row.samples[stack].push(f.value)
+    }
+  }
+
+  report (rounds: number, sizes: Sizes, ceilings: Ceilings | null): Report {
+    const rows = [...this.rows.values()].map(row => {
+      const ours = row.samples.ours.length > 0 ? median(row.samples.ours) : null
+      const js = row.samples.js.length > 0 ? median(row.samples.js) : null
+      const ratio = ours !== null && js !== null && js !== 0 ? ours / js : null
+      const oursOfRawTcp = ours !== null && ceilings !== null && row.unit === 'MiB/s' ? ours / ceilings.tcpMiBps : null
+      return { ...row, ours, js, ratio, oursOfRawTcp }
+    })
+    const cpus = os.cpus()
+    return {
+      machine: {
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`
+      },
+      rounds,
+      sizes,
+      ceilings,
+      rows,
+      errors: this.errors
+    }
+  }
+}
+
+function fmt (value: number | null, digits = 1): string {
+  if (value === null || Number.isNaN(value)) return '–'
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US')
+  return value.toFixed(digits)
+}
+
+/** The report as a Markdown table (it reads as plain text too). */
+export function formatTable (report: Report): string {
+  const lines: string[] = []
+  const m = report.machine
+  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; medians of ${report.rounds} round(s).`)
+  lines.push('')
+  lines.push('| benchmark | figure | ours | js-libp2p | ours / js | ours / raw TCP |')
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: |')
+  for (const row of report.rows) {
+    const better = row.higherIsBetter ? 'higher is better' : 'lower is better'
+    lines.push(`| ${row.title} | ${row.figure} (${row.unit}, ${better}) | ${fmt(row.ours)} | ${fmt(row.js)} | ${fmt(row.ratio, 2)} | ${fmt(row.oursOfRawTcp, 2)} |`)
+  }
+  if (report.ceilings !== null) {
+    const c = report.ceilings
+    lines.push('')
+    lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s; node:crypto ChaCha20-Poly1305 seal ${fmt(c.chachaSealMiBps)} MiB/s (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
+  }
+  for (const error of report.errors) lines.push(`error: ${error}`)
+  return lines.join('\n')
+}

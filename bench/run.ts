@@ -1,0 +1,124 @@
+// `npm run bench`: our stack against js-libp2p on the same work (issue 8).
+//
+//   node dist/bench/run.js [--json] [--rounds N] [--only NAME[,NAME]]
+//     [--stacks ours,js] [--perf-bytes 256MiB] [--connections 200]
+//     [--delay-ms 50] [--rtt-samples 3] [--idle 1000] [--streams 1000]
+//     [--stream-bytes 64KiB] [--no-ceilings]
+//
+// Each round runs every benchmark for both stacks, alternating which goes
+// first, each side in its own fresh process; the table shows medians over the
+// rounds, the ratio ours / js-libp2p, and the ceilings (raw TCP loopback,
+// native crypto rates). Benchmarks: yamux, mplex, connect, rtt, memory,
+// streams (see benchmarks.ts).
+
+import { fileURLToPath } from 'node:url'
+import { BENCHMARKS, DEFAULT_SIZES, rawTcp } from './benchmarks.js'
+import type { Sizes } from './benchmarks.js'
+import { cryptoRates } from './raw.js'
+import { Collector, formatTable } from './report.js'
+import type { Ceilings, Report } from './report.js'
+import type { StackName } from './stack.js'
+
+export interface RunOptions {
+  rounds: number
+  only: string[]
+  stacks: StackName[]
+  sizes: Sizes
+  ceilings: boolean
+  /** Progress lines (to stderr by default). */
+  log?: (line: string) => void
+}
+
+/** Default rounds: enough for a median, few enough for a few minutes on 2 cores. */
+export const DEFAULT_ROUNDS = 3
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gib: 2 ** 30 }
+
+export function parseSize (text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
+  const unit = match === null ? undefined : SIZE_UNITS[match[2].toLowerCase()]
+  if (match === null || unit === undefined) throw new Error(`expected a size such as 65536, 64KiB or 256MiB, got "${text}"`)
+  return Math.round(Number(match[1]) * unit)
+}
+
+export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
+  const options = { rounds: DEFAULT_ROUNDS, only: [] as string[], stacks: ['ours', 'js'] as StackName[], sizes: { ...DEFAULT_SIZES }, ceilings: true, json: false }
+  const sizeFlags: Record<string, keyof Sizes> = {
+    '--perf-bytes': 'perfBytes',
+    '--connections': 'connections',
+    '--delay-ms': 'delayMs',
+    '--rtt-samples': 'rttSamples',
+    '--idle': 'idleConnections',
+    '--streams': 'streams',
+    '--stream-bytes': 'streamBytes'
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]
+    const value = (): string => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${flag} needs a value`)
+      return v
+    }
+    if (flag === '--json') options.json = true
+    else if (flag === '--no-ceilings') options.ceilings = false
+    else if (flag === '--rounds') options.rounds = parseSize(value())
+    else if (flag === '--only') options.only.push(...value().split(','))
+    else if (flag === '--stacks') options.stacks = value().split(',') as StackName[]
+    else if (flag in sizeFlags) options.sizes[sizeFlags[flag]] = parseSize(value())
+    else throw new Error(`unknown option ${flag}`)
+  }
+  for (const name of options.only) {
+    if (!BENCHMARKS.some(b => b.name === name)) throw new Error(`unknown benchmark "${name}"; known: ${BENCHMARKS.map(b => b.name).join(', ')}`)
+  }
+  for (const stack of options.stacks) {
+    if (stack !== 'ours' && stack !== 'js') throw new Error(`unknown stack "${String(stack)}"; known: ours, js`)
+  }
+  if (options.rounds < 1) throw new Error('--rounds must be at least 1')
+  return options
+}
+
+export async function runBenchmarks (options: RunOptions): Promise<Report> {
+  const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  const selected = BENCHMARKS.filter(b => options.only.length === 0 || options.only.includes(b.name))
+  const collector = new Collector()
+  let ceilings: Ceilings | null = null
+  if (options.ceilings) {
+    log('ceilings: raw TCP loopback and native crypto')
+    const tcpMiBps = await rawTcp(options.sizes)
+    const c = cryptoRates()
+    ceilings = { tcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond }
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    for (const benchmark of selected) {
+      // alternate which stack goes first, so neither always meets a warmer machine
+      const order = round % 2 === 0 ? options.stacks : [...options.stacks].reverse()
+      for (const stack of order) {
+        log(`round ${round + 1}/${options.rounds}: ${benchmark.name} (${stack})`)
+        try {
+          collector.add(benchmark.name, benchmark.title, stack, await benchmark.run(stack, options.sizes))
+        } catch (err) {
+          const message = `${benchmark.name} (${stack}), round ${round + 1}: ${err instanceof Error ? err.message : String(err)}`
+          collector.errors.push(message)
+          log(`  failed: ${message}`)
+        }
+      }
+    }
+  }
+  return collector.report(options.rounds, options.sizes, ceilings)
+}
+
+async function main (): Promise<void> {
+  let options
+  try {
+    options = parseArgs(process.argv.slice(2))
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 2
+    return
+  }
+  const report = await runBenchmarks(options)
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${formatTable(report)}\n`)
+  if (report.errors.length > 0) process.exitCode = 1
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main()

@@ -1,0 +1,108 @@
+// A smoke test of the benchmark suite (bench/): every benchmark runs once at
+// a tiny size, ours only (js-libp2p is never loaded), with its sides in
+// worker processes as in `npm run bench`. It asserts the shape of the report
+// and that the numbers are sane; it never asserts a time.
+
+import t from 'tap'
+import { runBenchmarks, parseArgs, parseSize } from '../../bench/run.js'
+import { formatTable } from '../../bench/report.js'
+import { BENCHMARKS, median } from '../../bench/benchmarks.js'
+import { startDelayProxy } from '../../bench/delay-proxy.js'
+import { reuseWorkers } from '../../bench/launch.js'
+import net from 'node:net'
+
+t.test('parseSize and parseArgs', async t => {
+  t.equal(parseSize('65536'), 65536)
+  t.equal(parseSize('64KiB'), 65536)
+  t.equal(parseSize('256MiB'), 256 * 2 ** 20)
+  t.throws(() => parseSize('lots'))
+  const options = parseArgs(['--json', '--rounds', '2', '--only', 'yamux,rtt', '--stream-bytes', '1KiB'])
+  t.equal(options.json, true)
+  t.equal(options.rounds, 2)
+  t.same(options.only, ['yamux', 'rtt'])
+  t.equal(options.sizes.streamBytes, 1024)
+  t.throws(() => parseArgs(['--only', 'nope']))
+  t.throws(() => parseArgs(['--frobnicate']))
+})
+
+t.test('median', async t => {
+  t.equal(median([3, 1, 2]), 2)
+  t.equal(median([4, 1, 3, 2]), 2.5)
+})
+
+t.test('the delay proxy holds each chunk for the delay and keeps order', async t => {
+  const received: Buffer[] = []
+  const server = net.createServer(socket => {
+    socket.on('data', (chunk: Buffer) => { received.push(chunk); socket.write(chunk) })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  const delayMs = 40
+  const proxy = await startDelayProxy({ host: '127.0.0.1', port }, delayMs)
+  const client = net.connect({ host: '127.0.0.1', port: proxy.port })
+  await new Promise(resolve => client.once('connect', resolve))
+  const start = performance.now()
+  const echoed: Buffer[] = []
+  const all = new Promise<void>(resolve => {
+    client.on('data', (chunk: Buffer) => {
+      echoed.push(chunk)
+      if (Buffer.concat(echoed).length === 300) resolve()
+    })
+  })
+  for (let i = 0; i < 3; i++) client.write(Buffer.alloc(100, i + 1))
+  await all
+  const elapsed = performance.now() - start
+  t.ok(elapsed >= 2 * delayMs - 5, `one round trip through the proxy takes 2 × delay (took ${elapsed.toFixed(1)} ms)`)
+  const back = Buffer.concat(echoed)
+  t.same([...back.subarray(0, 100)], new Array(100).fill(1))
+  t.same([...back.subarray(100, 200)], new Array(100).fill(2))
+  t.same([...back.subarray(200, 300)], new Array(100).fill(3))
+  client.destroy()
+  await proxy.close()
+  await new Promise(resolve => server.close(resolve))
+})
+
+t.test('every benchmark runs at a tiny size (ours only) and reports each figure', async t => {
+  // three worker processes for all benchmarks: each costs seconds of TypeScript compilation
+  const stopWorkers = reuseWorkers()
+  t.teardown(stopWorkers)
+  const report = await runBenchmarks({
+    rounds: 1,
+    only: [],
+    stacks: ['ours'],
+    ceilings: true,
+    log: () => {},
+    sizes: { perfBytes: 256 * 1024, connections: 3, delayMs: 10, rttSamples: 1, idleConnections: 5, streams: 5, streamBytes: 1024 }
+  })
+  t.same(report.errors, [])
+  t.equal(report.rounds, 1)
+  t.ok(report.machine.cpus >= 1)
+  const figures = report.rows.map(r => `${r.benchmark}/${r.figure}`)
+  t.same(figures, [
+    'yamux/down', 'yamux/up', 'yamux/down CPU', 'yamux/up CPU',
+    'mplex/down', 'mplex/up', 'mplex/down CPU', 'mplex/up CPU',
+    'connect/CPU per connection', 'connect/connections/s', 'connect/ms each',
+    'rtt/round trips',
+    'memory/RSS per connection', 'memory/heap per connection',
+    'streams/time', 'streams/peak RSS, both sides'
+  ])
+  t.same([...new Set(report.rows.map(r => r.benchmark))], BENCHMARKS.map(b => b.name))
+  for (const row of report.rows) {
+    t.equal(row.samples.ours.length, 1, `${row.benchmark}/${row.figure}: one sample`)
+    t.equal(row.samples.js.length, 0)
+    t.equal(row.js, null)
+    t.equal(row.ratio, null)
+    t.ok(row.ours !== null && Number.isFinite(row.ours), `${row.benchmark}/${row.figure} is a number`)
+    if (row.figure !== 'RSS per connection' && row.figure !== 'heap per connection') {
+      t.ok((row.ours ?? 0) > 0, `${row.benchmark}/${row.figure} is positive`)
+    }
+    t.equal(row.oursOfRawTcp !== null, row.unit === 'MiB/s')
+  }
+  const rtt = report.rows.find(r => r.benchmark === 'rtt')
+  // TCP's handshake is excluded, so at least the ping itself is one round trip
+  t.ok((rtt?.ours ?? 0) >= 1, 'at least one round trip to the first ping reply')
+  t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.x25519PerSecond > 0)
+  const table = formatTable(report)
+  t.match(table, /\| one stream, Noise \+ yamux \| down \(MiB\/s, higher is better\) \|/)
+  t.match(table, /Ceilings: raw TCP loopback/)
+})
