@@ -7,12 +7,11 @@
 import { Libp2pNode } from '../src/node/index.js'
 import { yamux } from '../src/yamux/index.js'
 import { mplex } from '../src/mplex/index.js'
-import type { Connection, ProtocolStream } from '../src/upgrader/index.js'
+import type { Connection } from '../src/upgrader/index.js'
 import { ECHO_PROTOCOL, handleEcho, ping, PING_PROTOCOL, perfClient } from '../src/protocols/index.js'
 import { endStream, readChunks, writeChunk } from '../src/protocols/stream-io.js'
 import type { StreamMuxerFactory } from '../src/muxer/types.js'
 import type { ConnectionLimits } from '../src/switch/index.js'
-import { isP2PError } from '../src/util/errors.js'
 import { BENCH_MAX_CONNECTIONS, BENCH_MAX_STREAMS, patternBytes, sameBytes } from './stack.js'
 import type { BenchClient, BenchServer, MuxerName, Stack } from './stack.js'
 
@@ -28,9 +27,6 @@ const LIMITS: Partial<ConnectionLimits> = {
   maxOutboundStreamsPerPeer: BENCH_MAX_STREAMS,
   maxInboundStreamsPerProtocol: BENCH_MAX_STREAMS
 }
-
-/** Pause before retrying a stream refused for a full ACK backlog (the remote ACKs within a round trip). */
-const ACK_BACKLOG_RETRY_MS = 1
 
 /** Concurrent dials while opening idle connections (enough to keep both cores busy). */
 const IDLE_DIAL_CONCURRENCY = 8
@@ -55,33 +51,17 @@ async function listen (muxer: MuxerName): Promise<BenchServer> {
   }
 }
 
-/**
- * Opens a stream, waiting while the yamux ACK backlog is full: yamux spec.md
- * "Implementations SHOULD at most allow an ACK backlog of 256 streams", and
- * ours refuses a 257th unacknowledged stream (ERR_YAMUX_ACK_BACKLOG_FULL)
- * instead of queueing it, so a user opening 1000 at once retries.
- */
-async function openStream (connection: Connection, protocol: string): Promise<ProtocolStream> {
-  for (;;) {
-    try {
-      return await connection.newStream(protocol)
-    } catch (err) {
-      if (!isP2PError(err) || err.code !== 'ERR_YAMUX_ACK_BACKLOG_FULL') throw err
-      await new Promise(resolve => setTimeout(resolve, ACK_BACKLOG_RETRY_MS))
-    }
-  }
-}
-
+/** One echo of `payload` on a new stream, checked byte for byte. */
 async function echoOnce (connection: Connection, payload: Uint8Array): Promise<void> {
-  const stream = await openStream(connection, ECHO_PROTOCOL)
+  // Connection.newStream waits while 256 yamux streams are unacknowledged
+  const stream = await connection.newStream(ECHO_PROTOCOL)
   const reading = (async () => {
     const chunks: Uint8Array[] = []
     for await (const chunk of readChunks(stream)) chunks.push(chunk)
     return Buffer.concat(chunks)
   })()
-  await writeChunk(stream, payload)
-  await endStream(stream)
-  const back = await reading
+  // awaited together, so a failure of either is never left unhandled
+  const [back] = await Promise.all([reading, (async () => { await writeChunk(stream, payload); await endStream(stream) })()])
   if (!sameBytes(payload, back)) throw new Error(`echo returned ${back.length} bytes that differ from the ${payload.length} sent`)
 }
 

@@ -1,5 +1,6 @@
 // node:crypto back end of ./crypto.ts: X25519 through KeyObjects built from
-// raw 32-byte keys (wrapped in their fixed DER headers), ChaCha20-Poly1305
+// raw 32-byte keys (private keys in their fixed PKCS#8 header, public keys as
+// JWK), ChaCha20-Poly1305
 // through createCipheriv, SHA-256 and HMAC through createHash/createHmac.
 // Native code throughout: this is the fast path for bulk transfer.
 
@@ -10,8 +11,6 @@ import type { NoiseCrypto } from './crypto.js'
 
 /** RFC 8410 PKCS#8 header for an X25519 private key (OID 1.3.101.110), followed by the 32 raw bytes. */
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
-/** RFC 8410 SubjectPublicKeyInfo header for an X25519 public key, followed by the 32 raw bytes. */
-const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
 
 function checkKey (what: string, key: Uint8Array): void {
   if (key.length !== DHLEN) {
@@ -19,14 +18,27 @@ function checkKey (what: string, key: Uint8Array): void {
   }
 }
 
+/**
+ * Importing a private key costs about ten DH operations in OpenSSL, and a
+ * handshake uses each of its two private keys (e, s) in two DHs; the static
+ * key is also reused across connections. So each key array is imported once.
+ */
+const privateKeyObjects = new WeakMap<Uint8Array, crypto.KeyObject>()
+
 function privateKeyObject (privateKey: Uint8Array): crypto.KeyObject {
   checkKey('private key', privateKey)
-  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
+  let key = privateKeyObjects.get(privateKey)
+  if (key === undefined) {
+    key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
+    privateKeyObjects.set(privateKey, key)
+  }
+  return key
 }
 
+/** A public key as a JWK (RFC 8037 "OKP"): ten times cheaper to import than the equivalent DER. */
 function publicKeyObject (publicKey: Uint8Array): crypto.KeyObject {
   checkKey('public key', publicKey)
-  return crypto.createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' })
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' })
 }
 
 const CHACHA = 'chacha20-poly1305'

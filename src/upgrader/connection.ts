@@ -109,13 +109,19 @@ export class Connection extends EventEmitter {
     if (this.status !== 'open') {
       throw new P2PError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remotePeer.toString()} is ${this.status}`)
     }
-    const stream = this.session.newStream()
+    // a muxer that can queue an opening (yamux, while its ACK backlog is full) makes us wait, not fail
+    const stream = canQueueOpening(this.session)
+      ? await this.session.openStream({ signal: options.signal })
+      : this.session.newStream()
     guardStreamErrors(stream)
     const hook = this.onMultistreamMessage
     const onMessage: MessageHook | undefined = hook === undefined ? undefined : (direction, message) => { hook(stream, direction, message) }
     if (list.length === 1 && options.optimistic !== false) {
       stream.protocol = list[0]
-      const lazy = selectOptimistic(stream, list[0], { onMessage }) as ProtocolStream
+      // the timeout and signal bound the wait for the remote's answer; a failure
+      // destroys the returned stream with that error, so its user learns it
+      // from the stream (a read or write), never as an unhandled rejection
+      const lazy = selectOptimistic(stream, list[0], { onMessage, signal: options.signal, timeoutMs: options.timeoutMs }) as ProtocolStream
       guardStreamErrors(lazy)
       lazy.protocol = list[0]
       return lazy
@@ -143,6 +149,21 @@ export class Connection extends EventEmitter {
     this.status = 'closing'
     this.session.abort(err)
   }
+}
+
+/**
+ * A muxer whose outbound streams may have to wait their turn: yamux's ACK
+ * backlog (libp2p yamux: "Implementations SHOULD at most allow an ACK backlog
+ * of 256 streams", "a limited form of backpressure"). `openStream` resolves
+ * once the stream is opened, so a user opening 1000 streams at once is slowed
+ * down rather than refused. Not in src/muxer/types.ts yet, so recognised by shape.
+ */
+interface QueueingMuxer extends StreamMuxer {
+  openStream: (options: { signal?: AbortSignal }) => Promise<MuxedStream>
+}
+
+function canQueueOpening (session: StreamMuxer): session is QueueingMuxer {
+  return typeof (session as Partial<QueueingMuxer>).openStream === 'function'
 }
 
 /**

@@ -14,8 +14,13 @@
 //   Output: frames are written straight to the connection, header and small
 //   payload in one buffer. When `connection.write()` returns false, stream
 //   writes complete only after 'drain'; control frames (pongs, window updates)
-//   are still written, and if more than CONTROL_BACKLOG_LIMIT of them pile up
-//   we stop reading until the connection drains.
+//   are still written, and if more than CONTROL_BACKLOG_LIMIT bytes of them
+//   are written while the connection is backed up, we stop reading until it
+//   drains. Only control frames count: Data frames are bounded by the windows
+//   the remote granted, and counting them let both sides stop reading at once
+//   (a deadlock, see `controlBytesWhileBlocked`).
+//   Opening: `newStream` throws when the ACK backlog is full; `openStream`
+//   waits in a FIFO queue until an ACK (or a finished stream) frees a slot.
 //   Errors: a header the codec rejects, a window overrun, a bad stream ID are
 //   protocol errors: we send Go Away (Protocol error) and tear the session down.
 //   Nothing from the network throws out of an event handler.
@@ -46,7 +51,7 @@ import { YamuxStream, type StreamSession } from './stream.js'
 export interface YamuxOptions {
   /** Open streams (both directions); over it newStream throws and inbound SYNs are reset. */
   maxStreams?: number
-  /** Our outbound streams not yet acknowledged; over it newStream throws (spec: SHOULD ≤ 256). */
+  /** Our outbound streams not yet acknowledged; over it newStream throws and openStream waits (spec: SHOULD ≤ 256). */
   maxAckBacklog?: number
   /** Inbound streams we have not acknowledged yet; over it inbound SYNs are reset. */
   maxInboundUnacked?: number
@@ -112,7 +117,20 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private nextPingId = 0
 
   private writeBlocked = false
+  /**
+   * Bytes of control frames written since the connection last drained. The
+   * pause decision counts these, never `connection.writableLength`: with 1000
+   * streams echoing at once both sides have megabytes of Data queued (each
+   * frame within a window the remote granted), so a rule on the whole backlog
+   * made both peers stop reading at the same moment, and neither could ever
+   * drain again: every stream stalled, new streams' negotiations timed out.
+   * A peer that floods pings or window updates and never reads our answers
+   * still makes us stop reading once these bytes pass CONTROL_BACKLOG_LIMIT.
+   */
+  private controlBytesWhileBlocked = 0
   private pausedForBacklog = false
+  /** `openStream` callers waiting for a free ACK backlog slot, oldest first. */
+  private ackSlotWaiters: Array<() => void> = []
   private drainWaiters: DrainCallback[] = []
 
   constructor (connection: Duplex, options: YamuxOptions & { initiator: boolean }) {
@@ -170,6 +188,66 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     return stream
   }
 
+  /**
+   * Like `newStream`, but waits while the ACK backlog is full instead of
+   * throwing ERR_YAMUX_ACK_BACKLOG_FULL. libp2p yamux "ACK backlog":
+   * "Implementations SHOULD at most allow an ACK backlog of 256 streams." and
+   * "implementing the ACK backlog as described above provides a limited form
+   * of backpressure": backpressure is a wait, not a failure (go-yamux's
+   * OpenStream blocks the same way). Waiters are served in order; `signal`
+   * abandons the wait. Still throws at once when the session is closed,
+   * after Go Away, or over maxStreams.
+   */
+  async openStream (options: { signal?: AbortSignal } = {}): Promise<YamuxStream> {
+    // first in, first served: a caller queues behind earlier waiters even when a slot is free
+    let front = false
+    while (this.ackBacklogFull() || (!front && this.ackSlotWaiters.length > 0)) {
+      await this.waitForAckSlot(front, options.signal)
+      // woken for a slot; should another opener have taken it, wait again at the front
+      front = true
+    }
+    try {
+      return this.newStream()
+    } finally {
+      // a newStream that threw took no slot: the next waiter may have it
+      if (this.ackSlotWaiters.length > 0 && !this.ackBacklogFull()) this.wakeAckSlotWaiters()
+    }
+  }
+
+  private async waitForAckSlot (front: boolean, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.ackSlotWaiters = this.ackSlotWaiters.filter(w => w !== wake)
+        reject(signal?.reason instanceof Error ? signal.reason : new P2PError('ERR_ABORTED', 'opening a stream was aborted', { cause: signal?.reason }))
+      }
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      if (front) this.ackSlotWaiters.unshift(wake)
+      else this.ackSlotWaiters.push(wake)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  private ackBacklogFull (): boolean {
+    return !this.closed && !this.localGoAway && this.remoteGoAway === undefined && this.outboundUnacked >= this.maxAckBacklog
+  }
+
+  /** An outbound stream left the ACK backlog (acknowledged or finished). */
+  private ackSlotFreed (): void {
+    this.outboundUnacked--
+    this.wakeAckSlotWaiters()
+  }
+
+  /** Wakes as many waiters as there are free slots (all of them once no stream can open any more). */
+  private wakeAckSlotWaiters (): void {
+    const ended = this.closed || this.localGoAway || this.remoteGoAway !== undefined
+    let free = ended ? this.ackSlotWaiters.length : this.maxAckBacklog - this.outboundUnacked
+    while (free-- > 0 && this.ackSlotWaiters.length > 0) this.ackSlotWaiters.shift()?.()
+  }
+
   /** Measures the round-trip time in ms with a Ping (SYN) answered by a Ping (ACK). */
   async ping (): Promise<number> {
     if (this.closed) throw new P2PError('ERR_YAMUX_SESSION_CLOSED', 'cannot ping: the yamux session is closed')
@@ -186,6 +264,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     if (this.closed || this.localGoAway) return
     this.localGoAway = true
     this.sendHeader(FrameType.GoAway, 0, SESSION_STREAM_ID, code >>> 0)
+    this.wakeAckSlotWaiters()
   }
 
   async close (): Promise<void> {
@@ -242,7 +321,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   streamFinished (stream: YamuxStream): void {
     if (this.streamMap.get(stream.id) !== stream) return
     this.streamMap.delete(stream.id)
-    if (stream.opening === StreamOpening.SynSent) this.outboundUnacked--
+    if (stream.opening === StreamOpening.SynSent) this.ackSlotFreed()
     if (stream.opening === StreamOpening.SynReceived) this.inboundUnacked--
     this.maybeFinishClose()
   }
@@ -256,6 +335,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private readonly onConnectionData = (chunk: Uint8Array): void => {
     if (this.closed) return
     this.queue.push(chunk)
+    this.runInput()
+  }
+
+  /** Handles the queued input, unless a run is already under way (see below) or reading is paused. */
+  private runInput (): void {
     // An in-memory peer can answer synchronously from inside our own write,
     // re-entering here mid-frame; the running loop will read those bytes.
     if (this.processing) return
@@ -272,7 +356,9 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   private processInput (): void {
     const queue = this.queue
-    while (!this.closed) {
+    // paused for the control backlog: the rest of the chunk waits in the
+    // queue too, or its pings would queue another chunk's worth of pongs
+    while (!this.closed && !this.pausedForBacklog) {
       if (this.readingRemaining > 0) {
         const size = Math.min(queue.length, this.readingRemaining)
         if (size === 0) return
@@ -336,7 +422,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     }
 
     if ((flags & Flag.ACK) !== 0) {
-      if (stream.opening === StreamOpening.SynSent) this.outboundUnacked--
+      if (stream.opening === StreamOpening.SynSent) this.ackSlotFreed()
       stream.onAck()
     }
     // a Window Update after FIN is legal: it only concerns our sending side
@@ -421,6 +507,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   private handleGoAway (code: number): void {
     this.remoteGoAway = code
+    // no stream can open any more: the waiters learn it from newStream
+    this.wakeAckSlotWaiters()
     if (code !== GoAwayCode.Normal) {
       const name = code === GoAwayCode.ProtocolError ? 'protocol error' : code === GoAwayCode.InternalError ? 'internal error' : `code ${code}`
       this.terminate(new P2PError('ERR_YAMUX_REMOTE_GO_AWAY', `the remote terminated the session with Go Away (${name})`, { remote: true }), false)
@@ -445,9 +533,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   private readonly onConnectionDrain = (): void => {
     this.writeBlocked = false
+    this.controlBytesWhileBlocked = 0
     if (this.pausedForBacklog) {
       this.pausedForBacklog = false
       this.connection.resume()
+      this.runInput()
     }
     const waiters = this.drainWaiters
     this.drainWaiters = []
@@ -466,7 +556,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const frame = Buffer.allocUnsafe(HEADER_LENGTH)
     writeHeader(frame, 0, type, flags, streamId, length)
     this.write(frame)
-    if (this.writeBlocked && !this.pausedForBacklog && this.connection.writableLength > CONTROL_BACKLOG_LIMIT) {
+    if (this.writeBlocked) this.controlBytesWhileBlocked += HEADER_LENGTH
+    if (this.writeBlocked && !this.pausedForBacklog && this.controlBytesWhileBlocked > CONTROL_BACKLOG_LIMIT) {
       // the remote does not read what we answer: stop reading what it sends
       this.pausedForBacklog = true
       this.connection.pause()
@@ -509,6 +600,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
+    this.wakeAckSlotWaiters()
     this.connection.off('data', this.onConnectionData)
     if (destroy) this.connection.destroy()
     else if (!this.connection.writableEnded && !this.connection.destroyed) this.connection.end()
