@@ -175,15 +175,25 @@ export class Upgrader {
 
   private async secureOutbound (socket: Duplex, signal: AbortSignal, remotePeer: PeerId | undefined, trace: UpgradeTrace | undefined): Promise<SecureConnection> {
     const onMessage = this.hook('connection', trace)
-    // the /noise proposal and Noise message 1 leave together; the answer to
-    // the proposal is read just before Noise message 2
+    // the /noise proposal and Noise message 1 leave together, in one
+    // segment (corked until message 1 is written); the answer to the
+    // proposal is read just before Noise message 2
+    socket.cork()
     writeOptimisticProposal(socket, NOISE_PROTOCOL_ID, onMessage)
     const reader = new StreamReader(socket, signal)
-    return await secureOutbound(socket, {
-      ...this.secureOptions(signal, trace),
-      remotePeer,
-      beforeFirstRead: async () => { await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage }) }
-    })
+    try {
+      return await secureOutbound(socket, {
+        ...this.secureOptions(signal, trace),
+        remotePeer,
+        beforeFirstRead: async () => {
+          socket.uncork()
+          await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage })
+        }
+      })
+    } finally {
+      // a handshake that failed before its first read must not leave the socket corked
+      while (socket.writableCorked > 0) socket.uncork()
+    }
   }
 
   private async secureInbound (socket: Duplex, signal: AbortSignal, trace: UpgradeTrace | undefined): Promise<SecureConnection> {
