@@ -1,6 +1,6 @@
 // js-libp2p 3.x calls Promise.withResolvers, which Node 20 lacks (it came in
-// Node 22). A copy of test/interop/polyfill.ts (bench/ is compiled into dist/
-// and must not import from test/); imported before any js-libp2p package.
+// Node 22). The one copy: test/interop/polyfill.ts loads this file; imported
+// before any js-libp2p package.
 
 interface Resolvers<T> { promise: Promise<T>, resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void }
 

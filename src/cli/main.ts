@@ -1,8 +1,8 @@
 // The `p2p` command's entry point: dispatches to a subcommand, turns every
 // error into one line on stderr and a non-zero exit code.
 
-import { once } from 'node:events'
 import { createOutput } from './output.js'
+import { signalled } from './signals.js'
 import { idCommand } from './commands/id.js'
 import { listenCommand } from './commands/listen.js'
 import { dialCommand } from './commands/dial.js'
@@ -29,11 +29,6 @@ const USAGE = `usage: p2p <command> [options]
   conform MA                                      check a remote peer against the specs, case by case
 
 Every command accepts --json (one JSON object per line on stdout).`
-
-/** Resolves on SIGINT or SIGTERM. */
-function signalled (): Promise<void> {
-  return Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => {})
-}
 
 export async function main (argv: string[]): Promise<number> {
   const [command, ...args] = argv

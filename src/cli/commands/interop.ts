@@ -34,6 +34,7 @@ import { parseMuxers } from '../options.js'
 import type { Output } from '../output.js'
 import { RedisClient } from '../redis.js'
 import { P2PError } from '../../util/errors.js'
+import { signalled } from '../signals.js'
 
 /** transport-interop README: "default to the `redis` host on port 6379". */
 export const DEFAULT_REDIS_ADDR = 'redis:6379'
@@ -272,18 +273,6 @@ export async function runInteropListener (config: InteropConfig, io: InteropIo):
   }
 }
 
-/** Resolves on SIGINT or SIGTERM (and stops listening for them then). */
-function signalled (): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve()
-    }
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
-}
 
 async function stopWithin (node: Libp2pNode, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined

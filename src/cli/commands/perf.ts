@@ -42,6 +42,7 @@ import { parseCount, parseMuxers } from '../options.js'
 import { createOutput } from '../output.js'
 import type { Output } from '../output.js'
 import { P2PError } from '../../util/errors.js'
+import { signalled } from '../signals.js'
 
 /** The go-libp2p perf server's key seed (`simpleReader{seed: 0}`): 32 zero bytes. */
 export const PERF_SERVER_SEED = new Uint8Array(32)
@@ -253,15 +254,3 @@ function formatRate (line: PerfLine): string {
   return line.timeSeconds > 0 ? `${(bits / line.timeSeconds / 1e6).toFixed(1)} Mbit/s` : '-'
 }
 
-/** Resolves on SIGINT or SIGTERM (and stops listening for them then). */
-function signalled (): Promise<void> {
-  return new Promise(resolve => {
-    const done = (): void => {
-      process.off('SIGINT', done)
-      process.off('SIGTERM', done)
-      resolve()
-    }
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
-}
