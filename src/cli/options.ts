@@ -6,6 +6,7 @@ import { yamux } from '../yamux/index.js'
 import { mplex } from '../mplex/index.js'
 import { generateKeyPair, loadOrCreateKeyFile } from '../peer/index.js'
 import type { PrivateKey } from '../peer/index.js'
+import { Libp2pNode } from '../node/index.js'
 
 const MUXERS: Record<string, StreamMuxerFactory> = { yamux, mplex }
 
@@ -34,4 +35,26 @@ export function parseCount (value: string | undefined, name: string, fallback: n
     throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be a non-negative integer, got "${value}"`)
   }
   return n
+}
+
+/** The target multiaddr of a dialling command, or a usage error. */
+export function requireTarget (positionals: string[], usage: string): string {
+  const target = positionals[0]
+  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', `usage: ${usage}`)
+  return target
+}
+
+/**
+ * Runs `run` with a started, dial-only node (`--identity`, `--muxer`; no
+ * identify on connect: the command asks for what it wants) and stops the
+ * node afterwards, whatever happens.
+ */
+export async function withDialingNode<T> (values: { identity?: string, muxer?: string }, run: (node: Libp2pNode) => Promise<T>): Promise<T> {
+  const node = new Libp2pNode({ privateKey: loadIdentity(values.identity), muxers: parseMuxers(values.muxer), identifyOnConnect: false })
+  await node.start()
+  try {
+    return await run(node)
+  } finally {
+    await node.stop()
+  }
 }

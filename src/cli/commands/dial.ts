@@ -3,12 +3,10 @@
 
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
-import { Libp2pNode } from '../../node/index.js'
 import { ECHO_PROTOCOL } from '../../protocols/echo/index.js'
 import type { ProtocolStream } from '../../upgrader/index.js'
-import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import { parseCount, requireTarget, withDialingNode } from '../options.js'
 import type { Output } from '../output.js'
-import { P2PError } from '../../util/errors.js'
 
 export async function dialCommand (args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,17 +21,10 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
       json: { type: 'boolean' }
     }
   })
-  const target = positionals[0]
-  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p dial MULTIADDR [--ping N] [--echo BYTES] [--identify]')
+  const target = requireTarget(positionals, 'p2p dial MULTIADDR [--ping N] [--echo BYTES] [--identify]')
   const pings = parseCount(values.ping, '--ping', 0)
   const echoBytes = parseCount(values.echo, '--echo', 0)
-  const node = new Libp2pNode({
-    privateKey: loadIdentity(values.identity),
-    muxers: parseMuxers(values.muxer),
-    identifyOnConnect: false
-  })
-  await node.start()
-  try {
+  return await withDialingNode(values, async node => {
     const started = performance.now()
     const connection = await node.dial(target)
     const connectMs = performance.now() - started
@@ -71,9 +62,7 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
     }
     out.record(result)
     return result.echoOk === false ? 1 : 0
-  } finally {
-    await node.stop()
-  }
+  })
 }
 
 /** Writes `payload` on an echo stream, half-closes, and compares what comes back. */

@@ -7,11 +7,10 @@
 //    "observedAddr", "protocols", "ls": [...] | null, "lsError"?}
 
 import { parseArgs } from 'node:util'
-import { Libp2pNode } from '../../node/index.js'
 import { listProtocols } from '../../multistream/index.js'
 import type { Connection } from '../../upgrader/index.js'
 import { isP2PError, P2PError } from '../../util/errors.js'
-import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import { parseCount, requireTarget, withDialingNode } from '../options.js'
 import type { Output } from '../output.js'
 
 /** How long the remote gets to answer `ls` before we report it unsupported. */
@@ -40,17 +39,13 @@ export async function lsCommand (args: string[], out: Output): Promise<number> {
       json: { type: 'boolean' }
     }
   })
-  const target = positionals[0]
-  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p ls MULTIADDR [--muxer yamux,mplex] [--json]')
+  const target = requireTarget(positionals, 'p2p ls MULTIADDR [--muxer yamux,mplex] [--json]')
   const timeoutMs = parseCount(values.timeout, '--timeout', LS_TIMEOUT_MS)
-  const node = new Libp2pNode({ privateKey: loadIdentity(values.identity), muxers: parseMuxers(values.muxer), identifyOnConnect: false })
-  await node.start()
-  let result: LsResult
-  try {
+  const result = await withDialingNode(values, async (node): Promise<LsResult> => {
     const connection = await node.dial(target)
     const identify = await node.identify(connection.remotePeer)
     const listed = await askLs(connection, timeoutMs)
-    result = {
+    return {
       remotePeer: connection.remotePeer.toString(),
       ...(identify.agentVersion !== undefined ? { agentVersion: identify.agentVersion } : {}),
       ...(identify.protocolVersion !== undefined ? { protocolVersion: identify.protocolVersion } : {}),
@@ -59,9 +54,7 @@ export async function lsCommand (args: string[], out: Output): Promise<number> {
       protocols: identify.protocols,
       ...listed
     }
-  } finally {
-    await node.stop()
-  }
+  })
   out.record({ ...result })
   for (const line of formatLs(result)) out.line(line)
   return 0

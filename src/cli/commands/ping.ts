@@ -2,10 +2,8 @@
 // system ping.
 
 import { parseArgs } from 'node:util'
-import { Libp2pNode } from '../../node/index.js'
-import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import { parseCount, requireTarget, withDialingNode } from '../options.js'
 import type { Output } from '../output.js'
-import { P2PError } from '../../util/errors.js'
 
 export async function pingCommand (args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -18,12 +16,9 @@ export async function pingCommand (args: string[], out: Output): Promise<number>
       json: { type: 'boolean' }
     }
   })
-  const target = positionals[0]
-  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p ping MULTIADDR [-c N]')
+  const target = requireTarget(positionals, 'p2p ping MULTIADDR [-c N]')
   const count = parseCount(values.count, '-c', 4)
-  const node = new Libp2pNode({ privateKey: loadIdentity(values.identity), muxers: parseMuxers(values.muxer), identifyOnConnect: false })
-  await node.start()
-  try {
+  return await withDialingNode(values, async node => {
     const connection = await node.dial(target)
     out.line(`PING ${connection.remotePeer.toString()} (${connection.remoteAddr.toString()})`)
     const rtts = await node.ping(connection.remotePeer, { count })
@@ -36,7 +31,5 @@ export async function pingCommand (args: string[], out: Output): Promise<number>
     out.line(`--- ${count} pings, rtt min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`)
     out.record({ remotePeer: connection.remotePeer.toString(), rttMs: rtts, min, avg, max })
     return 0
-  } finally {
-    await node.stop()
-  }
+  })
 }
