@@ -10,7 +10,11 @@
 //   dispatched at once, so the queue holds at most one partial frame (bounded
 //   by MAX_MESSAGE_SIZE). A stream whose reader is slow is reset when its
 //   buffer passes maxStreamBufferSize (./stream.ts), so no stream can stall
-//   the others and memory stays bounded per stream.
+//   the others and memory stays bounded per stream. With a MemoryBudget (the
+//   connection's share of the node's buffer memory) every byte a stream
+//   buffers is also reserved from it; when a message does not fit, the
+//   offending stream, the one whose reader lags most, is reset (never the
+//   connection): memory stays bounded per connection and in total.
 //   Writing: header and payload go out as one buffer (small payloads) or as
 //   two writes under cork(). Streams send Message frames only while the
 //   connection is not backed up (`writableNeedDrain`); the others queue here
@@ -29,7 +33,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
-import type { StreamMuxer } from '../muxer/types.js'
+import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
 import { decodeFrame, frameHeaderLength, writeFrameHeader } from './codec.js'
 import {
   COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
@@ -52,6 +56,8 @@ export interface MplexOptions {
   closeTimeout?: number
   /** Wire trace: every frame received ('in') or sent ('out'). */
   onFrame?: (direction: 'in' | 'out', frame: Frame) => void
+  /** Reserve every unread byte from this (the connection's buffer memory); none: only maxStreamBufferSize bounds it. */
+  memoryBudget?: MemoryBudget
 }
 
 const EMPTY = new Uint8Array(0)
@@ -60,6 +66,7 @@ const encoder = new TextEncoder()
 export class MplexSession extends EventEmitter implements StreamMuxer, StreamSession {
   readonly protocol = PROTOCOL_ID
   readonly maxStreamBufferSize: number
+  readonly memoryBudget: MemoryBudget | undefined
 
   private readonly connection: Duplex
   private readonly maxInboundStreams: number
@@ -90,6 +97,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     this.maxStreamBufferSize = options.maxStreamBufferSize ?? DEFAULT_MAX_STREAM_BUFFER_SIZE
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS
     this.onFrame = options.onFrame
+    this.memoryBudget = options.memoryBudget
     if (this.maxStreamBufferSize < MAX_MESSAGE_SIZE) {
       throw new P2PError(MplexErrorCode.INVALID_PARAMETERS, `maxStreamBufferSize must be at least ${MAX_MESSAGE_SIZE} (one message), got ${this.maxStreamBufferSize}`)
     }
@@ -183,6 +191,28 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   sendReset (stream: MplexStream): void {
     if (this.status === 'closed') return
     this.writeFrame(SEND_FLAGS[stream.direction].reset, stream.id, EMPTY)
+  }
+
+  /**
+   * Reserves `bytes` for a message on `stream`. When they do not fit: "the
+   * implementation must handle slow readers by ... Resetting the offending
+   * stream" — the offender is the stream whose reader lags most, not the one
+   * whose message happened to arrive when memory ran out. So if another
+   * stream holds more unread bytes than `stream` would, that one is reset and
+   * the reservation tried again; otherwise the caller resets `stream`.
+   */
+  reserveBuffer (stream: MplexStream, bytes: number): boolean {
+    const budget = this.memoryBudget
+    if (budget === undefined || budget.reserve(bytes)) return true
+    let slowest: MplexStream | undefined
+    for (const map of [this.inbound, this.outbound]) {
+      for (const other of map.values()) {
+        if (slowest === undefined || other.bufferedBytes > slowest.bufferedBytes) slowest = other
+      }
+    }
+    if (slowest === undefined || slowest === stream || slowest.bufferedBytes <= stream.bufferedBytes + bytes) return false
+    slowest.destroy(new P2PError('ERR_RESOURCE_LIMIT_EXCEEDED', `stream ${slowest.id} reset: its reader is ${slowest.bufferedBytes} bytes behind, the most on this connection, and the connection's buffer memory is full`))
+    return budget.reserve(bytes)
   }
 
   streamFinished (stream: MplexStream): void {

@@ -19,10 +19,16 @@
 //   Resetting the offending stream." We never block the connection (that
 //   would stall every stream): a stream whose unread bytes would pass
 //   `maxStreamBufferSize` is reset with ERR_MPLEX_STREAM_BUFFER_OVERFLOW.
+//   With the session's memory budget, the bytes a message adds are reserved
+//   before they are pushed (`reservedBytes`); when they do not fit, the
+//   session resets the offending stream, the slowest reader (./session.ts
+//   `reserveBuffer`), with ERR_RESOURCE_LIMIT_EXCEEDED, never the connection.
+//   What the application has read is given back after each push and each
+//   read(); all of it when the stream is destroyed.
 
 import { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
-import type { MuxedStream } from '../muxer/types.js'
+import type { MemoryBudget, MuxedStream } from '../muxer/types.js'
 import { MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
 import { StreamState, isFinished, nextState, type StreamEvent } from './stream-state.js'
@@ -32,6 +38,10 @@ type WriteCallback = (err?: Error | null) => void
 /** What a stream needs from its session (implemented by MplexSession). */
 export interface StreamSession {
   readonly maxStreamBufferSize: number
+  /** Where unread bytes are reserved; undefined: nothing is counted. */
+  readonly memoryBudget: MemoryBudget | undefined
+  /** Reserves `bytes` more for `stream`'s buffer, or says no (the session may reset a slower reader to make room). */
+  reserveBuffer: (stream: MplexStream, bytes: number) => boolean
   /** False once the session is closed. */
   readonly writable: boolean
   /** True while the connection is backed up (its write() returned false and 'drain' has not come). */
@@ -58,6 +68,13 @@ export class MplexStream extends Duplex implements MuxedStream {
   private pendingIndex = 0
   private pendingOffset = 0
   private pendingCallback: WriteCallback | undefined
+  /** Bytes of the session's memory budget held for data received and not yet read. */
+  private reservedBytes = 0
+
+  /** Bytes received and not yet read, as reserved from the memory budget (0 without one). */
+  get bufferedBytes (): number {
+    return this.reservedBytes
+  }
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true })
@@ -83,7 +100,21 @@ export class MplexStream extends Duplex implements MuxedStream {
       this.destroy(new P2PError(MplexErrorCode.STREAM_BUFFER_OVERFLOW, `stream ${this.id} reset: its reader is ${this.readableLength} bytes behind and ${length} more arrived, over the ${this.session.maxStreamBufferSize}-byte limit`))
       return
     }
+    const budget = this.session.memoryBudget
+    if (budget === undefined) {
+      for (const chunk of data) this.push(chunk)
+      return
+    }
+    this.releaseRead(budget)
+    if (!this.session.reserveBuffer(this, length)) {
+      // the connection's (or the node's) buffer memory is used up and no stream lags more than this one
+      this.destroy(new P2PError('ERR_RESOURCE_LIMIT_EXCEEDED', `stream ${this.id} reset: ${length} more bytes arrived, but the connection's buffer memory has no room for them (${this.readableLength} unread on this stream, the most on the connection)`))
+      return
+    }
+    this.reservedBytes += length
     for (const chunk of data) this.push(chunk)
+    // a flowing reader may have taken them at once
+    this.releaseRead(budget)
   }
 
   /** "Reading from a remote-closed stream should return all data send before closing the stream and then EOF thereafter." */
@@ -119,6 +150,13 @@ export class MplexStream extends Duplex implements MuxedStream {
     // mplex has no window to reopen: data is pushed as it arrives
   }
 
+  /** Every read (the application's, async iteration's, flowing mode's) gives back what it took. */
+  override read (size?: number): ReturnType<Duplex['read']> {
+    const chunk = super.read(size)
+    if (this.reservedBytes > this.readableLength) this.releaseRead(this.session.memoryBudget)
+    return chunk
+  }
+
   override _write (chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
     this.writeChunks([chunk], callback)
   }
@@ -150,6 +188,11 @@ export class MplexStream extends Duplex implements MuxedStream {
       // behind this stream's pending data, which is dropped
       this.session.sendReset(this)
       this.transition('sendReset')
+    }
+    // destroy runs once: what is still reserved goes back exactly once
+    if (this.reservedBytes > 0) {
+      this.session.memoryBudget?.release(this.reservedBytes)
+      this.reservedBytes = 0
     }
     const pending = this.pendingCallback
     this.pendingChunks = undefined
@@ -200,6 +243,14 @@ export class MplexStream extends Duplex implements MuxedStream {
     this.pendingOffset = 0
     this.pendingCallback = callback
     this.flush()
+  }
+
+  /** Gives back the reserved bytes the application has read (no longer in the readable buffer). */
+  private releaseRead (budget: MemoryBudget | undefined): void {
+    const read = this.reservedBytes - this.readableLength
+    if (read <= 0) return
+    this.reservedBytes -= read
+    budget?.release(read)
   }
 
   private failWrite (err: Error): void {

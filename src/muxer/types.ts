@@ -8,6 +8,13 @@
 //   destroy(err)    reset, and `err` is emitted locally
 //   a remote reset  destroys the stream with P2PError ERR_STREAM_RESET
 //   a remote half-close ends the readable side ('end')
+//
+// Memory: a muxer given a MemoryBudget reserves from it every byte the remote
+// may make it buffer (yamux: the receive windows it grants; mplex, which has
+// no flow control: the bytes received and not yet read) and gives them back
+// when they are read or the stream ends. The budget says no instead of
+// throwing; the muxer then refuses the stream (RST / Reset) or, for a window
+// that would grow, simply does not grow it. Without a budget nothing is counted.
 
 import type { Duplex } from 'node:stream'
 import type { EventEmitter } from 'node:events'
@@ -38,8 +45,20 @@ export interface StreamMuxer extends EventEmitter {
   abort: (err: Error) => void
 }
 
+/**
+ * Bytes a muxer may hold for the remote, usually one connection's share of
+ * the node's memory (src/resources/memory.ts). Hot paths call it: it must not
+ * allocate, block or throw.
+ */
+export interface MemoryBudget {
+  /** Reserves `bytes`; false (and nothing reserved) when they do not fit. */
+  reserve: (bytes: number) => boolean
+  /** Gives back `bytes` reserved earlier. */
+  release: (bytes: number) => void
+}
+
 export interface StreamMuxerFactory {
   readonly protocol: string
-  /** Starts a session over `connection` (a secured channel). */
-  create: (connection: Duplex, options: { initiator: boolean }) => StreamMuxer
+  /** Starts a session over `connection` (a secured channel), buffering within `memoryBudget` when given. */
+  create: (connection: Duplex, options: { initiator: boolean, memoryBudget?: MemoryBudget }) => StreamMuxer
 }

@@ -7,7 +7,9 @@
 // its peer's limit is reset before its protocol negotiation, one over its
 // protocol's limit right after it. The per-connection limits (streams per
 // connection, buffered bytes per stream) live inside the muxers; the switch
-// hands them over through the upgrader (./muxer-options.ts). Timeouts are
+// hands them over through the upgrader (./muxer-options.ts). Buffered bytes
+// per connection and in total are memory accounts (./memory.ts) the muxers
+// reserve from as they grant windows (yamux) or buffer data (mplex). Timeouts are
 // enforced by the layer that waits: TCP connect (src/tcp), the whole upgrade
 // (src/upgrader), each stream's negotiation and idle connections (src/switch).
 
@@ -43,6 +45,10 @@ export interface ResourceLimits {
   // --- memory ---
   /** Unread bytes one stream may buffer: yamux window ceiling, mplex reset threshold. */
   maxStreamBufferBytes: number
+  /** Bytes the remote may make one connection buffer: yamux windows granted, mplex bytes unread. */
+  maxConnectionBufferBytes: number
+  /** The same over all connections of the node. */
+  maxBufferBytes: number
 
   // --- timeouts (ms) ---
   /** TCP connect. */
@@ -82,6 +88,13 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   // mplex has no flow control: a stream whose reader lags is reset past 4 MiB (four legal 1 MiB
   // messages); yamux grows a window only up to this, which still fills a 100 Mbit/s link at 300 ms RTT
   maxStreamBufferBytes: 4 * 1024 * 1024,
+  // 1024 streams (maxStreamsPerConnection) × yamux's 256 KiB initial window: the default never
+  // refuses a stream at its initial window, but stops windows growing once a connection holds this
+  // much (maxStreamsPerConnection × maxStreamBufferBytes would be 4 GiB)
+  maxConnectionBufferBytes: 256 * 1024 * 1024,
+  // four connections at their full budget; go-libp2p's default system-scope memory is a fraction of
+  // the machine's RAM too. What one remote can make us hold is bounded, so is what all of them can
+  maxBufferBytes: 1024 * 1024 * 1024,
   // go-libp2p and js-libp2p dial TCP with a 5 s timeout
   dialTimeoutMs: 5_000,
   // go-libp2p allows 15 s for a whole upgrade and js-libp2p 10 s; a slowloris is dropped when it runs out
@@ -93,8 +106,14 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   connectionIdleTimeoutMs: 10 * 60_000
 })
 
-/** The muxers need room for at least one legal mplex message (1 MiB) per stream. */
+/**
+ * The muxers need room for at least one legal mplex message (1 MiB) per
+ * stream, and so does each connection's and the node's buffer budget.
+ */
 export const MIN_STREAM_BUFFER_BYTES = 1024 * 1024
+
+/** Limits that must leave room for one mplex message. */
+const BUFFER_LIMITS = ['maxStreamBufferBytes', 'maxConnectionBufferBytes', 'maxBufferBytes'] as const
 
 /** Merges `overrides` onto the defaults and checks each value; throws ERR_INVALID_PARAMETERS. */
 export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonly<ResourceLimits> {
@@ -110,8 +129,10 @@ export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonl
     }
     limits[name] = value
   }
-  if (limits.maxStreamBufferBytes < MIN_STREAM_BUFFER_BYTES) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `maxStreamBufferBytes must be ≥ ${MIN_STREAM_BUFFER_BYTES} (one mplex message), got ${limits.maxStreamBufferBytes}`)
+  for (const name of BUFFER_LIMITS) {
+    if (limits[name] < MIN_STREAM_BUFFER_BYTES) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be ≥ ${MIN_STREAM_BUFFER_BYTES} (one mplex message), got ${limits[name]}`)
+    }
   }
   return Object.freeze(limits)
 }

@@ -8,6 +8,7 @@
 //   outbound dial          ──reserveOutboundDial()──────> handshake ──admitConnection()──> open
 //   inbound stream opened  ──reserveInboundStream(peer)──> negotiation ──reserveProtocolStream()──> handler
 //   outbound stream        ──reserveOutboundStream(peer)──> negotiation
+//   connection upgraded    ──openConnectionMemory()──> its muxer reserves buffer bytes (./memory.ts)
 //
 // Each yes is a Reservation whose release() gives the resource back (it is
 // idempotent, so "release on every path" is safe); each no is a Refusal
@@ -17,6 +18,7 @@
 import { P2PError } from '../util/errors.js'
 import { resolveLimits, type ResourceLimits } from './limits.js'
 import { emptyMetrics, type LimitName, type ResourceMetrics, type ResourceUsage } from './metrics.js'
+import { MemoryTotal, type ConnectionMemory } from './memory.js'
 
 export interface Reservation {
   readonly ok: true
@@ -60,11 +62,14 @@ export class ResourceManager {
   private readonly outboundStreamsByPeer = new Map<string, number>()
   /** Inbound streams per (connection ID, protocol). */
   private readonly byProtocol = new Map<string, number>()
+  /** Buffer bytes over all connections (maxBufferBytes); each connection has an account in it. */
+  private readonly memory: MemoryTotal
   private stopping = false
 
   constructor (init: ResourceManagerInit = {}) {
     this.limits = resolveLimits(init.limits)
     this.exemptLoopback = init.exemptLoopbackFromIpLimit ?? true
+    this.memory = new MemoryTotal(this.limits.maxBufferBytes, limit => { this.metrics.refused[limit]++ })
   }
 
   /** From now on every new connection and stream is refused (the node is stopping). */
@@ -169,6 +174,17 @@ export class ResourceManager {
     return this.reservation(() => { decrement(this.byProtocol, key) })
   }
 
+  /**
+   * A memory account for one new connection (maxConnectionBufferBytes of it,
+   * within maxBufferBytes over all): hand it to the connection's muxer and
+   * close() it when the connection closes. Never refused itself, also while
+   * stopping: the account starts empty, and a stream that can reserve nothing
+   * is refused by its muxer.
+   */
+  openConnectionMemory (): ConnectionMemory {
+    return this.memory.openAccount(this.limits.maxConnectionBufferBytes)
+  }
+
   /** What is in use now. */
   usage (): ResourceUsage {
     return {
@@ -179,7 +195,8 @@ export class ResourceManager {
       pendingOutboundDials: this.pendingOutbound,
       inboundStreams: sum(this.inboundStreamsByPeer),
       outboundStreams: sum(this.outboundStreamsByPeer),
-      peers: this.byPeer.size
+      peers: this.byPeer.size,
+      bufferBytes: this.memory.reserved
     }
   }
 

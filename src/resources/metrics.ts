@@ -12,6 +12,8 @@ export const LIMIT_NAMES = [
   'maxInboundStreamsPerPeer',
   'maxOutboundStreamsPerPeer',
   'maxInboundStreamsPerProtocol',
+  'maxConnectionBufferBytes',
+  'maxBufferBytes',
   'stopping'
 ] as const
 export type LimitName = typeof LIMIT_NAMES[number]
@@ -23,7 +25,11 @@ export interface ResourceMetrics {
   refusedStreams: number
   /** Upgrades (either direction) that failed: timeouts, protocol violations, refusals. */
   failedUpgrades: number
-  /** Refusals by the limit that caused them. */
+  /**
+   * Refusals by the limit that caused them. For the two memory limits each
+   * refused reservation counts: a stream refused (yamux RST, mplex Reset, a
+   * local newStream that throws) or a yamux window that was not grown.
+   */
   refused: Record<LimitName, number>
 }
 
@@ -37,6 +43,8 @@ export interface ResourceUsage {
   inboundStreams: number
   outboundStreams: number
   peers: number
+  /** Buffer bytes reserved over all connections (yamux windows granted, mplex bytes unread). */
+  bufferBytes: number
 }
 
 export function emptyMetrics (): ResourceMetrics {

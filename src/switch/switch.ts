@@ -12,7 +12,9 @@
 //   the cheapest point: an inbound socket over a limit is closed before the
 //   Noise handshake, an inbound stream over its peer's limit is reset before
 //   negotiation, one over its protocol's limit right after it; the muxers get
-//   the per-connection limits (streams, buffered bytes) through the upgrader.
+//   the per-connection limits (streams, buffered bytes) through the upgrader,
+//   and each connection a memory account (buffered bytes per connection and
+//   in total) and a gate that counts every outbound stream against its peer.
 // - A connection with no open stream for connectionIdleTimeoutMs is closed.
 
 import { EventEmitter } from 'node:events'
@@ -95,6 +97,12 @@ export class Switch extends EventEmitter {
       muxers: init.muxers ?? [yamux, mplex],
       timeoutMs: limits.upgradeTimeoutMs,
       muxerOptions: muxerOptionsFor(limits),
+      connectionMemory: () => this.resources.openConnectionMemory(),
+      reserveOutboundStream: connection => {
+        const reservation = this.resources.reserveOutboundStream(connection.remotePeer.toString())
+        if (!reservation.ok) throw reservation.error
+        return reservation
+      },
       trace: init.trace,
       onStream: (stream, connection) => { this.onInboundStream(stream, connection) }
     })
@@ -181,17 +189,8 @@ export class Switch extends EventEmitter {
   /** Opens a stream to the target (dialling it if needed) and agrees on a protocol. */
   async newStream (target: DialTarget, protocols: string | string[], options: NewStreamOptions = {}): Promise<ProtocolStream> {
     const connection = await this.dial(target, { signal: options.signal })
-    const reservation = this.resources.reserveOutboundStream(connection.remotePeer.toString())
-    if (!reservation.ok) throw reservation.error
-    let stream: ProtocolStream
-    try {
-      stream = await connection.newStream(protocols, options)
-    } catch (err) {
-      reservation.release()
-      throw err
-    }
-    releaseOnClose(stream, reservation)
-    return stream
+    // the connection counts the stream against maxOutboundStreamsPerPeer (reserveOutboundStream above)
+    return await connection.newStream(protocols, options)
   }
 
   /**

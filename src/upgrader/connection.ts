@@ -5,6 +5,11 @@
 // multistream-select here; inbound streams are handed to `onStream` (the
 // switch), which negotiates against its handler registry.
 //
+// Limits: the owner (the switch) may install `reserveOutboundStream`, asked
+// before every outbound stream opened here (so no caller bypasses the
+// per-peer limit) and released when that stream closes; and a `memory`
+// account the muxer buffers within, closed when the connection closes.
+//
 //   open ──close()──> closing ──session closed──> closed
 //     └──────abort(err) / remote gone / error──────┘
 
@@ -16,6 +21,7 @@ import type { MuxedStream, StreamMuxer } from '../muxer/types.js'
 import { selectOptimistic, selectProtocol } from '../multistream/index.js'
 import type { MessageHook } from '../multistream/index.js'
 import { P2PError } from '../util/errors.js'
+import type { ConnectionMemory } from '../resources/index.js'
 
 /** A stream whose application protocol has been agreed. */
 export type ProtocolStream = Duplex & { protocol: string }
@@ -34,6 +40,13 @@ export interface NewStreamOptions {
   optimistic?: boolean
 }
 
+/**
+ * Asked before each outbound stream: throws (a P2PError such as
+ * ERR_RESOURCE_LIMIT_EXCEEDED) to refuse it, else returns what release()s
+ * the room once the stream has closed (release may be called more than once).
+ */
+export type OutboundStreamGate = (connection: Connection) => { release: () => void }
+
 export interface ConnectionInit {
   id: string
   remotePeer: PeerId
@@ -45,6 +58,10 @@ export interface ConnectionInit {
   /** Called for every stream the remote opens. */
   onStream?: (stream: MuxedStream, connection: Connection) => void
   onMultistreamMessage?: (stream: MuxedStream, direction: 'in' | 'out', message: string) => void
+  /** Asked before every outbound stream (the switch's per-peer limit). */
+  reserveOutboundStream?: OutboundStreamGate
+  /** The account the muxer reserves its buffers from; closed when the connection closes. */
+  memory?: ConnectionMemory
 }
 
 let nextId = 0
@@ -64,8 +81,11 @@ export class Connection extends EventEmitter {
   readonly muxer: string
   readonly openedAt = Date.now()
   status: ConnectionStatus = 'open'
+  /** The buffer memory this connection's muxer holds (undefined: not accounted). */
+  readonly memory: ConnectionMemory | undefined
   private readonly session: StreamMuxer
   private readonly onMultistreamMessage: ConnectionInit['onMultistreamMessage']
+  private readonly reserveOutboundStream: OutboundStreamGate | undefined
 
   constructor (init: ConnectionInit) {
     super()
@@ -78,6 +98,8 @@ export class Connection extends EventEmitter {
     this.session = init.session
     this.muxer = init.session.protocol
     this.onMultistreamMessage = init.onMultistreamMessage
+    this.reserveOutboundStream = init.reserveOutboundStream
+    this.memory = init.memory
     const onStream = init.onStream
     this.session.on('stream', (stream: MuxedStream) => {
       guardStreamErrors(stream)
@@ -86,6 +108,8 @@ export class Connection extends EventEmitter {
     })
     this.session.once('close', (err?: Error) => {
       this.status = 'closed'
+      // the streams gave back their share as they ended; this returns whatever is left
+      this.memory?.close()
       this.emit('close', err)
     })
   }
@@ -109,11 +133,21 @@ export class Connection extends EventEmitter {
     if (this.status !== 'open') {
       throw new P2PError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remotePeer.toString()} is ${this.status}`)
     }
-    // a muxer that can queue an opening (yamux, while its ACK backlog is full) makes us wait, not fail
-    const stream = canQueueOpening(this.session)
-      ? await this.session.openStream({ signal: options.signal })
-      : this.session.newStream()
+    // over the owner's limit this throws, before the muxer spends anything
+    const reservation = this.reserveOutboundStream?.(this)
+    let stream: MuxedStream
+    try {
+      // a muxer that can queue an opening (yamux, while its ACK backlog is full) makes us wait, not fail
+      stream = canQueueOpening(this.session)
+        ? await this.session.openStream({ signal: options.signal })
+        : this.session.newStream()
+    } catch (err) {
+      reservation?.release()
+      throw err
+    }
     guardStreamErrors(stream)
+    // the muxed stream, not a wrapper: its 'close' is when the muxer lets go of it
+    if (reservation !== undefined) releaseOnClose(stream, reservation.release)
     const hook = this.onMultistreamMessage
     const onMessage: MessageHook | undefined = hook === undefined ? undefined : (direction, message) => { hook(stream, direction, message) }
     if (list.length === 1 && options.optimistic !== false) {
@@ -175,6 +209,12 @@ function canQueueOpening (session: StreamMuxer): session is QueueingMuxer {
  */
 function guardStreamErrors (stream: Duplex): void {
   stream.on('error', ignoreError)
+}
+
+/** Calls `release` once the stream has closed, however it ends. */
+function releaseOnClose (stream: Duplex, release: () => void): void {
+  if (stream.closed || stream.destroyed) release()
+  else stream.once('close', release)
 }
 
 function ignoreError (): void {}

@@ -24,7 +24,8 @@ import { secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
 import { P2PError } from '../util/errors.js'
-import { Connection, newConnectionId } from './connection.js'
+import { Connection, newConnectionId, type OutboundStreamGate } from './connection.js'
+import type { ConnectionMemory } from '../resources/index.js'
 
 /**
  * go-libp2p allows 15 s for a whole upgrade and js-libp2p 10 s; a peer that
@@ -83,6 +84,10 @@ export interface UpgraderInit {
    * resource manager's stream and buffer limits: src/resources/muxer-options.ts).
    */
   muxerOptions?: Record<string, Record<string, unknown>>
+  /** A new buffer-memory account for each connection's muxer (the resource manager's openConnectionMemory). */
+  connectionMemory?: () => ConnectionMemory
+  /** Installed on every connection: asked before each outbound stream (src/upgrader/connection.ts). */
+  reserveOutboundStream?: OutboundStreamGate
 }
 
 export interface UpgradeOptions {
@@ -126,7 +131,8 @@ export class Upgrader {
       trace?.onSecured?.({ remotePeer: secure.remotePeer, remotePublicKey: secure.remotePublicKey, remoteStreamMuxers: secure.remoteExtensions.streamMuxers, inlinedMuxer: inlined })
       const channel = trace?.wrapSecureStream?.(secure.stream) ?? secure.stream
       const factory = await this.selectMuxer(channel, inlined, direction, signal, trace)
-      const session = factory.create(channel, { ...this.init.muxerOptions?.[factory.protocol], initiator: direction === 'outbound' })
+      const memory = this.init.connectionMemory?.()
+      const session = factory.create(channel, { ...this.init.muxerOptions?.[factory.protocol], memoryBudget: memory, initiator: direction === 'outbound' })
       return new Connection({
         id: newConnectionId(),
         remotePeer: secure.remotePeer,
@@ -136,7 +142,9 @@ export class Upgrader {
         encryption: NOISE_PROTOCOL_ID,
         session,
         onStream: this.init.onStream,
-        onMultistreamMessage: trace?.onStreamMultistream
+        onMultistreamMessage: trace?.onStreamMultistream,
+        reserveOutboundStream: this.init.reserveOutboundStream,
+        memory
       })
     } catch (err) {
       secure?.stream.destroy()

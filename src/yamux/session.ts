@@ -25,6 +25,12 @@
 //   protocol errors: we send Go Away (Protocol error) and tear the session down.
 //   Nothing from the network throws out of an event handler.
 //   Time: the clock is injected (`now`); RTT comes from our own pings.
+//   Memory: with a MemoryBudget (the connection's share of the node's buffer
+//   memory), every stream reserves its initial 256 KiB window before it
+//   exists, since the remote may send that much right after the SYN; without
+//   room an inbound SYN is answered with RST and newStream throws
+//   ERR_RESOURCE_LIMIT_EXCEEDED. Window growth reserves first (./stream.ts);
+//   a stream gives everything back once, when it is destroyed.
 //   Accepting: a remote SYN is emitted as 'stream' at once; when nobody
 //   listens for 'stream' the new stream is reset instead of buffered, so
 //   attach the listener right after creating the session.
@@ -36,7 +42,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError, isP2PError } from '../util/errors.js'
-import type { StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
+import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
   DEFAULT_MAX_INBOUND_UNACKED, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAM_WINDOW, DEFAULT_MAX_STREAMS,
@@ -67,6 +73,8 @@ export interface YamuxOptions {
   now?: () => number
   /** Wire trace: every frame header sent and received. */
   onFrame?: (direction: 'in' | 'out', header: FrameHeader) => void
+  /** Reserve every receive window granted from this (the connection's buffer memory); none: unbounded. */
+  memoryBudget?: MemoryBudget
 }
 
 interface PendingPing {
@@ -83,6 +91,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   readonly maxMessageSize: number
   readonly maxStreamWindow: number
   readonly now: () => number
+  readonly memoryBudget: MemoryBudget | undefined
   rtt = 0
 
   private readonly connection: Duplex
@@ -147,6 +156,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
     this.now = options.now ?? (() => performance.now())
     this.onFrame = options.onFrame
+    this.memoryBudget = options.memoryBudget
     if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `maxMessageSize must be an integer in 1..2^32-1, got ${this.maxMessageSize}`)
     }
@@ -179,8 +189,12 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     }
     const id = this.nextStreamId
     if (id > MAX_UINT32) throw new P2PError('ERR_YAMUX_STREAM_IDS_EXHAUSTED', 'cannot open a stream: all 2^31 stream IDs of this side are used')
+    if (!this.reserveInitialWindow()) {
+      throw new P2PError('ERR_RESOURCE_LIMIT_EXCEEDED', `cannot open a stream: the connection's buffer memory has no room for another ${INITIAL_STREAM_WINDOW}-byte receive window`)
+    }
     this.nextStreamId += 2
     const stream = new YamuxStream(this, id, 'outbound')
+    if (this.memoryBudget !== undefined) stream.reservedBytes = INITIAL_STREAM_WINDOW
     this.streamMap.set(id, stream)
     this.outboundUnacked++
     // "To open a stream, an initial data or window update frame is sent with a new StreamID. The SYN flag should be set"
@@ -446,6 +460,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
         throw new P2PError('ERR_YAMUX_WINDOW_EXCEEDED', `stream ${streamId}: Data frame of ${length} bytes, but only ${stream.recvRemaining} bytes of window were granted`, { remote: true })
       }
       stream.recvRemaining -= length
+      stream.unreceived = length
       this.readingStream = stream
       this.readingRemaining = length
       this.readingFin = (flags & Flag.FIN) !== 0
@@ -461,13 +476,16 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const refuse = this.localGoAway || this.closing !== undefined ||
       this.streamMap.size >= this.maxStreams ||
       // inbound buffering MUST be bounded: over the limit, RST
-      this.inboundUnacked >= this.maxInboundUnacked
+      this.inboundUnacked >= this.maxInboundUnacked ||
+      // last, so that nothing is reserved for a stream refused anyway
+      !this.reserveInitialWindow()
     if (refuse) {
       // "reply ... with the RST flag to reject the stream"
       this.sendHeader(FrameType.WindowUpdate, Flag.RST, streamId, 0)
       return undefined
     }
     const stream = new YamuxStream(this, streamId, 'inbound')
+    if (this.memoryBudget !== undefined) stream.reservedBytes = INITIAL_STREAM_WINDOW
     this.streamMap.set(streamId, stream)
     this.inboundUnacked++
     if (!this.emit('stream', stream)) {
@@ -476,6 +494,15 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       return undefined
     }
     return stream
+  }
+
+  /**
+   * "When Yamux is initially starts each stream with a 256KB window size":
+   * the remote may send that much at once, so a stream exists only once its
+   * initial window is reserved. The stream gives it back when destroyed.
+   */
+  private reserveInitialWindow (): boolean {
+    return this.memoryBudget === undefined || this.memoryBudget.reserve(INITIAL_STREAM_WINDOW)
   }
 
   private discardPayload (length: number): void {

@@ -14,12 +14,16 @@
 //   give the remote credit back (a Window Update) only for bytes the
 //   application has taken out of the readable buffer, so a stalled reader
 //   stalls only its own sender. When a window is used up in less than a few
-//   RTTs the window doubles (go-yamux's auto-tuning), up to `maxStreamWindow`.
+//   RTTs the window doubles (go-yamux's auto-tuning), up to `maxStreamWindow`,
+//   and only when the session's memory budget grants the extra bytes first;
+//   refused, the window stays as it is and the stream works on at that size.
+//   Every byte reserved (`reservedBytes`: the initial window, reserved by the
+//   session, plus growth) is given back once, when the stream is destroyed.
 
 import { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 import { Flag, INITIAL_STREAM_WINDOW } from './constants.js'
-import type { MuxedStream } from '../muxer/types.js'
+import type { MemoryBudget, MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
 
 /** What a stream needs from its session (implemented by YamuxSession). */
@@ -28,6 +32,8 @@ export interface StreamSession {
   readonly maxStreamWindow: number
   /** Smoothed RTT in ms, 0 while unknown. */
   readonly rtt: number
+  /** Where receive windows are reserved; undefined: nothing is counted. */
+  readonly memoryBudget: MemoryBudget | undefined
   now: () => number
   sendData: (stream: YamuxStream, payload: Uint8Array) => void
   sendWindowUpdate: (stream: YamuxStream, flags: number, delta: number) => void
@@ -55,6 +61,15 @@ export class YamuxStream extends Duplex implements MuxedStream {
   recvWindow = INITIAL_STREAM_WINDOW
   /** Bytes the remote may still send before it must wait for our Window Update. */
   recvRemaining = INITIAL_STREAM_WINDOW
+  /**
+   * Bytes of the Data frame being received that have not arrived yet (set by
+   * the session from the header, which already took them off recvRemaining).
+   * They are not consumed: crediting them back would let the remote have up to
+   * a frame more in flight than the window, and buffer that much more.
+   */
+  unreceived = 0
+  /** Bytes of memory budget this stream holds: its receive window once reserved (set by the session). */
+  reservedBytes = 0
   /** Start of the current auto-tuning epoch (session clock, ms). */
   private epochStart: number
 
@@ -102,6 +117,7 @@ export class YamuxStream extends Duplex implements MuxedStream {
 
   /** A Data payload piece (a view into the received bytes). */
   onData (chunk: Uint8Array): void {
+    this.unreceived -= chunk.length
     if (this.destroyed) return
     this.push(chunk)
     this.maybeSendWindowUpdate()
@@ -164,6 +180,11 @@ export class YamuxStream extends Duplex implements MuxedStream {
       this.session.sendWindowUpdate(this, this.takeFlags() | Flag.RST, 0)
       this.transition('reset')
     }
+    // destroy runs once: the window's memory goes back exactly once
+    if (this.reservedBytes > 0) {
+      this.session.memoryBudget?.release(this.reservedBytes)
+      this.reservedBytes = 0
+    }
     const pending = this.pendingCallback
     this.pendingChunk = undefined
     this.pendingCallback = undefined
@@ -210,8 +231,8 @@ export class YamuxStream extends Duplex implements MuxedStream {
    */
   private maybeSendWindowUpdate (): void {
     if (!canReceive(this.state) || this.destroyed) return
-    // consumed = granted - still allowed - still unread in our buffer
-    let delta = this.recvWindow - this.recvRemaining - this.readableLength
+    // consumed = granted - still allowed - still on its way - still unread in our buffer
+    let delta = this.recvWindow - this.recvRemaining - this.unreceived - this.readableLength
     if (delta < this.recvWindow / 2) return
     const now = this.session.now()
     const rtt = this.session.rtt
@@ -219,11 +240,22 @@ export class YamuxStream extends Duplex implements MuxedStream {
     // window (not the reader) limits throughput: double it.
     if (rtt > 0 && now - this.epochStart < rtt * 4 && this.recvWindow < this.session.maxStreamWindow) {
       const grown = Math.min(this.recvWindow * 2, this.session.maxStreamWindow)
-      delta += grown - this.recvWindow
-      this.recvWindow = grown
+      if (this.reserveGrowth(grown - this.recvWindow)) {
+        delta += grown - this.recvWindow
+        this.recvWindow = grown
+      }
     }
     this.epochStart = now
     this.recvRemaining += delta
     this.session.sendWindowUpdate(this, this.takeFlags(), delta)
+  }
+
+  /** The remote may send `extra` more bytes once the window grows: reserve them first. */
+  private reserveGrowth (extra: number): boolean {
+    const budget = this.session.memoryBudget
+    if (budget === undefined) return true
+    if (!budget.reserve(extra)) return false
+    this.reservedBytes += extra
+    return true
   }
 }

@@ -74,7 +74,7 @@ t.test('connections: per peer, inbound, outbound, total; release gives them back
   c1()
   t.match(rm.reserveOutboundDial(), { ok: false, limit: 'maxOutboundConnections' }, 'room in total, none outbound')
   d1()
-  t.same(rm.usage(), { connections: 1, inboundConnections: 1, outboundConnections: 0, pendingInboundUpgrades: 0, pendingOutboundDials: 1, inboundStreams: 0, outboundStreams: 0, peers: 1 })
+  t.same(rm.usage(), { connections: 1, inboundConnections: 1, outboundConnections: 0, pendingInboundUpgrades: 0, pendingOutboundDials: 1, inboundStreams: 0, outboundStreams: 0, peers: 1, bufferBytes: 0 })
   rm.refuseAll()
   t.match(rm.reserveOutboundDial(), { ok: false, limit: 'stopping' })
 })
