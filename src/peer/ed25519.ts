@@ -7,12 +7,15 @@
 //                decode and re-encoded as 64 bytes.
 // Signatures are plain RFC 8032 Ed25519 over the message (no pre-hash).
 //
-// Theory of operation. node:crypto does the arithmetic; it takes raw keys
-// only inside DER wrappers, so we put the 32 raw bytes behind the fixed
-// PKCS#8 / SubjectPublicKeyInfo prefixes of RFC 8410 (the OID 1.3.101.112 and
-// lengths never change) and take them out again by slicing. The KeyObject is
-// built once per key (for a public key, on its first verify), so sign/verify
-// cost only the curve work.
+// Theory of operation. node:crypto does the arithmetic. A private key goes
+// in behind the fixed PKCS#8 prefix of RFC 8410 (the OID 1.3.101.112 and
+// lengths never change) and its public half comes out of the SPKI export by
+// slicing; a public key goes in as a JWK (RFC 8037 "OKP"), which OpenSSL
+// imports ten times faster than the same key as DER. The KeyObject is built
+// once per key (for a public key, on its first verify), so sign/verify cost
+// only the curve work. The same remote key arrives several times per
+// connection (Noise payload, identify, signed peer record) and again on every
+// reconnection, so a small cache remembers the keys already checked.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
@@ -50,7 +53,7 @@ export class Ed25519PublicKey implements PublicKey {
 
   verify (data: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== ED25519_SIGNATURE_BYTES) return false
-    this.#keyObject ??= createPublicKey({ key: asBuffer(concatBytes([SPKI_PREFIX, this.raw])), format: 'der', type: 'spki' })
+    this.#keyObject ??= publicKeyObject(this.raw)
     return verify(null, data, this.#keyObject, signature)
   }
 
@@ -69,9 +72,9 @@ export class Ed25519PrivateKey implements PrivateKey {
   constructor (seed: Uint8Array) {
     this.#seed = seed
     this.#keyObject = createPrivateKey({ key: asBuffer(concatBytes([PKCS8_PREFIX, seed])), format: 'der', type: 'pkcs8' })
-    const publicKeyObject = createPublicKey(this.#keyObject)
-    const spki = publicKeyObject.export({ format: 'der', type: 'spki' })
-    this.publicKey = new Ed25519PublicKey(copyBytes(spki.subarray(SPKI_PREFIX.length)), publicKeyObject)
+    const publicHalf = createPublicKey(this.#keyObject)
+    const spki = publicHalf.export({ format: 'der', type: 'spki' })
+    this.publicKey = new Ed25519PublicKey(copyBytes(spki.subarray(SPKI_PREFIX.length)), publicHalf)
   }
 
   /** The spec's private Data: seed ‖ public key (64 bytes). */
@@ -107,19 +110,40 @@ export function ed25519PrivateKeyFromSeed (seed: Uint8Array): Ed25519PrivateKey 
   return new Ed25519PrivateKey(copyBytes(seed))
 }
 
+function publicKeyObject (raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: asBuffer(raw).toString('base64url') }, format: 'jwk' })
+}
+
+/**
+ * Keys that passed the point check, by their bytes, with their KeyObject.
+ * Bounded: a peer cannot grow it, it only forgets older keys sooner.
+ */
+const CHECKED_KEYS_MAX = 256
+const checkedKeys = new Map<string, KeyObject>()
+
 export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
   if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
     throw invalidKey('Ed25519', `public key Data must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${raw.length}`)
   }
-  // RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
-  // encoding of a point on the curve. A key that is not a point can never
-  // verify a signature, so refuse it where it arrives.
-  try {
-    ed25519.Point.fromBytes(raw, false)
-  } catch (err) {
-    throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
+  const id = asBuffer(raw).toString('latin1')
+  let keyObject = checkedKeys.get(id)
+  if (keyObject === undefined) {
+    // RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
+    // encoding of a point on the curve. A key that is not a point can never
+    // verify a signature, so refuse it where it arrives (OpenSSL would
+    // import it and only fail each verify).
+    try {
+      ed25519.Point.fromBytes(raw, false)
+    } catch (err) {
+      throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
+    }
+    keyObject = publicKeyObject(raw)
+    if (checkedKeys.size >= CHECKED_KEYS_MAX) checkedKeys.delete(checkedKeys.keys().next().value as string)
+  } else {
+    checkedKeys.delete(id) // re-inserted below: the most recently used key is forgotten last
   }
-  return new Ed25519PublicKey(copyBytes(raw))
+  checkedKeys.set(id, keyObject)
+  return new Ed25519PublicKey(copyBytes(raw), keyObject)
 }
 
 export function ed25519PrivateKeyFromRaw (raw: Uint8Array): Ed25519PrivateKey {

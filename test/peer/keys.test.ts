@@ -90,6 +90,13 @@ t.test('Ed25519 Data', async t => {
   notAPoint[0] = 2
   t.throws(() => publicKeyFromRaw('Ed25519', notAPoint), { code: 'ERR_INVALID_KEY', message: /curve point/ })
   t.throws(() => publicKeyFromRaw('Ed25519', hex('ed' + 'ff'.repeat(30) + '7f')), { code: 'ERR_INVALID_KEY' }, 'y = p is non-canonical')
+  t.throws(() => publicKeyFromRaw('Ed25519', notAPoint), { code: 'ERR_INVALID_KEY' }, 'a refused key is refused again (never remembered)')
+  // a key seen before comes from the checked-key cache: a fresh copy of the bytes, still verifying
+  const first = publicKeyFromRaw('Ed25519', key.publicKey.raw)
+  const again = publicKeyFromRaw('Ed25519', key.publicKey.raw)
+  t.not(again.raw, first.raw, 'each decode owns its bytes')
+  again.raw[0] ^= 1
+  t.ok(publicKeyFromRaw('Ed25519', key.publicKey.raw).verify(message, key.sign(message)), 'mutating one copy changes no other')
   t.notOk(key.publicKey.verify(message, new Uint8Array(63)), 'short signature')
 })
 
