@@ -44,6 +44,19 @@ t.test('create and open round trip, for each key type', async t => {
   }
 })
 
+t.test('the same bytes opened again give the same record; one changed byte is checked afresh', async t => {
+  const bytes = createSignedPeerRecord(key, peer, addrs, 7n)
+  const first = openSignedPeerRecord(bytes)
+  first.addresses.length = 0 // a caller's change to its copy reaches no later caller
+  const again = openSignedPeerRecord(Uint8Array.from(bytes))
+  t.equal(again.seq, 7n)
+  t.same(again.addresses.map(a => a.toString()), addrs.map(a => a.toString()))
+  const tampered = Uint8Array.from(bytes)
+  tampered[tampered.length - 1] ^= 1 // the last byte of the signature
+  t.ok(isP2PError(catchErr(() => openSignedPeerRecord(tampered)), 'ERR_ENVELOPE_INVALID_SIGNATURE'), 'not taken for the remembered record')
+  t.ok(isP2PError(catchErr(() => openSignedPeerRecord(tampered)), 'ERR_ENVELOPE_INVALID_SIGNATURE'), 'and a failure is never remembered')
+})
+
 t.test('wrong domain, wrong type, wrong peer, bad signature', async t => {
   const payload = encodePeerRecord({ peerId: peer, seq: 1n, addresses: addrs })
   const otherDomain = sealEnvelope(key, 'libp2p-routing-state', PEER_RECORD_PAYLOAD_TYPE, payload)

@@ -21,7 +21,10 @@
 // deserializing"), decode the record, and require "that the `peer_id`
 // contained in the `RoutingState` matches the `public_key` from the
 // envelope". Addresses that are not valid multiaddrs are skipped (the record
-// is still authentic).
+// is still authentic). A peer sends the same record on every connection and
+// identify push until its addresses change, so the last records opened are
+// remembered by their exact bytes: the same bytes open to the same record
+// without a second signature check.
 
 import type { Multiaddr } from '../../multiaddr/index.js'
 import { PeerId, type PrivateKey, type PublicKey } from '../../peer/index.js'
@@ -125,6 +128,23 @@ export function createSignedPeerRecord (privateKey: PrivateKey, peerId: PeerId, 
  * ERR_PEER_RECORD_INVALID or ERR_PEER_RECORD_PEER_MISMATCH.
  */
 export function openSignedPeerRecord (bytes: Uint8Array): OpenedPeerRecord {
+  const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  let record = openedRecords.get(id)
+  if (record === undefined) {
+    record = openUncached(bytes)
+    if (openedRecords.size >= OPENED_RECORDS_MAX) openedRecords.delete(openedRecords.keys().next().value as string)
+  } else {
+    openedRecords.delete(id) // re-inserted below: the most recently used is forgotten last
+  }
+  openedRecords.set(id, record)
+  return { ...record, addresses: [...record.addresses] }
+}
+
+/** Records already opened, by their envelope bytes. Bounded: a peer can only make us forget older ones. */
+const OPENED_RECORDS_MAX = 256
+const openedRecords = new Map<string, OpenedPeerRecord>()
+
+function openUncached (bytes: Uint8Array): OpenedPeerRecord {
   const envelope = decodeEnvelope(bytes)
   let domain: string
   if (equalBytes(envelope.payloadType, PEER_RECORD_PAYLOAD_TYPE)) domain = PEER_RECORD_DOMAIN
