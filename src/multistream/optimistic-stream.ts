@@ -10,7 +10,8 @@
 //     EOF or the timeout the wrapper is destroyed with that error;
 //   - after the echo it forwards inner 'data' chunks with one push each,
 //     pausing the inner stream when the wrapper's buffer is full.
-// Half-close (`end`), `destroy` and backpressure pass through both ways.
+// Half-close (`end`, held back until the agreement), `destroy` and
+// backpressure pass through both ways.
 //
 //     negotiating ──echo──► forwarding ──inner 'end'──► readable ended
 //         │
@@ -102,8 +103,18 @@ export class OptimisticStream extends Duplex {
     else this.inner.once('drain', () => { callback() })
   }
 
+  /**
+   * The half-close waits for the listener's agreement (the data before it
+   * did not). Nothing in the spec asks for this, but js-libp2p 3.x loses a
+   * half-close that arrives before its handler starts reading (its stream
+   * iterator listens for 'remoteCloseWrite' only from then on), and it
+   * starts the handler only after sending its echo: a request and its FIN
+   * sent optimistically in one write hung its echo handler forever.
+   */
   override _final (callback: (err?: Error | null) => void): void {
-    this.inner.end(() => { callback() })
+    const end = (): void => { this.inner.end(() => { callback() }) }
+    if (this.forwarding) end()
+    else this.negotiated.then(end, (err: unknown) => { callback(err instanceof Error ? err : new P2PError('ERR_ABORTED', String(err))) })
   }
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {

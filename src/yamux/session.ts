@@ -43,6 +43,7 @@ import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError, isP2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
+import { WriteBatch } from '../muxer/write-batch.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
   DEFAULT_MAX_INBOUND_UNACKED, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAM_WINDOW, DEFAULT_MAX_STREAMS,
@@ -126,6 +127,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private nextPingId = 0
 
   private writeBlocked = false
+  /** Frames of one tick leave as one write (../muxer/write-batch.ts). */
+  private readonly batch: WriteBatch
   /**
    * Bytes of control frames written since the connection last drained. The
    * pause decision counts these, never `connection.writableLength`: with 1000
@@ -145,6 +148,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   constructor (connection: Duplex, options: YamuxOptions & { initiator: boolean }) {
     super()
     this.connection = connection
+    this.batch = new WriteBatch(connection)
     this.initiator = options.initiator
     this.nextStreamId = options.initiator ? 1 : 2
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS
@@ -592,6 +596,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   }
 
   private write (bytes: Uint8Array): void {
+    this.batch.begin()
     if (!this.connection.write(bytes)) this.writeBlocked = true
   }
 
@@ -629,6 +634,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
     this.wakeAckSlotWaiters()
     this.connection.off('data', this.onConnectionData)
+    // what this tick wrote (a Go Away, a last RST) leaves before the end
+    this.batch.flush()
     if (destroy) this.connection.destroy()
     else if (!this.connection.writableEnded && !this.connection.destroyed) this.connection.end()
     // keep draining the connection so its 'end' can arrive and the socket can close

@@ -48,6 +48,25 @@ t.test('readOptimisticAccept: na, wrong header, timeout', async t => {
   await t.rejects(readOptimisticAccept(new StreamReader(e), '/noise', { timeoutMs: 20 }), { code: 'ERR_NEGOTIATION_TIMEOUT' })
 })
 
+t.test('selectOptimistic: the data goes at once, the half-close only after the listener agreed', async t => {
+  const [a, b] = duplexPair()
+  const stream = selectOptimistic(a, '/echo/1.0.0')
+  stream.end('request')
+  const expected = Buffer.concat([encodeMessages([MULTISTREAM_PROTOCOL_ID, '/echo/1.0.0']), Buffer.from('request')])
+  t.equal(Buffer.from(await new StreamReader(b).readExactly(expected.length)).toString(), expected.toString(), 'header, proposal and data before any answer')
+  await new Promise(resolve => setImmediate(resolve))
+  t.notOk(b.readableEnded, 'no end of stream yet')
+  let ended = false
+  b.once('end', () => { ended = true })
+  b.resume()
+  await new Promise(resolve => setImmediate(resolve))
+  t.notOk(ended, 'still no end of stream: the listener has not answered')
+  b.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, '/echo/1.0.0']))
+  await once(b, 'end')
+  t.pass('the end of stream follows the agreement')
+  stream.destroy()
+})
+
 t.test('selectOptimistic: write at once, read after the echo, half-close both ways', async t => {
   const [a, b] = duplexPair()
   const stream = selectOptimistic(a, '/echo/1.0.0')
