@@ -11,6 +11,12 @@ import type { Envelope, Reply, Request } from './protocol.js'
 /** A request that takes longer than this means a hung benchmark, not a slow one. */
 const REQUEST_TIMEOUT_MS = 180_000
 
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every worker there (open it in Chrome DevTools). */
+function profileArgs (): string[] {
+  const dir = process.env.BENCH_CPU_PROF
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+}
+
 export class Worker {
   private nextId = 1
   private readonly pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void, timer: NodeJS.Timeout }>()
@@ -39,7 +45,7 @@ export class Worker {
     const here = fileURLToPath(import.meta.url)
     const typescript = here.endsWith('.ts')
     const entry = here.replace(/launch\.(ts|js)$/, typescript ? 'worker.ts' : 'worker.js')
-    const execArgv = [...(typescript ? process.execArgv : []), '--expose-gc']
+    const execArgv = [...(typescript ? process.execArgv : []), '--expose-gc', ...profileArgs()]
     // the parent (tap) has type-checked already; the workers only need to run
     const env = typescript ? { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' } : process.env
     const child = fork(entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
