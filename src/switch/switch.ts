@@ -307,7 +307,8 @@ export class Switch extends EventEmitter {
     set.add(connection)
     this.lastActive.set(connection, Date.now())
     const first = set.size === 1
-    connection.once('close', () => {
+    // 'close' comes once; on() spares once()'s wrapper (~150 bytes per idle connection)
+    connection.on('close', () => {
       admitted.release()
       set.delete(connection)
       this.emit('connection:close', connection)

@@ -31,7 +31,8 @@ export class TcpListener {
       socket.setNoDelay(true)
       guardSocketErrors(socket)
       listener.sockets.add(socket)
-      socket.once('close', () => listener.sockets.delete(socket))
+      // 'close' comes once; on() spares once()'s wrapper (~150 bytes per idle connection)
+      socket.on('close', () => listener.sockets.delete(socket))
       options.onConnection(socket)
     })
     await new Promise<void>((resolve, reject) => {

@@ -90,13 +90,31 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   })
 }
 
+/**
+ * Local addresses seen lately: every connection a listener accepts has the
+ * same local end, so they share one (immutable) Multiaddr instead of holding
+ * one each (~700 bytes per connection). Bounded: outbound sockets each have
+ * their own local port, and only push older entries out.
+ */
+const LOCAL_ADDRS_MAX = 64
+const localAddrs = new Map<string, Multiaddr>()
+
 /** The multiaddr of a connected socket's remote (or local) end. */
 export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): Multiaddr | undefined {
   const host = end === 'remote' ? socket.remoteAddress : socket.localAddress
   const port = end === 'remote' ? socket.remotePort : socket.localPort
   const family = end === 'remote' ? socket.remoteFamily : socket.localFamily
   if (host === undefined || port === undefined) return undefined
-  return Multiaddr.fromSocketAddress({ family: family === 'IPv6' ? 6 : 4, host: stripZone(host), port, transport: 'tcp' })
+  const make = (): Multiaddr => Multiaddr.fromSocketAddress({ family: family === 'IPv6' ? 6 : 4, host: stripZone(host), port, transport: 'tcp' })
+  if (end === 'remote') return make()
+  const key = `${host} ${port}`
+  let addr = localAddrs.get(key)
+  if (addr === undefined) {
+    addr = make()
+    if (localAddrs.size >= LOCAL_ADDRS_MAX) localAddrs.delete(localAddrs.keys().next().value as string)
+    localAddrs.set(key, addr)
+  }
+  return addr
 }
 
 /**

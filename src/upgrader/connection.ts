@@ -106,7 +106,8 @@ export class Connection extends EventEmitter {
       if (onStream === undefined) stream.destroy()
       else onStream(stream, this)
     })
-    this.session.once('close', (err?: Error) => {
+    // 'close' comes once; on() spares once()'s wrapper (~150 bytes per idle connection)
+    this.session.on('close', (err?: Error) => {
       this.status = 'closed'
       // the streams gave back their share as they ended; this returns whatever is left
       this.memory?.close()

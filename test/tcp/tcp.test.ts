@@ -29,6 +29,21 @@ t.test('tcp/0 picks a free port, reported in the listener\'s multiaddr', async t
   t.ok(accepted[0].destroyed, 'close({ closeConnections }) destroys accepted sockets')
 })
 
+t.test('the connections a listener accepts share one local multiaddr; remote ones are their own', async t => {
+  const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
+  const a = await dialTcp(listener.multiaddrs()[0])
+  const b = await dialTcp(listener.multiaddrs()[0])
+  while (accepted.length < 2) await new Promise(resolve => setTimeout(resolve, 5))
+  const [localA, localB] = accepted.map(s => socketMultiaddr(s, 'local'))
+  t.equal(localA?.toString(), listener.multiaddrs()[0].toString())
+  t.equal(localA, localB, 'one instance for the listener\'s end')
+  t.not(socketMultiaddr(accepted[0], 'remote'), socketMultiaddr(accepted[1], 'remote'))
+  t.equal(socketMultiaddr(accepted[1], 'remote')?.toString(), socketMultiaddr(b, 'local')?.toString())
+  a.destroy()
+  b.destroy()
+  await listener.close({ closeConnections: true })
+})
+
 t.test('a half-close from the remote leaves our side writable', async t => {
   const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
   const socket = await dialTcp(listener.multiaddrs()[0])
