@@ -50,6 +50,15 @@ const MEMORY_WARMUP_CONNECTIONS = 10
 const MEMORY_SETTLE_MS = 1_500
 /** The listener must see every dialled connection within this time. */
 const MEMORY_WAIT_MS = 30_000
+/**
+ * A burst of handshakes makes V8 grow its young generation (to 32 MiB here),
+ * and it gives the pages back only once the process has idled a few seconds
+ * (its memory reducer). An idle connection is measured in that steady state:
+ * samples are taken once a second until the committed heap has not shrunk
+ * for MEMORY_STEADY_SAMPLES samples in a row, for both stacks alike.
+ */
+const MEMORY_STEADY_SAMPLES = 3
+const MEMORY_STEADY_MAX_MS = 30_000
 
 export function median (values: number[]): number {
   if (values.length === 0) return NaN
@@ -140,12 +149,24 @@ async function memory (stack: StackName, sizes: Sizes): Promise<Figures> {
       }
       await sleep(MEMORY_SETTLE_MS)
     }
+    const steady = async (): Promise<MemorySample> => {
+      const deadline = performance.now() + MEMORY_STEADY_MAX_MS
+      let last = await listener.call<MemorySample>({ op: 'memory' })
+      let unchanged = 0
+      while (unchanged < MEMORY_STEADY_SAMPLES && performance.now() < deadline) {
+        await sleep(1_000)
+        const next = await listener.call<MemorySample>({ op: 'memory' })
+        unchanged = next.heapTotal < last.heapTotal ? 0 : unchanged + 1
+        last = next
+      }
+      return last
+    }
     await dialer.call({ op: 'openIdle', addr, count: MEMORY_WARMUP_CONNECTIONS })
     await waitFor(MEMORY_WARMUP_CONNECTIONS)
-    const before = await listener.call<MemorySample>({ op: 'memory' })
+    const before = await steady()
     await dialer.call({ op: 'openIdle', addr, count: sizes.idleConnections })
     await waitFor(MEMORY_WARMUP_CONNECTIONS + sizes.idleConnections)
-    const after = await listener.call<MemorySample>({ op: 'memory' })
+    const after = await steady()
     const open = await listener.call<number>({ op: 'connectionCount' })
     if (open < MEMORY_WARMUP_CONNECTIONS + sizes.idleConnections) throw new Error(`only ${open} connections stayed open`)
     return {

@@ -26,4 +26,4 @@ export interface Envelope { id: number, request: Request }
 export type Reply = { id: number, ok: true, result: unknown } | { id: number, ok: false, error: string }
 
 /** What 'memory' answers: after two forced garbage collections. */
-export interface MemorySample { rss: number, heapUsed: number }
+export interface MemorySample { rss: number, heapUsed: number, heapTotal: number }

@@ -31,8 +31,8 @@ async function collect (): Promise<MemorySample> {
     gc?.()
     await new Promise(resolve => setTimeout(resolve, 50))
   }
-  const { rss, heapUsed } = process.memoryUsage()
-  return { rss, heapUsed }
+  const { rss, heapUsed, heapTotal } = process.memoryUsage()
+  return { rss, heapUsed, heapTotal }
 }
 
 /** Closes everything this worker opened, newest first, and forgets it. */
