@@ -11,7 +11,7 @@ import type { Switch } from '../switch/index.js'
 import type { Connection } from '../upgrader/index.js'
 import type { PeerStore } from '../peerstore/index.js'
 import type { PrivateKey } from '../peer/index.js'
-import { CODE_P2P } from '../multiaddr/index.js'
+import { CODE_P2P, type Multiaddr } from '../multiaddr/index.js'
 import {
   IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION,
   handleIdentify, identify, pushIdentify, handleIdentifyPush, createSignedPeerRecord
@@ -50,6 +50,8 @@ export class IdentifyService extends EventEmitter {
     this.sw.on('protocols:change', () => { this.pushAll() })
   }
 
+  private lastRecord: { addrs: string, seq: number, envelope: Uint8Array } | undefined
+
   /** What we tell a peer about ourselves on `connection`. */
   localInfo (connection?: Connection): LocalIdentifyInfo {
     const listenAddrs = this.sw.multiaddrs.map(a => a.decapsulateCode(CODE_P2P))
@@ -60,8 +62,23 @@ export class IdentifyService extends EventEmitter {
       protocols: this.sw.protocols,
       agentVersion: this.init.agentVersion,
       protocolVersion: DEFAULT_IDENTIFY_PROTOCOL_VERSION,
-      signedPeerRecord: createSignedPeerRecord(this.init.privateKey, this.sw.peerId, listenAddrs, Date.now())
+      signedPeerRecord: this.signedPeerRecord(listenAddrs)
     }
+  }
+
+  /**
+   * Our signed peer record for `listenAddrs`: signed again only when the
+   * addresses change (RFC 0003 records are a peer's current addresses), so
+   * every connection carries the same bytes and the remote verifies them once.
+   */
+  private signedPeerRecord (listenAddrs: Multiaddr[]): Uint8Array {
+    const addrs = listenAddrs.map(a => a.toString()).join(' ')
+    if (this.lastRecord?.addrs !== addrs) {
+      // RFC 0003: seq "MUST increase monotonically" -- also when two changes share a millisecond
+      const seq = Math.max(Date.now(), (this.lastRecord?.seq ?? 0) + 1)
+      this.lastRecord = { addrs, seq, envelope: createSignedPeerRecord(this.init.privateKey, this.sw.peerId, listenAddrs, seq) }
+    }
+    return this.lastRecord.envelope
   }
 
   /** Asks the remote of `connection` who it is and records the answer. */

@@ -53,7 +53,8 @@ export class DialQueue {
           const connection = await attempt(addr, controller.signal)
           if (winner === undefined) {
             winner = connection
-            controller.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
+            // stop the other attempts, if any (an error costs a stack trace: not for the usual single address)
+            if (addrs.length > 1) controller.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
           } else {
             connection.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
           }

@@ -626,9 +626,12 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const streams = [...this.streamMap.values()]
     this.streamMap.clear()
     for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
-    const pingError = new P2PError('ERR_YAMUX_SESSION_CLOSED', `ping failed: the session closed${err === undefined ? '' : `: ${err.message}`}`, { cause: err })
-    for (const pending of this.pings.values()) pending.reject(pingError)
-    this.pings.clear()
+    if (this.pings.size > 0) {
+      // only when someone waits: an error costs a stack trace, and most sessions end with no ping pending
+      const pingError = new P2PError('ERR_YAMUX_SESSION_CLOSED', `ping failed: the session closed${err === undefined ? '' : `: ${err.message}`}`, { cause: err })
+      for (const pending of this.pings.values()) pending.reject(pingError)
+      this.pings.clear()
+    }
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
