@@ -14,7 +14,10 @@ import { ListenerMachine, type ListenerOptions } from './listener.js'
 import { negotiationDeadline, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
 import { toMatcher, type ProtocolMatcher } from './registry.js'
 
-export interface HandleOptions extends NegotiationOptions, ListenerOptions {}
+export interface HandleOptions extends NegotiationOptions, ListenerOptions {
+  /** Called just before the answer that agrees on a protocol (its echo) is written. */
+  beforeAgreement?: () => void
+}
 
 /** Resolves with the protocol agreed with the dialer, after sending its echo. */
 export async function handleProtocols (stream: Duplex, protocols: string[] | ProtocolMatcher, options: HandleOptions = {}): Promise<string> {
@@ -27,6 +30,7 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
     while (true) {
       const step = machine.receive(await readMessageBody(reader))
       traceReceived(options.onMessage, step.received)
+      if (step.outcome.type === 'selected') options.beforeAgreement?.()
       writeMessages(stream, step.send, options.onMessage)
       if (step.outcome.type === 'selected') return step.outcome.protocol
     }

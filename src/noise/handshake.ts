@@ -59,6 +59,8 @@ export interface SecureOptions {
   timeoutMs?: number
   /** Called by the initiator after it has written message 1 and before it reads message 2. */
   beforeFirstRead?: () => Promise<void>
+  /** Called by the responder right after it has written message 2 (before it waits for message 3). */
+  afterFirstWrite?: () => void
   /** Observer for the wire trace. */
   onHandshakeMessage?: (info: HandshakeMessageInfo) => void
   /** Key log for offline decryption: called once with the split keys, never logged anywhere else. */
@@ -151,6 +153,7 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
       // message 1 carries no payload worth reading (it is not encrypted)
       await receive()
       send(ourPayload)
+      options.afterFirstWrite?.()
       identity = verifyHandshakePayload(await receive(), remoteStatic())
     }
 

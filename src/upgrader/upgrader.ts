@@ -189,24 +189,54 @@ export class Upgrader {
     socket.cork()
     writeOptimisticProposal(socket, NOISE_PROTOCOL_ID, onMessage)
     const reader = new StreamReader(socket, signal)
+    let secured = false
     try {
-      return await secureOutbound(socket, {
+      const secure = await secureOutbound(socket, {
         ...this.secureOptions(signal, trace),
         remotePeer,
         beforeFirstRead: async () => {
           socket.uncork()
           await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage })
+          // message 3 waits (corked) for the first muxer frames of this
+          // event-loop turn -- the streams a new connection opens at once --
+          // and leaves with them in one segment (uncorked below)
+          socket.cork()
         }
       })
+      secured = true
+      return secure
     } finally {
-      // a handshake that failed before its first read must not leave the socket corked
-      while (socket.writableCorked > 0) socket.uncork()
+      // a failed handshake must not leave the socket corked; a finished one
+      // releases message 3 after this turn's writes (setImmediate runs after
+      // every nextTick and promise job, so after the muxer's write batch)
+      if (secured) setImmediate(uncorkAll, socket)
+      else uncorkAll(socket)
     }
   }
 
   private async secureInbound (socket: Duplex, signal: AbortSignal, trace: UpgradeTrace | undefined): Promise<SecureConnection> {
-    await handleProtocols(socket, [NOISE_PROTOCOL_ID], { signal, onMessage: this.hook('connection', trace) })
-    return await secureInbound(socket, this.secureOptions(signal, trace))
+    let corked = false
+    try {
+      await handleProtocols(socket, [NOISE_PROTOCOL_ID], {
+        signal,
+        onMessage: this.hook('connection', trace),
+        // an optimistic dialer sent Noise message 1 with its proposal: our
+        // echo then waits (corked) for message 2 and both leave in one
+        // segment. With nothing buffered the echo goes at once: a dialer
+        // may wait for it before sending message 1.
+        beforeAgreement: () => {
+          if (socket.readableLength === 0) return
+          socket.cork()
+          corked = true
+        }
+      })
+      return await secureInbound(socket, {
+        ...this.secureOptions(signal, trace),
+        afterFirstWrite: () => { uncorkAll(socket) }
+      })
+    } finally {
+      if (corked) uncorkAll(socket)
+    }
   }
 
   /**
@@ -249,4 +279,8 @@ export class Upgrader {
     if (factory === undefined) throw new P2PError('ERR_MUXER_UNAVAILABLE', `muxer ${chosen} is not configured`)
     return factory
   }
+}
+
+function uncorkAll (socket: Duplex): void {
+  while (socket.writableCorked > 0) socket.uncork()
 }
