@@ -6,10 +6,13 @@
 // several small frames in one go (a SYN, a multistream header, a proposal, a
 // window update...). Each write to the Noise channel would be sealed as its
 // own Noise message and written to the socket with its own syscall. Instead,
-// the first frame of a tick corks the channel and a nextTick uncorks it, so
-// the channel gets every frame of the tick at once (its _writev) and seals
-// them into one message: the pattern Node's own HTTP uses. flush() sends
-// what is queued now, before the session ends or destroys the channel.
+// the first frame of a turn corks the channel and a setImmediate uncorks it,
+// so the channel gets every frame of the turn at once (its _writev) and seals
+// them into one message. setImmediate rather than nextTick: a stream's
+// 'readable' and 'data' events are themselves delivered by nextTick, so a
+// handler answering a request it has just been given still writes within
+// the batch. flush() sends what is queued now, before the session ends or
+// destroys the channel.
 
 import type { Writable } from 'node:stream'
 
@@ -18,12 +21,12 @@ export class WriteBatch {
 
   constructor (private readonly channel: Writable) {}
 
-  /** Call before each write: the writes until the next tick go out together. */
+  /** Call before each write: the writes of this event-loop turn go out together. */
   begin (): void {
     if (this.corked) return
     this.corked = true
     this.channel.cork()
-    process.nextTick(this.flush)
+    setImmediate(this.flush)
   }
 
   /** Sends what the batch holds now (idempotent). */

@@ -8,6 +8,8 @@
 //     each is sealed with the sending CipherState and written to `conn` as
 //     prefix, ciphertext and tag under cork() (one writev, no concatenation).
 //     When conn.write() returns false we wait for 'drain' before sealing more.
+//     The handshake may hand conn over corked, holding its last message: our
+//     first message joins it, and conn is uncorked then (one write for both).
 //   read side — conn is read in paused mode: bytes go to a FrameDecoder, each
 //     whole message is opened with the receiving CipherState and pushed (a
 //     message spanning several chunks is gathered in a shared scratch
@@ -69,6 +71,8 @@ export class NoiseSecureStream extends Duplex {
   private remoteEnded = false
   /** push(null) has been called. */
   private pushedEnd = false
+  /** conn came corked (a handshake message waits in it): released after our first write. */
+  private inheritedCork: boolean
 
   constructor (
     private readonly conn: Duplex,
@@ -76,6 +80,7 @@ export class NoiseSecureStream extends Duplex {
     private readonly receive: CipherState
   ) {
     super({ readableHighWaterMark: STREAM_BUFFER_BYTES, writableHighWaterMark: STREAM_BUFFER_BYTES })
+    this.inheritedCork = conn.writableCorked > 0
     conn.on('readable', this.onReadable)
     conn.on('end', this.onEnd)
     conn.on('error', this.onError)
@@ -169,6 +174,10 @@ export class NoiseSecureStream extends Duplex {
       return
     }
     conn.uncork()
+    if (this.inheritedCork) {
+      this.inheritedCork = false
+      while (conn.writableCorked > 0) conn.uncork()
+    }
     if (index >= chunks.length && ok) {
       callback()
       return

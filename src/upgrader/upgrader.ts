@@ -206,10 +206,12 @@ export class Upgrader {
       secured = true
       return secure
     } finally {
-      // a failed handshake must not leave the socket corked; a finished one
-      // releases message 3 after this turn's writes (setImmediate runs after
-      // every nextTick and promise job, so after the muxer's write batch)
-      if (secured) setImmediate(uncorkAll, socket)
+      // a failed handshake must not leave the socket corked. A finished one
+      // hands it to the Noise channel, whose first message releases message 3
+      // (src/noise/secure-stream.ts); should nothing be written this turn
+      // (the muxer's batch flushes in setImmediate), it goes on its own a
+      // turn later
+      if (secured) setImmediate(() => { setImmediate(uncorkAll, socket) })
       else uncorkAll(socket)
     }
   }
