@@ -17,6 +17,14 @@ import { toMatcher, type ProtocolMatcher } from './registry.js'
 export interface HandleOptions extends NegotiationOptions, ListenerOptions {
   /** Called just before the answer that agrees on a protocol (its echo) is written. */
   beforeAgreement?: () => void
+  /**
+   * Send our header only once the dialer's has arrived, and, when the
+   * dialer's proposal came with it, together with our answer (one write).
+   * rust-libp2p's listener also answers the dialer's header rather than
+   * speaking first. A dialer waiting for our header before proposing still
+   * gets it as soon as its own header is read.
+   */
+  lazyHeader?: boolean
 }
 
 /** Resolves with the protocol agreed with the dialer, after sending its echo. */
@@ -26,12 +34,18 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
   try {
     deadline.signal.throwIfAborted()
     const reader = new StreamReader(stream, deadline.signal)
-    writeMessages(stream, machine.start().send, options.onMessage)
+    const header = machine.start().send
+    let held = options.lazyHeader === true ? header : []
+    if (held.length === 0) writeMessages(stream, header, options.onMessage)
     while (true) {
       const step = machine.receive(await readMessageBody(reader))
       traceReceived(options.onMessage, step.received)
       if (step.outcome.type === 'selected') options.beforeAgreement?.()
-      writeMessages(stream, step.send, options.onMessage)
+      const send = held.length > 0 ? [...held, ...step.send] : step.send
+      held = []
+      // a held header waits only while the dialer's next message is already here
+      if (step.send.length === 0 && send.length > 0 && stream.readableLength > 0) held = send
+      else writeMessages(stream, send, options.onMessage)
       if (step.outcome.type === 'selected') return step.outcome.protocol
     }
   } finally {

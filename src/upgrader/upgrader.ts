@@ -222,6 +222,8 @@ export class Upgrader {
       await handleProtocols(socket, [NOISE_PROTOCOL_ID], {
         signal,
         onMessage: this.hook('connection', trace),
+        // our header goes with the echo (and message 2) when the dialer was optimistic
+        lazyHeader: true,
         // an optimistic dialer sent Noise message 1 with its proposal: our
         // echo then waits (corked) for message 2 and both leave in one
         // segment. With nothing buffered the echo goes at once: a dialer

@@ -206,3 +206,28 @@ t.test('selectOptimistic: corked writes go down as one batch, in order', async t
   t.equal(writes.length, 3, 'each chunk written to the inner stream')
   stream.destroy()
 })
+
+t.test('lazyHeader: the listener answers an optimistic dialer in one write, and a cautious one at once', async t => {
+  // optimistic: header and proposal arrive together; our header, the echo and nothing else leave in one write
+  const [a, b] = duplexPair()
+  const writes: Buffer[] = []
+  const write = b.write.bind(b)
+  b.write = ((chunk: Uint8Array, ...rest: never[]) => { writes.push(Buffer.from(chunk)); return write(chunk, ...rest) }) as typeof b.write
+  a.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, '/echo/1.0.0']))
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(await handleProtocols(b, ['/echo/1.0.0'], { lazyHeader: true }), '/echo/1.0.0')
+  t.equal(writes.length, 1, 'one write')
+  t.same([...writes[0]], [...encodeMessages([MULTISTREAM_PROTOCOL_ID, '/echo/1.0.0'])])
+
+  // cautious: the dialer sends its header alone and waits for ours before proposing
+  const [c, d] = duplexPair()
+  const listening = handleProtocols(d, ['/echo/1.0.0'], { lazyHeader: true })
+  const reader = new StreamReader(c)
+  const header = encodeMessages([MULTISTREAM_PROTOCOL_ID])
+  c.write(header)
+  t.same([...await reader.readExactly(header.length)], [...header], 'our header comes as soon as theirs is read')
+  c.write(encodeMessages(['/echo/1.0.0']))
+  t.equal(await listening, '/echo/1.0.0')
+  const echo = encodeMessages(['/echo/1.0.0'])
+  t.same([...await reader.readExactly(echo.length)], [...echo])
+})
