@@ -10,6 +10,12 @@
 // for the responder, message 3 for the initiator). The receiver decodes the
 // identity key, verifies the signature against the static key the handshake
 // delivered, and derives the remote peer ID from the identity key.
+//
+// A node keeps its static key for its lifetime (the spec: implementations
+// "may generate new static Noise keys when initializing the noise-libp2p
+// module"), so the same payload is signed once and, on the receiving side,
+// the same (identity key, static key, signature) is checked once: both are
+// remembered, bounded, by their exact bytes.
 
 import { P2PError, isP2PError } from '../util/errors.js'
 import { PeerId, publicKeyFromProtobuf, publicKeyToProtobuf, type PrivateKey, type PublicKey } from '../peer/index.js'
@@ -33,15 +39,40 @@ export function staticKeySignedData (staticPublicKey: Uint8Array): Uint8Array {
   return out
 }
 
+/** At most this many payloads (per identity) and verified signatures are remembered. */
+const REMEMBERED_MAX = 256
+
+/** Payloads made, per identity key, by static key and muxer list. */
+const madePayloads = new WeakMap<PrivateKey, Map<string, Uint8Array>>()
+/** (identity key, static key, signature) triples already verified, as one string of their bytes. */
+const verifiedSignatures = new Set<string>()
+
+function remember<K> (set: { size: number, keys: () => IterableIterator<K>, delete: (key: K) => boolean }, add: () => void): void {
+  if (set.size >= REMEMBERED_MAX) set.delete(set.keys().next().value as K)
+  add()
+}
+
 /** The encoded NoiseHandshakePayload proving that `privateKey` owns `staticPublicKey`. */
 export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey: Uint8Array, streamMuxers?: string[]): Uint8Array {
-  return encodeNoiseHandshakePayload({
-    identityKey: publicKeyToProtobuf(privateKey.publicKey),
-    identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),
-    ...(streamMuxers !== undefined && streamMuxers.length > 0
-      ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
-      : {})
-  })
+  let made = madePayloads.get(privateKey)
+  if (made === undefined) {
+    made = new Map()
+    madePayloads.set(privateKey, made)
+  }
+  const id = `${Buffer.from(staticPublicKey).toString('hex')} ${(streamMuxers ?? []).join(' ')}`
+  let payload = made.get(id)
+  if (payload === undefined) {
+    payload = encodeNoiseHandshakePayload({
+      identityKey: publicKeyToProtobuf(privateKey.publicKey),
+      identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),
+      ...(streamMuxers !== undefined && streamMuxers.length > 0
+        ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
+        : {})
+    })
+    const fresh = payload
+    remember(made, () => made.set(id, fresh))
+  }
+  return payload
 }
 
 /**
@@ -61,11 +92,18 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
   // "The key MUST then be used to validate the `identity_sig` field against
   // the static Noise key received in the handshake. If the signature is
   // invalid, the connection MUST be terminated immediately."
-  let valid = false
-  try {
-    valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
-  } catch {
-    // a malformed signature (e.g. bad DER) is just an invalid one
+  // the two lengths make the concatenation unambiguous
+  const triple = `${decoded.identityKey.length} ${remoteStaticKey.length} ` +
+    [decoded.identityKey, remoteStaticKey, decoded.identitySig].map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')).join('')
+  let valid = verifiedSignatures.has(triple)
+  if (!valid) {
+    try {
+      valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
+    } catch {
+      // a malformed signature (e.g. bad DER) is just an invalid one
+    }
+    // only a valid signature is remembered: a bad one is checked (and refused) every time
+    if (valid) remember(verifiedSignatures, () => verifiedSignatures.add(triple))
   }
   if (!valid) {
     throw new P2PError('ERR_NOISE_BAD_SIGNATURE',

@@ -20,7 +20,7 @@ import type { Multiaddr } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxerFactory } from '../muxer/types.js'
 import { handleProtocols, readOptimisticAccept, selectProtocol, writeOptimisticProposal } from '../multistream/index.js'
 import type { MessageHook } from '../multistream/index.js'
-import { secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
+import { nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
 import { P2PError } from '../util/errors.js'
@@ -99,6 +99,14 @@ export interface UpgradeOptions {
 }
 
 export class Upgrader {
+  /**
+   * Our static Noise key, one for the upgrader's lifetime: noise/README.md
+   * lets implementations "generate new static Noise keys when initializing
+   * the noise-libp2p module". Its signature is then made once, and a peer
+   * that meets it again verifies it once (src/noise/identity.ts).
+   */
+  private readonly staticPrivateKey = nodeCrypto.generatePrivateKey()
+
   constructor (private readonly init: UpgraderInit) {
     if (init.muxers.length === 0) throw new P2PError('ERR_INVALID_PARAMETERS', 'the upgrader needs at least one muxer')
   }
@@ -169,6 +177,7 @@ export class Upgrader {
     const inline = this.init.inlineMuxerNegotiation !== false
     return {
       privateKey: this.init.privateKey,
+      staticPrivateKey: this.staticPrivateKey,
       extensions: inline ? { streamMuxers: this.init.muxers.map(m => m.protocol) } : undefined,
       signal,
       onHandshakeMessage: trace?.onHandshakeMessage,
