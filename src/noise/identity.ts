@@ -18,6 +18,7 @@
 // remembered, bounded, by their exact bytes.
 
 import { P2PError, isP2PError } from '../util/errors.js'
+import { RecentMap } from '../util/recent-map.js'
 import { PeerId, publicKeyFromProtobuf, publicKeyToProtobuf, type PrivateKey, type PublicKey } from '../peer/index.js'
 import { STATIC_KEY_SIGNATURE_PREFIX } from './constants.js'
 import { decodeNoiseHandshakePayload, encodeNoiseHandshakePayload, type NoiseExtensions } from './payload.js'
@@ -43,20 +44,15 @@ export function staticKeySignedData (staticPublicKey: Uint8Array): Uint8Array {
 const REMEMBERED_MAX = 256
 
 /** Payloads made, per identity key, by static key and muxer list. */
-const madePayloads = new WeakMap<PrivateKey, Map<string, Uint8Array>>()
+const madePayloads = new WeakMap<PrivateKey, RecentMap<string, Uint8Array>>()
 /** (identity key, static key, signature) triples already verified, as one string of their bytes. */
-const verifiedSignatures = new Set<string>()
-
-function remember<K> (set: { size: number, keys: () => IterableIterator<K>, delete: (key: K) => boolean }, add: () => void): void {
-  if (set.size >= REMEMBERED_MAX) set.delete(set.keys().next().value as K)
-  add()
-}
+const verifiedSignatures = new RecentMap<string, true>(REMEMBERED_MAX)
 
 /** The encoded NoiseHandshakePayload proving that `privateKey` owns `staticPublicKey`. */
 export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey: Uint8Array, streamMuxers?: string[]): Uint8Array {
   let made = madePayloads.get(privateKey)
   if (made === undefined) {
-    made = new Map()
+    made = new RecentMap(REMEMBERED_MAX)
     madePayloads.set(privateKey, made)
   }
   const id = `${Buffer.from(staticPublicKey).toString('hex')} ${(streamMuxers ?? []).join(' ')}`
@@ -69,8 +65,7 @@ export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey:
         ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
         : {})
     })
-    const fresh = payload
-    remember(made, () => made.set(id, fresh))
+    made.set(id, payload)
   }
   return payload
 }
@@ -95,7 +90,7 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
   // the two lengths make the concatenation unambiguous
   const triple = `${decoded.identityKey.length} ${remoteStaticKey.length} ` +
     [decoded.identityKey, remoteStaticKey, decoded.identitySig].map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')).join('')
-  let valid = verifiedSignatures.has(triple)
+  let valid = verifiedSignatures.get(triple) === true
   if (!valid) {
     try {
       valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
@@ -103,7 +98,7 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
       // a malformed signature (e.g. bad DER) is just an invalid one
     }
     // only a valid signature is remembered: a bad one is checked (and refused) every time
-    if (valid) remember(verifiedSignatures, () => verifiedSignatures.add(triple))
+    if (valid) verifiedSignatures.set(triple, true)
   }
   if (!valid) {
     throw new P2PError('ERR_NOISE_BAD_SIGNATURE',

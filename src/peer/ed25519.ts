@@ -21,6 +21,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { asBuffer, concatBytes, equalBytes } from '../util/bytes.js'
 import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
+import { RecentMap } from '../util/recent-map.js'
 import type { PrivateKey, PublicKey } from './types.js'
 
 /** RFC 8032: public keys are 32 bytes. */
@@ -118,8 +119,7 @@ function publicKeyObject (raw: Uint8Array): KeyObject {
  * Keys that passed the point check, by their bytes, with their KeyObject.
  * Bounded: a peer cannot grow it, it only forgets older keys sooner.
  */
-const CHECKED_KEYS_MAX = 256
-const checkedKeys = new Map<string, KeyObject>()
+const checkedKeys = new RecentMap<string, KeyObject>(256)
 
 export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
   if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
@@ -138,11 +138,8 @@ export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
       throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
     }
     keyObject = publicKeyObject(raw)
-    if (checkedKeys.size >= CHECKED_KEYS_MAX) checkedKeys.delete(checkedKeys.keys().next().value as string)
-  } else {
-    checkedKeys.delete(id) // re-inserted below: the most recently used key is forgotten last
+    checkedKeys.set(id, keyObject)
   }
-  checkedKeys.set(id, keyObject)
   return new Ed25519PublicKey(copyBytes(raw), keyObject)
 }
 

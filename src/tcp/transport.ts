@@ -11,6 +11,7 @@ import net from 'node:net'
 import { lookup } from 'node:dns/promises'
 import { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
+import { RecentMap } from '../util/recent-map.js'
 
 /** go-libp2p and js-libp2p both give up on a TCP connect after 5 s by default. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
@@ -96,8 +97,7 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
  * one each (~700 bytes per connection). Bounded: outbound sockets each have
  * their own local port, and only push older entries out.
  */
-const LOCAL_ADDRS_MAX = 64
-const localAddrs = new Map<string, Multiaddr>()
+const localAddrs = new RecentMap<string, Multiaddr>(64)
 
 /** The multiaddr of a connected socket's remote (or local) end. */
 export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): Multiaddr | undefined {
@@ -111,7 +111,6 @@ export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): M
   let addr = localAddrs.get(key)
   if (addr === undefined) {
     addr = make()
-    if (localAddrs.size >= LOCAL_ADDRS_MAX) localAddrs.delete(localAddrs.keys().next().value as string)
     localAddrs.set(key, addr)
   }
   return addr

@@ -30,6 +30,7 @@ import type { Multiaddr } from '../../multiaddr/index.js'
 import { PeerId, type PrivateKey, type PublicKey } from '../../peer/index.js'
 import { equalBytes } from '../../util/bytes.js'
 import { P2PError } from '../../util/errors.js'
+import { RecentMap } from '../../util/recent-map.js'
 import { parseMultiaddr } from '../parse-multiaddr.js'
 import { FieldWriter, fieldBytes, fieldVarint, readFields } from '../../util/protobuf-wire.js'
 import { decodeEnvelope, sealEnvelope, verifyEnvelope } from './envelope.js'
@@ -132,17 +133,13 @@ export function openSignedPeerRecord (bytes: Uint8Array): OpenedPeerRecord {
   let record = openedRecords.get(id)
   if (record === undefined) {
     record = openUncached(bytes)
-    if (openedRecords.size >= OPENED_RECORDS_MAX) openedRecords.delete(openedRecords.keys().next().value as string)
-  } else {
-    openedRecords.delete(id) // re-inserted below: the most recently used is forgotten last
+    openedRecords.set(id, record)
   }
-  openedRecords.set(id, record)
   return { ...record, addresses: [...record.addresses] }
 }
 
-/** Records already opened, by their envelope bytes. Bounded: a peer can only make us forget older ones. */
-const OPENED_RECORDS_MAX = 256
-const openedRecords = new Map<string, OpenedPeerRecord>()
+/** Records already opened, by their envelope bytes. */
+const openedRecords = new RecentMap<string, OpenedPeerRecord>(256)
 
 function openUncached (bytes: Uint8Array): OpenedPeerRecord {
   const envelope = decodeEnvelope(bytes)
