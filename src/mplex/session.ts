@@ -34,6 +34,7 @@ import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
+import { WriteBatch } from '../muxer/write-batch.js'
 import { decodeFrame, frameHeaderLength, writeFrameHeader } from './codec.js'
 import {
   COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
@@ -69,6 +70,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   readonly memoryBudget: MemoryBudget | undefined
 
   private readonly connection: Duplex
+  /** Frames of one turn leave as one write (../muxer/write-batch.ts). */
+  private readonly batch: WriteBatch
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly closeTimeout: number
@@ -92,6 +95,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   constructor (connection: Duplex, options: MplexOptions & { initiator: boolean }) {
     super()
     this.connection = connection
+    this.batch = new WriteBatch(connection)
     this.maxInboundStreams = options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS
     this.maxOutboundStreams = options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS
     this.maxStreamBufferSize = options.maxStreamBufferSize ?? DEFAULT_MAX_STREAM_BUFFER_SIZE
@@ -152,6 +156,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   abort (err: Error): void {
     if (this.status === 'closed') return
     this.terminate(err, err)
+    // what this turn wrote (the resets) leaves before the connection goes
+    this.batch.flush()
     this.connection.destroy()
   }
 
@@ -228,6 +234,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     if (this.onFrame !== undefined) this.trace(flag, streamId, payload)
     const headerLength = frameHeaderLength(flag, streamId, payload.length)
     const connection = this.connection
+    this.batch.begin()
     if (payload.length <= COPY_PAYLOAD_MAX) {
       const frame = Buffer.allocUnsafe(headerLength + payload.length)
       writeFrameHeader(frame, 0, flag, streamId, payload.length)
