@@ -35,17 +35,19 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
     deadline.signal.throwIfAborted()
     const reader = new StreamReader(stream, deadline.signal)
     const header = machine.start().send
+    // what we owe the dialer and have not written yet: our header, when lazy
     let held = options.lazyHeader === true ? header : []
     if (held.length === 0) writeMessages(stream, header, options.onMessage)
     while (true) {
       const step = machine.receive(await readMessageBody(reader))
       traceReceived(options.onMessage, step.received)
       if (step.outcome.type === 'selected') options.beforeAgreement?.()
-      const send = held.length > 0 ? [...held, ...step.send] : step.send
-      held = []
+      held = [...held, ...step.send]
       // a held header waits only while the dialer's next message is already here
-      if (step.send.length === 0 && send.length > 0 && stream.readableLength > 0) held = send
-      else writeMessages(stream, send, options.onMessage)
+      if (step.send.length > 0 || stream.readableLength === 0) {
+        writeMessages(stream, held, options.onMessage)
+        held = []
+      }
       if (step.outcome.type === 'selected') return step.outcome.protocol
     }
   } finally {

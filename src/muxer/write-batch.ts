@@ -1,6 +1,6 @@
-// Frames written in the same tick leave in one write (a performance measure,
-// not a protocol rule: yamux and mplex frames may be cut and joined freely by
-// the byte stream under them).
+// Frames written in one event-loop turn leave in one write (a performance
+// measure, not a protocol rule: yamux and mplex frames may be cut and joined
+// freely by the byte stream under them).
 //
 // Theory of operation. Opening a stream and negotiating its protocol writes
 // several small frames in one go (a SYN, a multistream header, a proposal, a

@@ -27,14 +27,14 @@ import { yamux } from '../yamux/index.js'
 import { mplex } from '../mplex/index.js'
 import { handleProtocols } from '../multistream/index.js'
 import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../tcp/index.js'
-import { Upgrader } from '../upgrader/index.js'
+import { Upgrader, releaseOnClose } from '../upgrader/index.js'
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
 import { P2PError, isP2PError } from '../util/errors.js'
 import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
 import { DEFAULT_RESOURCE_LIMITS, ResourceManager, muxerOptionsFor } from '../resources/index.js'
-import type { Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
+import type { ResourceLimits, ResourceMetrics } from '../resources/index.js'
 
 /** How long stop() and hangUp() let streams finish before resetting them. */
 export const HANG_UP_GRACE_MS = 2_000
@@ -385,12 +385,6 @@ function remoteIp (connection: Connection): string {
   } catch {
     return ''
   }
-}
-
-/** Gives a reservation back when the stream is finished, however it ends. */
-function releaseOnClose (stream: MuxedStream | ProtocolStream, reservation: Reservation): void {
-  if (stream.closed || stream.destroyed) reservation.release()
-  else stream.once('close', reservation.release)
 }
 
 /** Closes gracefully, and resets whatever is still open after `ms`. */

@@ -148,7 +148,7 @@ export class Connection extends EventEmitter {
     }
     guardStreamErrors(stream)
     // the muxed stream, not a wrapper: its 'close' is when the muxer lets go of it
-    if (reservation !== undefined) releaseOnClose(stream, reservation.release)
+    if (reservation !== undefined) releaseOnClose(stream, reservation)
     const hook = this.onMultistreamMessage
     const onMessage: MessageHook | undefined = hook === undefined ? undefined : (direction, message) => { hook(stream, direction, message) }
     if (list.length === 1 && options.optimistic !== false) {
@@ -212,10 +212,10 @@ function guardStreamErrors (stream: Duplex): void {
   stream.on('error', ignoreError)
 }
 
-/** Calls `release` once the stream has closed, however it ends. */
-function releaseOnClose (stream: Duplex, release: () => void): void {
-  if (stream.closed || stream.destroyed) release()
-  else stream.once('close', release)
+/** Gives a reservation back once the stream has closed, however it ends. */
+export function releaseOnClose (stream: Duplex, reservation: { release: () => void }): void {
+  if (stream.closed || stream.destroyed) reservation.release()
+  else stream.once('close', reservation.release)
 }
 
 function ignoreError (): void {}

@@ -127,7 +127,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private nextPingId = 0
 
   private writeBlocked = false
-  /** Frames of one tick leave as one write (../muxer/write-batch.ts). */
+  /** Frames of one turn leave as one write (../muxer/write-batch.ts). */
   private readonly batch: WriteBatch
   /**
    * Bytes of control frames written since the connection last drained. The
@@ -198,7 +198,6 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     }
     this.nextStreamId += 2
     const stream = new YamuxStream(this, id, 'outbound')
-    if (this.memoryBudget !== undefined) stream.reservedBytes = INITIAL_STREAM_WINDOW
     this.streamMap.set(id, stream)
     this.outboundUnacked++
     // "To open a stream, an initial data or window update frame is sent with a new StreamID. The SYN flag should be set"
@@ -489,7 +488,6 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       return undefined
     }
     const stream = new YamuxStream(this, streamId, 'inbound')
-    if (this.memoryBudget !== undefined) stream.reservedBytes = INITIAL_STREAM_WINDOW
     this.streamMap.set(streamId, stream)
     this.inboundUnacked++
     if (!this.emit('stream', stream)) {
@@ -637,7 +635,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
     this.wakeAckSlotWaiters()
     this.connection.off('data', this.onConnectionData)
-    // what this tick wrote (a Go Away, a last RST) leaves before the end
+    // what this turn wrote (a Go Away, a last RST) leaves before the end
     this.batch.flush()
     if (destroy) this.connection.destroy()
     else if (!this.connection.writableEnded && !this.connection.destroyed) this.connection.end()

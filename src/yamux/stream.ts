@@ -17,8 +17,9 @@
 //   RTTs the window doubles (go-yamux's auto-tuning), up to `maxStreamWindow`,
 //   and only when the session's memory budget grants the extra bytes first;
 //   refused, the window stays as it is and the stream works on at that size.
-//   Every byte reserved (`reservedBytes`: the initial window, reserved by the
-//   session, plus growth) is given back once, when the stream is destroyed.
+//   With a budget the stream holds exactly its `recvWindow` reserved (the
+//   initial window, reserved by the session, plus each growth) and gives it
+//   back once, when it is destroyed.
 
 import { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
@@ -68,8 +69,6 @@ export class YamuxStream extends Duplex implements MuxedStream {
    * a frame more in flight than the window, and buffer that much more.
    */
   unreceived = 0
-  /** Bytes of memory budget this stream holds: its receive window once reserved (set by the session). */
-  reservedBytes = 0
   /** Start of the current auto-tuning epoch (session clock, ms). */
   private epochStart: number
 
@@ -181,10 +180,7 @@ export class YamuxStream extends Duplex implements MuxedStream {
       this.transition('reset')
     }
     // destroy runs once: the window's memory goes back exactly once
-    if (this.reservedBytes > 0) {
-      this.session.memoryBudget?.release(this.reservedBytes)
-      this.reservedBytes = 0
-    }
+    this.session.memoryBudget?.release(this.recvWindow)
     const pending = this.pendingCallback
     this.pendingChunk = undefined
     this.pendingCallback = undefined
@@ -252,10 +248,6 @@ export class YamuxStream extends Duplex implements MuxedStream {
 
   /** The remote may send `extra` more bytes once the window grows: reserve them first. */
   private reserveGrowth (extra: number): boolean {
-    const budget = this.session.memoryBudget
-    if (budget === undefined) return true
-    if (!budget.reserve(extra)) return false
-    this.reservedBytes += extra
-    return true
+    return this.session.memoryBudget?.reserve(extra) ?? true
   }
 }
