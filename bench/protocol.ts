@@ -14,8 +14,8 @@ export type Request =
   | { op: 'openIdle', addr: string, count: number }
   | { op: 'streams', addr: string, count: number, size: number }
   | { op: 'proxy', host: string, port: number, delayMs: number }
-  | { op: 'rawListen' }
-  | { op: 'rawSend', port: number, bytes: number }
+  | { op: 'rawListen', noise: boolean }
+  | { op: 'rawSend', port: number, bytes: number, noise: boolean }
   | { op: 'maxRss' }
   | { op: 'cpu' }
   | { op: 'reset' }

@@ -1,21 +1,46 @@
 // The ceilings: what plain Node does on this machine without libp2p. Raw TCP
 // loopback throughput between two processes (the same shape as a one-stream
-// perf run: one socket, 64 KiB writes with backpressure), and the rates of
-// the native crypto a Noise connection costs (node:crypto
+// perf run: one socket, 64 KiB writes with backpressure); the same with
+// every record sealed and opened as a Noise transport message (our
+// CipherState over node:crypto, a fixed key, no handshake, no multiplexer,
+// no streams: the least any Noise stack in Node pays per byte); and the
+// rates of the native crypto a Noise connection costs (node:crypto
 // ChaCha20-Poly1305 seal of 64 KiB records, X25519, Ed25519 sign).
 
 import net from 'node:net'
 import crypto from 'node:crypto'
+import { CipherState } from '../src/noise/cipher-state.js'
+import { nodeCrypto } from '../src/noise/crypto-node.js'
+import { FrameDecoder } from '../src/noise/frame.js'
+import { LENGTH_PREFIX_BYTES, MAX_PLAINTEXT_LENGTH, TAGLEN } from '../src/noise/constants.js'
 
 /** The write size of the raw sender: the same as perf's. */
 const RAW_WRITE_CHUNK = 64 * 1024
 /** How long each crypto rate is measured. */
 const CRYPTO_SAMPLE_MS = 300
 
-/** Counts bytes on every accepted socket and closes it after the sender's end. */
-export async function rawTcpListen (): Promise<{ port: number, close: () => Promise<void> }> {
+/** The key of the Noise ceiling's channel: a handshake is not what it measures. */
+const NOISE_CEILING_KEY = new Uint8Array(32).fill(7)
+const EMPTY = new Uint8Array(0)
+
+/** Opens every Noise message that arrives on `socket` (a bad tag throws: the ceiling must do the real work). */
+function openNoiseMessages (socket: net.Socket): void {
+  const decoder = new FrameDecoder(TAGLEN)
+  const receive = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
+  socket.on('data', (chunk: Buffer) => {
+    decoder.push(chunk)
+    for (let message = decoder.next(); message !== undefined; message = decoder.next()) receive.decryptWithAd(EMPTY, message)
+  })
+}
+
+/**
+ * Drains every accepted socket (opening Noise messages when `noise`) and
+ * closes it after the sender's end.
+ */
+export async function rawTcpListen (noise = false): Promise<{ port: number, close: () => Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true }, socket => {
-    socket.on('data', () => {})
+    if (noise) openNoiseMessages(socket)
+    else socket.on('data', () => {})
     socket.on('end', () => { socket.end() })
     socket.on('error', () => { socket.destroy() })
   })
@@ -25,20 +50,37 @@ export async function rawTcpListen (): Promise<{ port: number, close: () => Prom
   return { port: address.port, close: async () => { await new Promise<void>(resolve => { server.close(() => { resolve() }) }) } }
 }
 
-/** Sends `bytes` to the raw listener; seconds from connect to the listener's close. */
-export async function rawTcpSend (port: number, bytes: number): Promise<number> {
+/**
+ * Sends `bytes` to the raw listener, in 64 KiB writes or (`noise`) as sealed
+ * Noise messages of the largest plaintext; seconds from connect to the
+ * listener's close.
+ */
+export async function rawTcpSend (port: number, bytes: number, noise = false): Promise<number> {
   const start = performance.now()
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true })
-  const chunk = new Uint8Array(RAW_WRITE_CHUNK)
+  const chunk = new Uint8Array(noise ? MAX_PLAINTEXT_LENGTH : RAW_WRITE_CHUNK)
+  const send = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
+  const write = (piece: Uint8Array): boolean => {
+    if (!noise) return socket.write(piece)
+    const { ciphertext, tag } = send.encryptWithAdParts(EMPTY, piece)
+    const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES)
+    prefix.writeUInt16BE(piece.length + TAGLEN)
+    socket.cork()
+    socket.write(prefix)
+    socket.write(ciphertext)
+    const ok = socket.write(tag)
+    socket.uncork()
+    return ok
+  }
   const done = new Promise<void>((resolve, reject) => {
     socket.on('error', reject)
     socket.on('end', () => { resolve() })
     socket.resume()
   })
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
-  for (let left = bytes; left > 0; left -= RAW_WRITE_CHUNK) {
-    const piece = left >= RAW_WRITE_CHUNK ? chunk : chunk.subarray(0, left)
-    if (!socket.write(piece)) await new Promise(resolve => socket.once('drain', resolve))
+  for (let left = bytes; left > 0; left -= chunk.length) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+    if (!write(piece)) await new Promise(resolve => socket.once('drain', resolve))
   }
   socket.end()
   await done

@@ -83,10 +83,11 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
   const collector = new Collector()
   let ceilings: Ceilings | null = null
   if (options.ceilings) {
-    log('ceilings: raw TCP loopback and native crypto')
+    log('ceilings: raw TCP loopback, Noise over TCP, native crypto')
     const tcpMiBps = await rawTcp(options.sizes)
+    const noiseTcpMiBps = await rawTcp(options.sizes, true)
     const c = cryptoRates()
-    ceilings = { tcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond }
+    ceilings = { tcpMiBps, noiseTcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond }
   }
   for (let round = 0; round < options.rounds; round++) {
     for (const benchmark of selected) {

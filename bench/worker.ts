@@ -76,12 +76,12 @@ async function handle (request: Request): Promise<unknown> {
       return proxy.port
     }
     case 'rawListen': {
-      const raw = await rawTcpListen()
+      const raw = await rawTcpListen(request.noise)
       closers.push(raw.close)
       return raw.port
     }
     case 'rawSend':
-      return await rawTcpSend(request.port, request.bytes)
+      return await rawTcpSend(request.port, request.bytes, request.noise)
     case 'maxRss':
       // resourceUsage().maxRSS is in KiB: the peak resident set of this process's life
       return process.resourceUsage().maxRSS * 1024

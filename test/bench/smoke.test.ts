@@ -81,7 +81,7 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
   t.same(figures, [
     'yamux/down', 'yamux/up', 'yamux/down CPU', 'yamux/up CPU',
     'mplex/down', 'mplex/up', 'mplex/down CPU', 'mplex/up CPU',
-    'connect/CPU per connection', 'connect/connections/s', 'connect/ms each',
+    'connect/CPU per connection', 'connect/connections/s', 'connect/connections/s with close', 'connect/ms each',
     'rtt/round trips',
     'memory/RSS per connection', 'memory/heap per connection',
     'streams/time', 'streams/peak RSS, both sides'
@@ -97,11 +97,12 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
       t.ok((row.ours ?? 0) > 0, `${row.benchmark}/${row.figure} is positive`)
     }
     t.equal(row.oursOfRawTcp !== null, row.unit === 'MiB/s')
+    t.equal(row.oursOfNoiseTcp !== null, row.unit === 'MiB/s')
   }
   const rtt = report.rows.find(r => r.benchmark === 'rtt')
   // TCP's handshake is excluded, so at least the ping itself is one round trip
   t.ok((rtt?.ours ?? 0) >= 1, 'at least one round trip to the first ping reply')
-  t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.x25519PerSecond > 0)
+  t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.noiseTcpMiBps > 0 && report.ceilings.x25519PerSecond > 0)
   const table = formatTable(report)
   t.match(table, /\| one stream, Noise \+ yamux \| down \(MiB\/s, higher is better\) \|/)
   t.match(table, /Ceilings: raw TCP loopback/)
