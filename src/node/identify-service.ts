@@ -11,7 +11,7 @@ import type { Switch } from '../switch/index.js'
 import type { Connection } from '../upgrader/index.js'
 import type { PeerStore } from '../peerstore/index.js'
 import type { PrivateKey } from '../peer/index.js'
-import { CODE_P2P, type Multiaddr } from '../multiaddr/index.js'
+import type { Multiaddr } from '../multiaddr/index.js'
 import {
   IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION,
   handleIdentify, identify, pushIdentify, handleIdentifyPush, createSignedPeerRecord
@@ -54,7 +54,7 @@ export class IdentifyService extends EventEmitter {
 
   /** What we tell a peer about ourselves on `connection`. */
   localInfo (connection?: Connection): LocalIdentifyInfo {
-    const listenAddrs = this.sw.multiaddrs.map(a => a.decapsulateCode(CODE_P2P))
+    const listenAddrs = this.sw.listenAddrs
     return {
       publicKey: this.init.privateKey.publicKey,
       listenAddrs,

@@ -138,9 +138,18 @@ export class Switch extends EventEmitter {
 
   /** Our dialable addresses, each ending in /p2p/<our peer ID>. */
   get multiaddrs (): Multiaddr[] {
-    const p2p = Multiaddr.fromString(`/p2p/${this.peerId.toString()}`)
-    return this.tcpListeners.flatMap(l => l.multiaddrs()).map(a => a.encapsulate(p2p))
+    this.p2pComponent ??= Multiaddr.fromString(`/p2p/${this.peerId.toString()}`)
+    const p2p = this.p2pComponent
+    return this.listenAddrs.map(a => a.encapsulate(p2p))
   }
+
+  /** Our dialable addresses without the /p2p part (what identify announces). */
+  get listenAddrs (): Multiaddr[] {
+    return this.tcpListeners.flatMap(l => l.multiaddrs())
+  }
+
+  /** /p2p/<our peer ID>, parsed once. */
+  private p2pComponent: Multiaddr | undefined
 
   handle (protocol: string, handler: StreamHandler, options?: HandlerOptions): void {
     this.registry.handle(protocol, handler, options)

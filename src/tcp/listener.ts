@@ -49,12 +49,19 @@ export class TcpListener {
 
   /** The addresses peers can dial, with the real port. */
   multiaddrs (): Multiaddr[] {
+    if (this.boundMultiaddrs !== undefined) return [...this.boundMultiaddrs]
     const address = this.server.address()
     if (address === null || typeof address === 'string') return []
     const unspecified = address.address === '0.0.0.0' || address.address === '::'
     const hosts = unspecified ? interfaceAddresses(this.family) : [address.address]
-    return hosts.map(host => Multiaddr.fromSocketAddress({ family: this.family, host, port: address.port, transport: 'tcp' }))
+    const addrs = hosts.map(host => Multiaddr.fromSocketAddress({ family: this.family, host, port: address.port, transport: 'tcp' }))
+    // one address never changes while we listen; the machine's interfaces behind 0.0.0.0 or :: may
+    if (!unspecified) this.boundMultiaddrs = addrs
+    return [...addrs]
   }
+
+  /** multiaddrs() of a listener bound to one address, made once (a Multiaddr is immutable). */
+  private boundMultiaddrs: Multiaddr[] | undefined
 
   /** Number of accepted sockets still open. */
   get connectionCount (): number {
@@ -63,6 +70,7 @@ export class TcpListener {
 
   /** Stops accepting; with `closeConnections`, also destroys every accepted socket. */
   async close (options: { closeConnections?: boolean } = {}): Promise<void> {
+    this.boundMultiaddrs = undefined
     if (options.closeConnections === true) {
       for (const socket of this.sockets) socket.destroy()
     }
