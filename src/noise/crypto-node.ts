@@ -1,8 +1,8 @@
-// node:crypto back end of ./crypto.ts: X25519 through KeyObjects built from
-// raw 32-byte keys (private keys in their fixed PKCS#8 header, public keys as
-// JWK), ChaCha20-Poly1305
-// through createCipheriv, SHA-256 and HMAC through createHash/createHmac.
-// Native code throughout: this is the fast path for bulk transfer.
+// node:crypto back end of ./crypto.ts: X25519 through KeyObjects (our own
+// keys kept as generated, with one made ahead of need; remote public keys
+// imported from JWK once), ChaCha20-Poly1305 through createCipheriv, SHA-256
+// and HMAC through createHash/createHmac. Native code throughout: this is
+// the fast path for handshakes and bulk transfer.
 
 import crypto from 'node:crypto'
 import { P2PError } from '../util/errors.js'
