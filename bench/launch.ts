@@ -11,10 +11,15 @@ import type { Envelope, Reply, Request } from './protocol.js'
 /** A request that takes longer than this means a hung benchmark, not a slow one. */
 const REQUEST_TIMEOUT_MS = 180_000
 
-/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every worker there (open it in Chrome DevTools). */
+/**
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every worker there (open it
+ * in Chrome DevTools); BENCH_NODE_ARGS adds Node options to every worker
+ * (e.g. '--trace-gc' or '--cpu-prof-interval 100').
+ */
 function profileArgs (): string[] {
   const dir = process.env.BENCH_CPU_PROF
-  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(arg => arg !== '')
+  return dir === undefined || dir === '' ? extra : [...extra, '--cpu-prof', `--cpu-prof-dir=${dir}`]
 }
 
 export class Worker {
