@@ -5,21 +5,22 @@
 // messages in the same order. Until a key is set, both calls pass data
 // through unchanged (the start of a handshake). The 96-bit ChaChaPoly nonce
 // is 32 bits of zeros followed by n as a 64-bit little-endian integer
-// (§12.2); one 12-byte buffer per CipherState is rewritten in place.
+// (§12.2), laid out in one 12-byte buffer shared by every CipherState: the
+// cipher reads it synchronously, before any other CipherState can run.
 
 import { P2PError } from '../util/errors.js'
 import { KEYLEN, MAX_NONCE, TAGLEN } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
 
 const EMPTY = new Uint8Array(0)
+const NONCE = new Uint8Array(12)
+const NONCE_VIEW = new DataView(NONCE.buffer)
 
 export class CipherState {
   /** The key, or undefined for "empty" (§5.1 HasKey() is false). */
   private k: Uint8Array | undefined
   /** The nonce counter, a 64-bit unsigned integer. */
   private n = 0n
-  private readonly nonce = new Uint8Array(12)
-  private readonly nonceView = new DataView(this.nonce.buffer)
 
   constructor (private readonly crypto: NoiseCrypto, k?: Uint8Array) {
     if (k !== undefined) this.initializeKey(k)
@@ -103,7 +104,7 @@ export class CipherState {
     if (this.n >= MAX_NONCE) {
       throw new P2PError('ERR_NONCE_EXHAUSTED', `nonce reached 2^64-1: the channel must be closed (${this.n})`)
     }
-    this.nonceView.setBigUint64(4, this.n, true)
-    return this.nonce
+    NONCE_VIEW.setBigUint64(4, this.n, true)
+    return NONCE
   }
 }

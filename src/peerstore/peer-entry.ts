@@ -20,6 +20,7 @@
 import type { PublicKey } from '../peer/types.js'
 import { asBuffer } from '../util/bytes.js'
 import { P2PError } from '../util/errors.js'
+import { RecentMap } from '../util/recent-map.js'
 import { PeerStoreErrorCode } from './errors.js'
 import type { Multiaddr } from './deps.js'
 import type { PeerStoreLimits } from './limits.js'
@@ -187,13 +188,32 @@ function withAddresses (entry: PeerEntry, addresses: readonly StoredAddress[]): 
 
 // ---------------------------------------------------------------- protocols
 
+/** Any UTF-16 surrogate code unit: only a string holding one can be ill-formed. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/**
+ * Protocol IDs and metadata repeat from peer to peer (every peer announces
+ * `/ipfs/id/1.0.0`, most the same agent): the store keeps one copy of each
+ * recent one rather than a copy per peer. Bounded in count and in length
+ * (at most 1024 × 128 UTF-16 units, 256 KiB), so a peer announcing endless
+ * or huge new strings only makes older ones be copied again.
+ */
+const recentStrings = new RecentMap<string, string>(1024)
+const SHARED_STRING_MAX_LENGTH = 128
+
 /**
  * The string as UTF-8 can carry it: a lone surrogate (possible in a JS string,
  * impossible in UTF-8 and so in SQLite's TEXT) becomes U+FFFD. Done on the way
  * in, so both backends hold the same text and re-setting it is no change.
+ * Returns the store's shared copy of that text.
  */
 export function wellFormed (text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8')
+  const formed = SURROGATE.test(text) ? Buffer.from(text, 'utf8').toString('utf8') : text
+  if (formed.length > SHARED_STRING_MAX_LENGTH) return formed
+  const known = recentStrings.get(formed)
+  if (known !== undefined) return known
+  recentStrings.set(formed, formed)
+  return formed
 }
 
 /** The protocol ID, well-formed, or a P2PError. */

@@ -123,7 +123,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private closeTimer: NodeJS.Timeout | undefined
   private closeWaiter: (() => void) | undefined
 
-  private readonly pings = new Map<number, PendingPing>()
+  /** Our pings awaiting their ACK; undefined while none is (most of a session's life). */
+  private pings: Map<number, PendingPing> | undefined
   private nextPingId = 0
 
   private writeBlocked = false
@@ -271,6 +272,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const opaque = this.nextPingId
     this.nextPingId = (this.nextPingId + 1) >>> 0
     return await new Promise<number>((resolve, reject) => {
+      this.pings ??= new Map()
       this.pings.set(opaque, { start: this.now(), resolve, reject })
       this.sendHeader(FrameType.Ping, Flag.SYN, SESSION_STREAM_ID, opaque)
     })
@@ -522,9 +524,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   private handlePing (header: FrameHeader): void {
     if ((header.flags & Flag.ACK) !== 0) {
-      const pending = this.pings.get(header.length)
+      const pending = this.pings?.get(header.length)
       if (pending === undefined) return
-      this.pings.delete(header.length)
+      this.pings?.delete(header.length)
+      // an idle session keeps no empty table (~270 bytes)
+      if (this.pings?.size === 0) this.pings = undefined
       const rtt = this.now() - pending.start
       this.rtt = this.rtt === 0 ? rtt : (this.rtt * 7 + rtt) / 8
       pending.resolve(rtt)
@@ -624,11 +628,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const streams = [...this.streamMap.values()]
     this.streamMap.clear()
     for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
-    if (this.pings.size > 0) {
+    if (this.pings !== undefined) {
       // only when someone waits: an error costs a stack trace, and most sessions end with no ping pending
       const pingError = new P2PError('ERR_YAMUX_SESSION_CLOSED', `ping failed: the session closed${err === undefined ? '' : `: ${err.message}`}`, { cause: err })
       for (const pending of this.pings.values()) pending.reject(pingError)
-      this.pings.clear()
+      this.pings = undefined
     }
     const waiters = this.drainWaiters
     this.drainWaiters = []
