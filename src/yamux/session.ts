@@ -159,7 +159,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     // at least the spec's initial window; at most 2^31 so a Window Update delta (consumed + growth) fits a uint32
     this.maxStreamWindow = Math.min(Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW), 2 ** 31)
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
-    this.now = options.now ?? (() => performance.now())
+    this.now = options.now ?? monotonicNow
     this.onFrame = options.onFrame
     this.memoryBudget = options.memoryBudget
     if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
@@ -648,6 +648,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.closeWaiter?.()
     this.emit('close', err)
   }
+}
+
+/** The default clock: one function for every session, not a closure each. */
+function monotonicNow (): number {
+  return performance.now()
 }
 
 /** Starts a yamux session over `connection` (the client side is the `initiator`). */
