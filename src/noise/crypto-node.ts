@@ -90,7 +90,7 @@ const CHACHA = 'chacha20-poly1305'
 export const nodeCrypto: NoiseCrypto = {
   name: 'node:crypto',
   generatePrivateKey () {
-    const privateKey = ((globalThis as any).__AB === 1 ? undefined : spareKey) ?? freshPrivateKey()
+    const privateKey = spareKey ?? freshPrivateKey()
     spareKey = undefined
     if (!refillQueued) {
       refillQueued = true

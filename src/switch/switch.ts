@@ -83,6 +83,8 @@ export class Switch extends EventEmitter {
   /** When each connection last had an open stream (for the idle timeout). */
   private readonly lastActive = new WeakMap<Connection, number>()
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
+  /** /p2p/<our peer ID>, parsed once (for `multiaddrs`). */
+  private p2pComponent: Multiaddr | undefined
 
   constructor (private readonly init: SwitchInit) {
     super()
@@ -147,9 +149,6 @@ export class Switch extends EventEmitter {
   get listenAddrs (): Multiaddr[] {
     return this.tcpListeners.flatMap(l => l.multiaddrs())
   }
-
-  /** /p2p/<our peer ID>, parsed once. */
-  private p2pComponent: Multiaddr | undefined
 
   handle (protocol: string, handler: StreamHandler, options?: HandlerOptions): void {
     this.registry.handle(protocol, handler, options)

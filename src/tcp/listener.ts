@@ -20,6 +20,8 @@ export interface TcpListenerOptions {
 
 export class TcpListener {
   private readonly sockets = new Set<net.Socket>()
+  /** multiaddrs() of a listener bound to one address, made once (a Multiaddr is immutable). */
+  private boundMultiaddrs: Multiaddr[] | undefined
 
   private constructor (private readonly server: net.Server, private readonly family: 4 | 6) {}
 
@@ -59,9 +61,6 @@ export class TcpListener {
     if (!unspecified) this.boundMultiaddrs = addrs
     return [...addrs]
   }
-
-  /** multiaddrs() of a listener bound to one address, made once (a Multiaddr is immutable). */
-  private boundMultiaddrs: Multiaddr[] | undefined
 
   /** Number of accepted sockets still open. */
   get connectionCount (): number {

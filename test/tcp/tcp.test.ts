@@ -25,8 +25,13 @@ t.test('tcp/0 picks a free port, reported in the listener\'s multiaddr', async t
   t.equal(socketMultiaddr(socket, 'remote')?.toString(), addr.toString())
   t.equal(socketMultiaddr(accepted[0], 'remote')?.toString(), socketMultiaddr(socket, 'local')?.toString())
   t.equal(listener.connectionCount, 1)
+  // the addresses are made once; a caller changing its copy changes nothing
+  const copy = listener.multiaddrs()
+  copy.pop()
+  t.same(listener.multiaddrs().map(a => a.toString()), [addr.toString()])
   await listener.close({ closeConnections: true })
   t.ok(accepted[0].destroyed, 'close({ closeConnections }) destroys accepted sockets')
+  t.same(listener.multiaddrs(), [], 'a closed listener has no address')
 })
 
 t.test('the connections a listener accepts share one local multiaddr; remote ones are their own', async t => {
