@@ -134,7 +134,12 @@ export class OptimisticStream extends Duplex {
     else if (!this.inner.readableEnded) this.destroy()
     // closed while ours is still open for writing (the muxer ended the inner
     // stream, e.g. on a graceful connection close): a write waiting for the
-    // inner 'drain' would wait forever, so fail it
-    else if (!this.writableEnded) this.destroy(new P2PError('ERR_STREAM_CLOSED', 'the underlying stream closed while this side was still open for writing'))
+    // inner 'drain' would wait forever, so fail it. With no write pending
+    // (a ping stream at a connection's close) this is an ordinary end, and
+    // an Error would only cost its stack trace.
+    else if (!this.writableEnded) {
+      if (this.writableLength > 0) this.destroy(new P2PError('ERR_STREAM_CLOSED', 'the underlying stream closed while a write to this side was pending'))
+      else this.destroy()
+    }
   }
 }

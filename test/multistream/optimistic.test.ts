@@ -192,6 +192,34 @@ t.test('selectOptimistic: writing after the inner stream closed for writing is E
   t.equal(err.code, 'ERR_STREAM_CLOSED')
 })
 
+t.test('selectOptimistic: an inner stream closed under the wrapper ends it quietly, unless a write was waiting', async t => {
+  // nothing pending (a ping stream when its connection closes gracefully): no error
+  const [a, b] = duplexPair()
+  const idle = selectOptimistic(a, '/x')
+  await handleProtocols(b, ['/x'])
+  await idle.negotiated
+  b.end()
+  await readAll(idle)
+  a.destroy()
+  await once(idle, 'close')
+  t.equal(idle.errored, null, 'closed without an error')
+
+  // a write waiting for the inner stream to drain would wait forever: it fails
+  const [c, d] = duplexPair()
+  const busy = selectOptimistic(c, '/x')
+  await handleProtocols(d, ['/x'])
+  await busy.negotiated
+  const chunk = Buffer.alloc(64 * 1024, 1)
+  for (let i = 0; i < 64 && busy.write(chunk); i++);
+  t.ok(busy.writableLength > 0, 'a write is pending')
+  d.end()
+  await readAll(busy)
+  const failed = once(busy, 'error') as Promise<[Error & { code?: string }]>
+  c.destroy()
+  const [err] = await failed
+  t.equal(err.code, 'ERR_STREAM_CLOSED')
+})
+
 t.test('selectOptimistic: corked writes go down as one batch, in order', async t => {
   const [a, b] = duplexPair()
   const stream = selectOptimistic(a, '/x')
