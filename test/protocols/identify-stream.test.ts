@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import type { Duplex } from 'node:stream'
+import { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { halfOpenTcpPair } from './fixtures/tcp-half-open.js'
 import {
@@ -44,6 +44,21 @@ t.test('round trip over duplexPair and TCP', async t => {
   t.same(got2, sample)
   client.destroy()
   server.destroy()
+})
+
+t.test('an answer that arrived whole still counts when the stream is closed cleanly before our half-close', async t => {
+  const frame = Buffer.concat([encodeUvarint(encodeIdentify(sample).length), encodeIdentify(sample)])
+  /** The answer and EOF, then (our connection closing) the muxer finishes the stream under the reader. */
+  const answered = (closeWith?: Error): Duplex => {
+    const stream = new Duplex({ read () { this.push(frame); this.push(null) }, write (_c, _e, cb) { cb() } })
+    stream.on('end', () => { stream.destroy(closeWith) })
+    return stream
+  }
+  const clean = answered()
+  t.same(await readIdentify(clean), sample)
+  t.notOk(clean.writableFinished, 'our half-close never happened, and did not have to')
+  // closed with an error it is still a failure
+  await t.rejects(readIdentify(answered(new Error('reset'))), /reset/)
 })
 
 t.test('property: any split of the incoming bytes reads the same message', async t => {

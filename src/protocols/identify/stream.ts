@@ -96,6 +96,10 @@ export async function readIdentify (stream: Duplex, options: ReadIdentifyOptions
     if (messages.length === 0) {
       throw new P2PError('ERR_IDENTIFY_INVALID_MESSAGE', 'stream ended before any Identify message arrived', { remote: true })
     }
+    // A stream already closed cleanly (our connection closing right after the
+    // answer arrived) has nothing left to half-close: we never write on it,
+    // and the answer is whole, so it still counts.
+    if (stream.destroyed && stream.errored === null) return mergeIdentify(messages)
     await endStream(stream)
     stream.resume()
   } catch (err) {
