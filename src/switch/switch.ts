@@ -84,11 +84,12 @@ export class Switch extends EventEmitter {
   private readonly lastActive = new WeakMap<Connection, number>()
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
   /** /p2p/<our peer ID>, parsed once (for `multiaddrs`). */
-  private p2pComponent: Multiaddr | undefined
+  private readonly p2pComponent: Multiaddr
 
   constructor (private readonly init: SwitchInit) {
     super()
     this.peerId = PeerId.fromPublicKey(init.privateKey.publicKey)
+    this.p2pComponent = Multiaddr.fromString(`/p2p/${this.peerId.toString()}`)
     this.resources = new ResourceManager({
       limits: { dialTimeoutMs: init.dialTimeoutMs, upgradeTimeoutMs: init.upgradeTimeoutMs, ...init.limits }
     })
@@ -140,9 +141,7 @@ export class Switch extends EventEmitter {
 
   /** Our dialable addresses, each ending in /p2p/<our peer ID>. */
   get multiaddrs (): Multiaddr[] {
-    this.p2pComponent ??= Multiaddr.fromString(`/p2p/${this.peerId.toString()}`)
-    const p2p = this.p2pComponent
-    return this.listenAddrs.map(a => a.encapsulate(p2p))
+    return this.listenAddrs.map(a => a.encapsulate(this.p2pComponent))
   }
 
   /** Our dialable addresses without the /p2p part (what identify announces). */

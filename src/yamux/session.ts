@@ -525,10 +525,10 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private handlePing (header: FrameHeader): void {
     if ((header.flags & Flag.ACK) !== 0) {
       const pending = this.pings?.get(header.length)
-      if (pending === undefined) return
-      this.pings?.delete(header.length)
+      if (this.pings === undefined || pending === undefined) return
+      this.pings.delete(header.length)
       // an idle session keeps no empty table (~270 bytes)
-      if (this.pings?.size === 0) this.pings = undefined
+      if (this.pings.size === 0) this.pings = undefined
       const rtt = this.now() - pending.start
       this.rtt = this.rtt === 0 ? rtt : (this.rtt * 7 + rtt) / 8
       pending.resolve(rtt)

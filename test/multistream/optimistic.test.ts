@@ -15,6 +15,15 @@ async function readAll (stream: Duplex): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
+/** A wrapper that has agreed on '/x': the wrapper, its inner stream and the listener's end. */
+async function negotiatedPair (): Promise<{ dialer: ReturnType<typeof selectOptimistic>, inner: Duplex, listener: Duplex }> {
+  const [inner, listener] = duplexPair()
+  const dialer = selectOptimistic(inner, '/x')
+  await handleProtocols(listener, ['/x'])
+  await dialer.negotiated
+  return { dialer, inner, listener }
+}
+
 t.test('writeOptimisticProposal: header and proposal in one write; readOptimisticAccept reads only header and echo', async t => {
   const [a, b] = duplexPair()
   const writes: Uint8Array[] = []
@@ -112,16 +121,10 @@ t.test('selectOptimistic: timeout, EOF and wrong header destroy the wrapper', as
 })
 
 t.test('selectOptimistic: destroy passes through both ways', async t => {
-  const [a, b] = duplexPair()
-  const stream = selectOptimistic(a, '/x')
-  await handleProtocols(b, ['/x'])
-  await stream.negotiated
+  const { dialer: stream, inner: a } = await negotiatedPair()
   stream.destroy()
   t.ok(a.destroyed, 'destroying the wrapper destroys the inner stream')
-  const [c, d] = duplexPair()
-  const other = selectOptimistic(c, '/x')
-  await handleProtocols(d, ['/x'])
-  await other.negotiated
+  const { dialer: other, inner: c } = await negotiatedPair()
   const reason = new Error('reset')
   c.destroy(reason)
   const [err] = await once(other, 'error')
@@ -153,10 +156,7 @@ t.test('selectOptimistic: backpressure both ways over TCP, bytes intact and in o
 })
 
 t.test('selectOptimistic: a slow reader pauses the inner stream', async t => {
-  const [a, b] = duplexPair()
-  const stream = selectOptimistic(a, '/x')
-  await handleProtocols(b, ['/x'])
-  await stream.negotiated
+  const { dialer: stream, listener: b } = await negotiatedPair()
   // the listener writes until its writes stop completing: the wrapper must stall it
   let written = 0
   const chunk = Buffer.alloc(16 * 1024, 1)
@@ -182,10 +182,7 @@ t.test('selectOptimistic: the abort signal destroys the wrapper with its reason'
 })
 
 t.test('selectOptimistic: writing after the inner stream closed for writing is ERR_STREAM_CLOSED', async t => {
-  const [a, b] = duplexPair()
-  const stream = selectOptimistic(a, '/x')
-  await handleProtocols(b, ['/x'])
-  await stream.negotiated
+  const { dialer: stream, inner: a } = await negotiatedPair()
   a.end()
   stream.write('too late')
   const [err] = await once(stream, 'error') as [Error & { code?: string }]
@@ -194,10 +191,7 @@ t.test('selectOptimistic: writing after the inner stream closed for writing is E
 
 t.test('selectOptimistic: an inner stream closed under the wrapper ends it quietly, unless a write was waiting', async t => {
   // nothing pending (a ping stream when its connection closes gracefully): no error
-  const [a, b] = duplexPair()
-  const idle = selectOptimistic(a, '/x')
-  await handleProtocols(b, ['/x'])
-  await idle.negotiated
+  const { dialer: idle, inner: a, listener: b } = await negotiatedPair()
   b.end()
   await readAll(idle)
   a.destroy()
@@ -205,10 +199,7 @@ t.test('selectOptimistic: an inner stream closed under the wrapper ends it quiet
   t.equal(idle.errored, null, 'closed without an error')
 
   // a write waiting for the inner stream to drain would wait forever: it fails
-  const [c, d] = duplexPair()
-  const busy = selectOptimistic(c, '/x')
-  await handleProtocols(d, ['/x'])
-  await busy.negotiated
+  const { dialer: busy, inner: c, listener: d } = await negotiatedPair()
   const chunk = Buffer.alloc(64 * 1024, 1)
   for (let i = 0; i < 64 && busy.write(chunk); i++);
   t.ok(busy.writableLength > 0, 'a write is pending')

@@ -99,9 +99,10 @@ export async function readIdentify (stream: Duplex, options: ReadIdentifyOptions
     // A stream already closed cleanly (our connection closing right after the
     // answer arrived) has nothing left to half-close: we never write on it,
     // and the answer is whole, so it still counts.
-    if (stream.destroyed && stream.errored === null) return mergeIdentify(messages)
-    await endStream(stream)
-    stream.resume()
+    if (!stream.destroyed || stream.errored !== null) {
+      await endStream(stream)
+      stream.resume()
+    }
   } catch (err) {
     resetStream(stream)
     throw err
