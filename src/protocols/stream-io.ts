@@ -76,20 +76,80 @@ export async function endStream (stream: Duplex): Promise<void> {
  * The stream's chunks until the remote half-closes, without destroying the
  * stream at the end. On `signal` abort the stream is reset and the
  * iteration ends with the abort reason.
+ *
+ * Each chunk is one 'data' event, as the stream produced it. Not
+ * `stream.iterator()`: that reads in paused mode, where read() returns all
+ * buffered chunks joined into one new Buffer, so a reader that fell behind
+ * by two chunks paid a copy of both (on a perf transfer, most of them).
+ * Chunks wait here at most up to the stream's highWaterMark: past it the
+ * stream is paused until the loop catches up. A loop that stops early
+ * gives the chunks it did not take back to the stream (unshift).
  */
 export async function * readChunks (stream: Duplex, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted()
+  const queue: Uint8Array[] = []
+  let queuedBytes = 0
+  let ended = stream.readableEnded
+  let failure: Error | undefined
+  if (!ended && stream.destroyed) failure = stream.errored ?? closedError()
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const resolve = wake
+    wake = undefined
+    resolve?.()
+  }
+  const onData = (chunk: Uint8Array): void => {
+    queue.push(chunk)
+    queuedBytes += chunk.length
+    if (queuedBytes >= stream.readableHighWaterMark) stream.pause()
+    notify()
+  }
+  const onEnd = (): void => { ended = true; notify() }
+  const onError = (err: Error): void => { failure ??= err; notify() }
+  const onClose = (): void => {
+    if (!ended) failure ??= stream.errored ?? closedError()
+    notify()
+  }
   const onAbort = (): void => { resetStream(stream) }
   signal?.addEventListener('abort', onAbort, { once: true })
+  stream.on('end', onEnd)
+  stream.on('error', onError)
+  stream.on('close', onClose)
+  if (failure === undefined && !ended) {
+    stream.on('data', onData)
+    // a 'data' listener does not restart a stream that was paused (by an earlier loop, say)
+    stream.resume()
+  }
   try {
-    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
-      yield chunk
+    while (true) {
+      const chunk = queue.shift()
+      if (chunk !== undefined) {
+        queuedBytes -= chunk.length
+        if (queuedBytes < stream.readableHighWaterMark && stream.isPaused() && !ended) stream.resume()
+        yield chunk
+        continue
+      }
+      if (failure !== undefined) throw failure
+      if (ended) return
+      await new Promise<void>(resolve => { wake = resolve })
     }
   } catch (err) {
     throw signal?.aborted === true ? abortError(signal) : err
   } finally {
     signal?.removeEventListener('abort', onAbort)
+    stream.off('data', onData)
+    stream.off('end', onEnd)
+    stream.off('error', onError)
+    stream.off('close', onClose)
+    if (!ended && !stream.destroyed) {
+      stream.pause()
+      for (let i = queue.length - 1; i >= 0; i--) stream.unshift(queue[i])
+    }
   }
+}
+
+function closedError (): P2PError {
+  return new P2PError('ERR_STREAM_CLOSED', 'the stream closed before its end of stream')
 }
 
 export function abortError (signal?: AbortSignal): Error {
