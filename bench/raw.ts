@@ -28,8 +28,7 @@ function openNoiseMessages (socket: net.Socket): void {
   const decoder = new FrameDecoder(TAGLEN)
   const receive = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
   socket.on('data', (chunk: Buffer) => {
-    decoder.push(chunk)
-    for (let message = decoder.next(); message !== undefined; message = decoder.next()) receive.decryptWithAd(EMPTY, message)
+    decoder.push(chunk, message => { receive.decryptWithAd(EMPTY, message) })
   })
 }
 

@@ -64,10 +64,8 @@ function tap (from: Duplex, to: Duplex, record: Buffer[]): void {
 }
 
 function frames (bytes: Buffer): Uint8Array[] {
-  const decoder = new FrameDecoder()
-  decoder.push(bytes)
   const out: Uint8Array[] = []
-  for (let m = decoder.next(); m !== undefined; m = decoder.next()) out.push(m)
+  new FrameDecoder().push(bytes, m => { out.push(m) })
   return out
 }
 

@@ -178,10 +178,7 @@ export class Wire {
     const noise = this.noise
     if (noise === undefined) return
     try {
-      noise.decoder.push(chunk)
-      for (let message = noise.decoder.next(); message !== undefined; message = noise.decoder.next()) {
-        this.queue.push(noise.receive.decryptWithAd(EMPTY, message))
-      }
+      noise.decoder.push(chunk, message => { this.queue.push(noise.receive.decryptWithAd(EMPTY, message)) })
     } catch (err) {
       this.close(`undecryptable transport message: ${(err as Error).message}`)
       this.socket.destroy()

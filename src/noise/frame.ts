@@ -3,11 +3,10 @@
 //   | noise_message_len (2 bytes, big-endian) | noise_message |
 //
 // used for the handshake messages and the transport messages alike.
-// `FrameDecoder` takes bytes in any chunking and returns whole messages,
-// or undefined for "need more bytes"; it never throws for short input.
+// `FrameDecoder` takes bytes in any chunking and hands on whole messages;
+// it never throws for short input.
 
 import { P2PError } from '../util/errors.js'
-import { ByteQueue } from '../util/byte-queue.js'
 import { LENGTH_PREFIX_BYTES, MAX_NOISE_MESSAGE_LENGTH } from './constants.js'
 
 /** The 2-byte prefix followed by `message`, as one array. */
@@ -22,8 +21,19 @@ export function encodeFrame (message: Uint8Array): Uint8Array {
   return out
 }
 
+/**
+ * Cuts a byte stream into messages, whatever its chunking. Each message is
+ * handed to a callback as a view, either of the chunk just pushed (a message
+ * that lies whole in it: no copy) or of the decoder's own buffer (a message
+ * that earlier chunks began). A view is valid only during the callback. The
+ * bytes of a message the chunk leaves incomplete are copied, so the caller
+ * may reuse the chunk's memory as soon as push() returns: the TCP transport
+ * lends every read in one shared buffer (../util/lent-reads.ts).
+ */
 export class FrameDecoder {
-  private readonly queue = new ByteQueue()
+  /** The message the last chunk cut off (prefix included); allocated only while there is one. */
+  private partial: Uint8Array | undefined
+  private partialFilled = 0
 
   /**
    * @param minLength the shortest message this phase allows (16 for a
@@ -31,43 +41,64 @@ export class FrameDecoder {
    */
   constructor (private readonly minLength = 0, private readonly tooShortCode = 'ERR_NOISE_FRAME_TOO_SHORT') {}
 
-  push (chunk: Uint8Array): void {
-    this.queue.push(chunk)
-  }
-
-  /** Bytes queued but not yet returned as a message. */
+  /** Bytes of an incomplete message held from earlier chunks. */
   get buffered (): number {
-    return this.queue.length
-  }
-
-  /** The next whole message, or undefined when more bytes are needed. */
-  next (): Uint8Array | undefined {
-    const length = this.nextLength()
-    if (length === undefined) return undefined
-    this.queue.skip(LENGTH_PREFIX_BYTES)
-    return this.queue.take(length)
+    return this.partialFilled
   }
 
   /**
-   * The next whole message as the list of views of the pushed chunks it
-   * spans (no copy), or undefined when more bytes are needed.
+   * Calls `onMessage` for every message `chunk` completes, in order, and
+   * keeps (copies) the start of the one it leaves incomplete. Throws
+   * `tooShortCode` for a length prefix under `minLength`; messages before
+   * it in the chunk have been delivered.
    */
-  nextChunks (): Uint8Array[] | undefined {
-    const length = this.nextLength()
-    if (length === undefined) return undefined
-    this.queue.skip(LENGTH_PREFIX_BYTES)
-    return this.queue.takeChunks(length)
+  push (chunk: Uint8Array, onMessage: (message: Uint8Array) => void): void {
+    let offset = this.partialFilled > 0 ? this.fillPartial(chunk, onMessage) : 0
+    while (chunk.length - offset >= LENGTH_PREFIX_BYTES) {
+      const end = offset + LENGTH_PREFIX_BYTES + this.messageLength(chunk[offset], chunk[offset + 1])
+      if (end > chunk.length) break
+      onMessage(chunk.subarray(offset + LENGTH_PREFIX_BYTES, end))
+      offset = end
+    }
+    if (offset < chunk.length) {
+      this.partial ??= Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + MAX_NOISE_MESSAGE_LENGTH)
+      this.partial.set(chunk.subarray(offset), 0)
+      this.partialFilled = chunk.length - offset
+    } else if (this.partialFilled === 0) {
+      // a chunk that ends on a message boundary: an idle connection holds no buffer
+      this.partial = undefined
+    }
   }
 
-  /** The length of the next message once all of it is queued, else undefined. */
-  private nextLength (): number | undefined {
-    if (this.queue.length < LENGTH_PREFIX_BYTES) return undefined
-    const length = this.queue.byteAt(0) << 8 | this.queue.byteAt(1)
+  /** Completes the message in `partial` from the start of `chunk`; returns how many bytes it took. */
+  private fillPartial (chunk: Uint8Array, onMessage: (message: Uint8Array) => void): number {
+    const partial = this.partial as Uint8Array
+    let taken = 0
+    if (this.partialFilled < LENGTH_PREFIX_BYTES) {
+      taken = Math.min(LENGTH_PREFIX_BYTES - this.partialFilled, chunk.length)
+      partial.set(chunk.subarray(0, taken), this.partialFilled)
+      this.partialFilled += taken
+      if (this.partialFilled < LENGTH_PREFIX_BYTES) return taken
+    }
+    const total = LENGTH_PREFIX_BYTES + this.messageLength(partial[0], partial[1])
+    const n = Math.min(total - this.partialFilled, chunk.length - taken)
+    partial.set(chunk.subarray(taken, taken + n), this.partialFilled)
+    this.partialFilled += n
+    taken += n
+    if (this.partialFilled === total) {
+      this.partialFilled = 0
+      onMessage(partial.subarray(LENGTH_PREFIX_BYTES, total))
+    }
+    return taken
+  }
+
+  /** The length a prefix announces, checked against `minLength`. */
+  private messageLength (high: number, low: number): number {
+    const length = high << 8 | low
     if (length < this.minLength) {
       throw new P2PError(this.tooShortCode,
         `a Noise transport message is at least ${this.minLength} bytes (the AEAD tag), length prefix says ${length}`, { remote: true })
     }
-    if (this.queue.length < LENGTH_PREFIX_BYTES + length) return undefined
     return length
   }
 }

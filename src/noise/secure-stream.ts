@@ -10,12 +10,16 @@
 //     When conn.write() returns false we wait for 'drain' before sealing more.
 //     The handshake may hand conn over corked, holding its last message: our
 //     first message joins it, and conn is uncorked then (one write for both).
-//   read side — conn is read in paused mode: bytes go to a FrameDecoder, each
-//     whole message is opened with the receiving CipherState and pushed (a
-//     message spanning several chunks is gathered in a shared scratch
-//     buffer, not a new one). When push() returns false we stop reading
-//     conn (its buffer fills, the kernel window closes) until _read() asks
-//     for more.
+//   read side — every chunk of conn goes through a FrameDecoder, which
+//     hands on each whole message as a view (no copy when the message lies
+//     whole in the chunk); the message is opened with the receiving
+//     CipherState and its plaintext pushed. Two ways chunks arrive:
+//     when conn lends its reads (../util/lent-reads.ts; the TCP transport
+//     does) they come to `receiveBytes` straight from the socket's read
+//     buffer, with no Buffer allocated per read, and its `false` pauses conn;
+//     otherwise conn is read in paused mode while our readable side wants
+//     more, and when push() returns false we stop reading conn (its buffer
+//     fills, the kernel window closes). Either way _read() resumes.
 //   lifecycle — end() ends conn's writable side (half-close); conn's EOF ends
 //     our readable side once every queued message is delivered; EOF inside a
 //     message is ERR_NOISE_TRUNCATED_FRAME; a bad tag is ERR_NOISE_DECRYPT.
@@ -26,6 +30,7 @@ import { P2PError } from '../util/errors.js'
 import { LENGTH_PREFIX_BYTES, MAX_NOISE_MESSAGE_LENGTH, MAX_PLAINTEXT_LENGTH, TAGLEN } from './constants.js'
 import type { CipherState } from './cipher-state.js'
 import { FrameDecoder } from './frame.js'
+import { readLenderOf, type ReadLender } from '../util/lent-reads.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -38,30 +43,12 @@ const EMPTY = new Uint8Array(0)
 const SCRATCH = Buffer.allocUnsafe(MAX_PLAINTEXT_LENGTH)
 
 /**
- * Where a received message that spans several socket chunks is gathered
- * before it is opened: shared for the same reason as SCRATCH (opening is
- * synchronous and the plaintext is written to a new buffer).
- */
-const OPEN_SCRATCH = Buffer.allocUnsafe(MAX_NOISE_MESSAGE_LENGTH)
-
-/**
  * Buffer size of each side of the Duplex: four full messages. One message
  * (Node's 16 KiB default is less than that) made the read side pause and
  * resume the connection on almost every message; four measured ~20% faster
  * on loopback while still bounding memory per connection.
  */
 const STREAM_BUFFER_BYTES = 4 * MAX_NOISE_MESSAGE_LENGTH
-
-/** A message's pieces as one array: the piece itself when there is one, else a copy into OPEN_SCRATCH. */
-function gather (pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]
-  let offset = 0
-  for (const piece of pieces) {
-    OPEN_SCRATCH.set(piece, offset)
-    offset += piece.length
-  }
-  return OPEN_SCRATCH.subarray(0, offset)
-}
 
 export class NoiseSecureStream extends Duplex {
   private readonly decoder = new FrameDecoder(TAGLEN)
@@ -73,6 +60,12 @@ export class NoiseSecureStream extends Duplex {
   private pushedEnd = false
   /** conn came corked (a handshake message waits in it): released after our first write. */
   private inheritedCork: boolean
+  /** conn lends its reads (../util/lent-reads.ts): messages are opened straight from them. */
+  private readonly lender: ReadLender | undefined
+  /** Reads are lent to us (from our first _read on). */
+  private lending = false
+  /** The lender was told to stop (our readable side is full). */
+  private lenderPaused = false
 
   constructor (
     private readonly conn: Duplex,
@@ -81,18 +74,32 @@ export class NoiseSecureStream extends Duplex {
   ) {
     super({ readableHighWaterMark: STREAM_BUFFER_BYTES, writableHighWaterMark: STREAM_BUFFER_BYTES })
     this.inheritedCork = conn.writableCorked > 0
-    conn.on('readable', this.onReadable)
+    this.lender = readLenderOf(conn)
+    if (this.lender === undefined) conn.on('readable', this.onReadable)
     conn.on('end', this.onEnd)
     conn.on('error', this.onError)
     conn.on('close', this.onClose)
     // the handshake may have consumed the last bytes before EOF
-    if (conn.readableEnded) this.remoteEnded = true
+    if (conn.readableEnded) this.onEnd()
     if (conn.destroyed) process.nextTick(this.onClose)
   }
 
   override _read (): void {
     this.wantData = true
-    this.pump()
+    if (this.lender === undefined) {
+      this.pump()
+    } else if (!this.lending) {
+      // first read: bytes that came with the handshake's last message wait
+      // in conn's buffer and go first; only then are reads lent to us
+      // (not earlier, in the constructor: whoever wraps or observes this
+      // stream must see every plaintext it pushes)
+      this.lending = true
+      for (let chunk = this.conn.read() as Uint8Array | null; chunk !== null; chunk = this.conn.read() as Uint8Array | null) this.receiveBytes(chunk)
+      this.lender.lend(this.receiveBytes)
+    } else if (this.lenderPaused) {
+      this.lenderPaused = false
+      this.lender.resume()
+    }
   }
 
   override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -113,6 +120,7 @@ export class NoiseSecureStream extends Duplex {
     this.conn.off('end', this.onEnd)
     // the 'error' listener stays: conn may still emit one while closing
     this.conn.off('close', this.onClose)
+    this.lender?.lend(undefined)
     this.conn.destroy()
     callback(err)
   }
@@ -200,43 +208,52 @@ export class NoiseSecureStream extends Duplex {
     conn.on('close', onGone)
   }
 
-  /** Moves bytes from conn through the decoder to our readable side while wanted. */
+  /** Takes conn's buffered chunks through receiveBytes() while our readable side wants more. */
   private pump (): void {
-    try {
-      while (this.wantData && !this.pushedEnd && !this.destroyed) {
-        const pieces = this.decoder.nextChunks()
-        if (pieces !== undefined) {
-          // the receiving CipherState throws ERR_NOISE_DECRYPT on a bad tag
-          const plaintext = this.receive.decryptWithAd(EMPTY, gather(pieces))
-          if (plaintext.length > 0) {
-            // a CipherState without a key returns its input: never push a view of OPEN_SCRATCH
-            this.wantData = this.push(plaintext.buffer === OPEN_SCRATCH.buffer ? Buffer.from(plaintext) : plaintext)
-          }
-          continue
-        }
-        if (this.remoteEnded) {
-          if (this.decoder.buffered > 0) {
-            throw new P2PError('ERR_NOISE_TRUNCATED_FRAME',
-              `the connection ended inside a Noise message: ${this.decoder.buffered} bytes of an incomplete message`, { remote: true })
-          }
-          this.pushedEnd = true
-          this.push(null)
-          return
-        }
-        const chunk = this.conn.read() as Uint8Array | null
-        if (chunk === null) return
-        this.decoder.push(chunk)
-      }
-    } catch (err) {
-      this.destroy(err as Error)
+    while (this.wantData && !this.destroyed) {
+      const chunk = this.conn.read() as Uint8Array | null
+      if (chunk === null) return
+      this.receiveBytes(chunk)
     }
   }
 
   private readonly onReadable = (): void => { this.pump() }
 
+  /**
+   * Opens every message `bytes` completes and pushes the plaintexts; the
+   * decoder copies what a message cut off needs of `bytes`, so lent bytes
+   * are free again on return. Returns whether our readable side wants more.
+   */
+  private readonly receiveBytes = (bytes: Uint8Array): boolean => {
+    try {
+      this.decoder.push(bytes, this.open)
+    } catch (err) {
+      this.destroy(err as Error)
+      return false
+    }
+    if (this.lender !== undefined && !this.wantData) this.lenderPaused = true
+    return this.wantData
+  }
+
+  /** Opens one message (a view valid only now) and pushes its plaintext. */
+  private readonly open = (message: Uint8Array): void => {
+    // the receiving CipherState throws ERR_NOISE_DECRYPT on a bad tag
+    const plaintext = this.receive.decryptWithAd(EMPTY, message)
+    if (plaintext.length === 0 || this.destroyed) return
+    // a CipherState without a key returns its input: never push a view of borrowed memory
+    this.wantData = this.push(plaintext.buffer === message.buffer ? Buffer.from(plaintext) : plaintext)
+  }
+
   private readonly onEnd = (): void => {
     this.remoteEnded = true
-    this.pump()
+    if (this.pushedEnd || this.destroyed) return
+    if (this.decoder.buffered > 0) {
+      this.destroy(new P2PError('ERR_NOISE_TRUNCATED_FRAME',
+        `the connection ended inside a Noise message: ${this.decoder.buffered} bytes of an incomplete message`, { remote: true }))
+      return
+    }
+    this.pushedEnd = true
+    this.push(null)
   }
 
   private readonly onError = (err: Error): void => {

@@ -25,11 +25,10 @@ t.test('queued writes of any sizes arrive intact, in messages of at most 65535 b
       const receiver = new CipherState(nodeCrypto, key)
       const done = new Promise<void>(resolve => {
         b.on('data', (chunk: Uint8Array) => {
-          decoder.push(chunk)
-          for (let m = decoder.next(); m !== undefined; m = decoder.next()) {
+          decoder.push(chunk, m => {
             messages.push(m.length)
             plain.push(Buffer.from(receiver.decryptWithAd(new Uint8Array(0), m)))
-          }
+          })
         })
         b.on('end', () => { resolve() })
       })

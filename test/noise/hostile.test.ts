@@ -12,6 +12,7 @@ import {
 import { generateKeyPair, publicKeyToProtobuf, PeerId } from '../../src/peer/index.js'
 import { StreamReader } from '../../src/util/stream-reader.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
+import { lendReads } from '../helpers/lending.js'
 
 const identity = generateKeyPair('Ed25519')
 const otherIdentity = generateKeyPair('Ed25519')
@@ -172,8 +173,9 @@ t.test('abort rejects with the signal reason', async t => {
   await t.rejects(secureInbound(c, { privateKey: identity, signal: AbortSignal.abort(reason) }), reason)
 })
 
-async function connected (): Promise<{ out: SecureConnection, inb: SecureConnection, rawOut: Duplex, rawIn: Duplex }> {
+async function connected (lending = false): Promise<{ out: SecureConnection, inb: SecureConnection, rawOut: Duplex, rawIn: Duplex }> {
   const [a, b] = duplexPair()
+  if (lending) lendReads(b)
   const [out, inb] = await Promise.all([secureOutbound(a, { privateKey: identity }), secureInbound(b, { privateKey: otherIdentity })])
   return { out, inb, rawOut: a, rawIn: b }
 }
@@ -185,28 +187,35 @@ async function streamError (stream: Duplex): Promise<unknown> {
   })
 }
 
-t.test('bad MAC in a transport message', async t => {
-  const { inb, rawOut, rawIn } = await connected()
-  rawOut.write(encodeFrame(new Uint8Array(40)))
-  t.match(await streamError(inb.stream), { code: 'ERR_NOISE_DECRYPT' })
-  t.ok(rawIn.destroyed, 'the channel is destroyed')
-})
+for (const lending of [false, true]) {
+  const how = lending ? ' (lent reads)' : ''
+  t.test(`bad MAC in a transport message${how}`, async t => {
+    const { inb, rawOut, rawIn } = await connected(lending)
+    rawOut.write(encodeFrame(new Uint8Array(40)))
+    t.match(await streamError(inb.stream), { code: 'ERR_NOISE_DECRYPT' })
+    t.ok(rawIn.destroyed, 'the channel is destroyed')
+  })
 
-t.test('transport frame shorter than a tag', async t => {
-  for (const length of [0, 1, 15]) {
-    const { inb, rawOut, rawIn } = await connected()
-    rawOut.write(encodeFrame(new Uint8Array(length)))
-    t.match(await streamError(inb.stream), { code: 'ERR_NOISE_FRAME_TOO_SHORT' }, `length ${length}`)
-    t.ok(rawIn.destroyed)
-  }
-})
+  t.test(`transport frame shorter than a tag${how}`, async t => {
+    for (const length of [0, 1, 15]) {
+      const { inb, rawOut, rawIn } = await connected(lending)
+      rawOut.write(encodeFrame(new Uint8Array(length)))
+      t.match(await streamError(inb.stream), { code: 'ERR_NOISE_FRAME_TOO_SHORT' }, `length ${length}`)
+      t.ok(rawIn.destroyed)
+    }
+  })
 
-t.test('truncated transport frame then EOF', async t => {
-  const { inb, rawOut } = await connected()
-  rawOut.write(Uint8Array.from([0x00, 0x40, 1, 2, 3]))
-  rawOut.end()
-  t.match(await streamError(inb.stream), { code: 'ERR_NOISE_TRUNCATED_FRAME' })
-})
+  t.test(`truncated transport frame then EOF${how}`, async t => {
+    const { inb, rawOut } = await connected(lending)
+    // cut inside the prefix, then inside the message
+    for (const cut of [[0x00], [0x40, 1, 2, 3]]) {
+      rawOut.write(Uint8Array.from(cut))
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    rawOut.end()
+    t.match(await streamError(inb.stream), { code: 'ERR_NOISE_TRUNCATED_FRAME' })
+  })
+}
 
 t.test('a replayed transport message fails (nonces advance)', async t => {
   const [a, b] = duplexPair()

@@ -95,14 +95,13 @@ t.test('a large write goes out as full-size messages: 65535 bytes on the wire ea
   stream.end(data)
   await done
   const decoder = new FrameDecoder(16)
-  decoder.push(Buffer.concat(chunks))
   const receiver = new CipherState(nodeCrypto, key)
   const lengths: number[] = []
   const plain: Uint8Array[] = []
-  for (let m = decoder.next(); m !== undefined; m = decoder.next()) {
+  decoder.push(Buffer.concat(chunks), m => {
     lengths.push(m.length)
     plain.push(receiver.decryptWithAd(new Uint8Array(0), m))
-  }
+  })
   t.same(lengths, [65535, 65535, 65535, 21])
   t.same(Buffer.concat(plain), data)
   t.equal(decoder.buffered, 0)

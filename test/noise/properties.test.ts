@@ -12,6 +12,7 @@ import {
 } from '../../src/noise/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
+import { lendReads } from '../helpers/lending.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -42,8 +43,10 @@ t.test('FrameDecoder: any chunking yields the same messages', async t => {
       const decoder = new FrameDecoder(16)
       const got: Uint8Array[] = []
       for (const chunk of splitAt(wire, points)) {
-        decoder.push(chunk)
-        for (let m = decoder.next(); m !== undefined; m = decoder.next()) got.push(m)
+        // the chunk's memory is reused at once, as a lent read's is: nothing may keep a view of it
+        const lent = Uint8Array.from(chunk)
+        decoder.push(lent, m => { got.push(Uint8Array.from(m)) })
+        lent.fill(0xee)
       }
       t.equal(decoder.buffered, 0)
       t.same(got.map(m => Buffer.from(m).toString('hex')), messages.map(m => Buffer.from(m).toString('hex')))
@@ -51,23 +54,70 @@ t.test('FrameDecoder: any chunking yields the same messages', async t => {
   ), { numRuns: 100 })
 })
 
-t.test('NoiseSecureStream: sealed messages split anywhere decrypt to the same bytes', async t => {
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.uint8Array({ maxLength: 2000 }), { minLength: 1, maxLength: 6 }),
-    fc.array(fc.nat(), { maxLength: 30 }),
-    async (plaintexts, points) => {
-      const key = new Uint8Array(32).fill(9)
-      const sender = new CipherState(nodeCrypto, key)
-      const wire = Buffer.concat(plaintexts.map(p => encodeFrame(sender.encryptWithAd(EMPTY, p))))
-      const [raw, conn] = duplexPair()
-      const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, key), new CipherState(nodeCrypto, key))
-      const received = readAll(stream)
-      for (const chunk of splitAt(wire, points)) raw.write(chunk)
-      raw.end()
-      t.same(await received, Buffer.concat(plaintexts))
-      stream.destroy()
+for (const lending of [false, true]) {
+  const how = lending ? 'lent reads (one buffer, overwritten after each)' : 'chunks it owns'
+  t.test(`NoiseSecureStream over ${how}: sealed messages split anywhere decrypt to the same bytes`, async t => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 2000 }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.nat(), { maxLength: 30 }),
+      async (plaintexts, points) => {
+        const key = new Uint8Array(32).fill(9)
+        const sender = new CipherState(nodeCrypto, key)
+        const wire = Buffer.concat(plaintexts.map(p => encodeFrame(sender.encryptWithAd(EMPTY, p))))
+        const [raw, conn] = duplexPair()
+        if (lending) lendReads(conn)
+        const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, key), new CipherState(nodeCrypto, key))
+        const received = readAll(stream)
+        for (const chunk of splitAt(wire, points)) raw.write(chunk)
+        raw.end()
+        t.same(await received, Buffer.concat(plaintexts))
+        stream.destroy()
+      }
+    ), { numRuns: 40 })
+  })
+}
+
+t.test('lent reads: a reader that stops is paused until it reads again, and loses nothing', async t => {
+  const key = new Uint8Array(32).fill(4)
+  const sender = new CipherState(nodeCrypto, key)
+  // 64 full messages (4 MiB), far more than the secure stream buffers
+  const plaintexts = Array.from({ length: 64 }, (_, i) => new Uint8Array(MAX_PLAINTEXT_LENGTH).fill(i))
+  const [raw, conn] = duplexPair()
+  const stats = lendReads(conn)
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, key), new CipherState(nodeCrypto, key))
+  const written = (async () => {
+    for (const p of plaintexts) {
+      if (!raw.write(encodeFrame(sender.encryptWithAd(EMPTY, p)))) await new Promise(resolve => raw.once('drain', resolve))
     }
-  ), { numRuns: 40 })
+    raw.end()
+  })()
+  // read one message, then stop reading
+  const first = await new Promise<Buffer>(resolve => stream.once('data', resolve))
+  stream.pause()
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.ok(stats.pauses > 0, 'the secure stream asked its connection to pause')
+  t.ok(stream.readableLength <= 8 * MAX_PLAINTEXT_LENGTH, `a stopped reader holds a bounded amount (${stream.readableLength} bytes)`)
+  const lentWhilePaused = stats.lent
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(stats.lent, lentWhilePaused, 'nothing is lent while paused')
+  const rest = await readAll(stream)
+  await written
+  t.ok(stats.resumes > 0, 'reading resumed the connection')
+  t.same(Buffer.concat([first, rest]), Buffer.concat(plaintexts))
+})
+
+t.test('lent reads: bytes the handshake left in the connection come first', async t => {
+  const key = new Uint8Array(32).fill(5)
+  const sender = new CipherState(nodeCrypto, key)
+  const [raw, conn] = duplexPair()
+  // what was already buffered when the secure stream took over (e.g. sent with handshake message 3)
+  raw.write(encodeFrame(sender.encryptWithAd(EMPTY, new TextEncoder().encode('first'))))
+  await new Promise(resolve => setImmediate(resolve))
+  t.ok(conn.readableLength > 0, 'the first message waits in the connection\'s buffer')
+  lendReads(conn)
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, key), new CipherState(nodeCrypto, key))
+  raw.end(encodeFrame(sender.encryptWithAd(EMPTY, new TextEncoder().encode(' then lent'))))
+  t.equal((await readAll(stream)).toString(), 'first then lent')
 })
 
 /** Relays bytes from `from` to `to`, re-chunked by the cycle of `sizes`. */
@@ -84,32 +134,38 @@ function relay (from: Duplex, to: Duplex, sizes: number[]): void {
   from.on('close', () => { if (!to.destroyed) to.destroy() })
 }
 
-t.test('the whole handshake and transport survive any re-chunking', async t => {
-  const dialerKey = generateKeyPair('Ed25519')
-  const listenerKey = generateKeyPair('Secp256k1')
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
-    fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
-    fc.uint8Array({ maxLength: 3000 }),
-    async (sizesUp, sizesDown, data) => {
-      const [a, a2] = duplexPair()
-      const [b2, b] = duplexPair()
-      relay(a2, b2, sizesUp)
-      relay(b2, a2, sizesDown)
-      const [out, inb] = await Promise.all([
-        secureOutbound(a, { privateKey: dialerKey }),
-        secureInbound(b, { privateKey: listenerKey })
-      ])
-      // the dialer sends right after message 3, so transport bytes share chunks with it
-      out.stream.end(data)
-      inb.stream.end(data.slice().reverse())
-      t.same(await readAll(inb.stream), Buffer.from(data))
-      t.same(await readAll(out.stream), Buffer.from(data.slice().reverse()))
-      out.stream.destroy()
-      inb.stream.destroy()
-    }
-  ), { numRuns: 15 })
-})
+for (const lending of [false, true]) {
+  t.test(`the whole handshake and transport survive any re-chunking${lending ? ' (lent reads)' : ''}`, async t => {
+    const dialerKey = generateKeyPair('Ed25519')
+    const listenerKey = generateKeyPair('Secp256k1')
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+      fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+      fc.uint8Array({ maxLength: 3000 }),
+      async (sizesUp, sizesDown, data) => {
+        const [a, a2] = duplexPair()
+        const [b2, b] = duplexPair()
+        relay(a2, b2, sizesUp)
+        relay(b2, a2, sizesDown)
+        if (lending) {
+          lendReads(a)
+          lendReads(b)
+        }
+        const [out, inb] = await Promise.all([
+          secureOutbound(a, { privateKey: dialerKey }),
+          secureInbound(b, { privateKey: listenerKey })
+        ])
+        // the dialer sends right after message 3, so transport bytes share chunks with it
+        out.stream.end(data)
+        inb.stream.end(data.slice().reverse())
+        t.same(await readAll(inb.stream), Buffer.from(data))
+        t.same(await readAll(out.stream), Buffer.from(data.slice().reverse()))
+        out.stream.destroy()
+        inb.stream.destroy()
+      }
+    ), { numRuns: 15 })
+  })
+}
 
 t.test('node:crypto and @noble agree on every primitive', async t => {
   fc.assert(fc.property(
