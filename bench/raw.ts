@@ -1,6 +1,7 @@
 // The ceilings: what plain Node does on this machine without libp2p. Raw TCP
 // loopback throughput between two processes (the same shape as a one-stream
-// perf run: one socket, 64 KiB writes with backpressure); the same with
+// perf run: one socket, 64 KiB writes with backpressure; plain node:net, a
+// new Buffer per read, as issue 8's "raw Node TCP loopback"); the same with
 // every record sealed and opened as a Noise transport message (our
 // CipherState over node:crypto, a fixed key, no handshake, no multiplexer,
 // no streams: the least any Noise stack in Node pays per byte); and the
@@ -13,6 +14,8 @@ import { CipherState } from '../src/noise/cipher-state.js'
 import { nodeCrypto } from '../src/noise/crypto-node.js'
 import { FrameDecoder } from '../src/noise/frame.js'
 import { LENGTH_PREFIX_BYTES, MAX_PLAINTEXT_LENGTH, TAGLEN } from '../src/noise/constants.js'
+import { useSharedReads } from '../src/tcp/shared-reads.js'
+import { readLenderOf } from '../src/util/lent-reads.js'
 
 /** The write size of the raw sender: the same as perf's. */
 const RAW_WRITE_CHUNK = 64 * 1024
@@ -23,13 +26,24 @@ const CRYPTO_SAMPLE_MS = 300
 const NOISE_CEILING_KEY = new Uint8Array(32).fill(7)
 const EMPTY = new Uint8Array(0)
 
-/** Opens every Noise message that arrives on `socket` (a bad tag throws: the ceiling must do the real work). */
+/**
+ * Opens every Noise message that arrives on `socket` (a bad tag throws: the
+ * ceiling must do the real work), from reads lent in the shared buffer as
+ * our transport does (src/tcp/shared-reads.ts), so the ceiling pays no
+ * allocation per read that our stack does not pay either.
+ */
 function openNoiseMessages (socket: net.Socket): void {
   const decoder = new FrameDecoder(TAGLEN)
   const receive = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
-  socket.on('data', (chunk: Buffer) => {
-    decoder.push(chunk, message => { receive.decryptWithAd(EMPTY, message) })
-  })
+  const open = (message: Uint8Array): void => { receive.decryptWithAd(EMPTY, message) }
+  const receiveBytes = (bytes: Uint8Array): boolean => {
+    decoder.push(bytes, open)
+    return true
+  }
+  const lender = useSharedReads(socket) ? readLenderOf(socket) : undefined
+  if (lender !== undefined) lender.lend(receiveBytes)
+  else socket.on('data', receiveBytes)
+  socket.resume()
 }
 
 /**
