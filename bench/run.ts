@@ -8,11 +8,11 @@
 // Each round runs every benchmark for both stacks, alternating which goes
 // first, each side in its own fresh process; the table shows medians over the
 // rounds, the ratio ours / js-libp2p, and the ceilings (raw TCP loopback,
-// native crypto rates). Benchmarks: yamux, mplex, connect, rtt, memory,
+// Noise over TCP, native crypto rates; measured every round, medians too). Benchmarks: yamux, mplex, connect, rtt, memory,
 // streams (see benchmarks.ts).
 
 import { fileURLToPath } from 'node:url'
-import { BENCHMARKS, DEFAULT_SIZES, rawTcp } from './benchmarks.js'
+import { BENCHMARKS, DEFAULT_SIZES, median, rawTcp } from './benchmarks.js'
 import type { Sizes } from './benchmarks.js'
 import { cryptoRates } from './raw.js'
 import { Collector, formatTable } from './report.js'
@@ -81,15 +81,19 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
   const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
   const selected = BENCHMARKS.filter(b => options.only.length === 0 || options.only.includes(b.name))
   const collector = new Collector()
-  let ceilings: Ceilings | null = null
-  if (options.ceilings) {
-    log('ceilings: raw TCP loopback, Noise over TCP, native crypto')
+  // The ceilings are measured in every round, next to the stacks, and their
+  // medians reported: on a shared machine a ceiling taken once, in a slow
+  // minute, would make every ratio to it meaningless.
+  const samples: Ceilings[] = []
+  const measureCeilings = async (round: number): Promise<void> => {
+    log(`round ${round + 1}/${options.rounds}: ceilings (raw TCP loopback, Noise over TCP, native crypto)`)
     const tcpMiBps = await rawTcp(options.sizes)
     const noiseTcpMiBps = await rawTcp(options.sizes, true)
     const c = cryptoRates()
-    ceilings = { tcpMiBps, noiseTcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond }
+    samples.push({ tcpMiBps, noiseTcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond })
   }
   for (let round = 0; round < options.rounds; round++) {
+    if (options.ceilings) await measureCeilings(round)
     for (const benchmark of selected) {
       // alternate which stack goes first, so neither always meets a warmer machine
       const order = round % 2 === 0 ? options.stacks : [...options.stacks].reverse()
@@ -105,6 +109,9 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
       }
     }
   }
+  const ceilings = samples.length === 0
+    ? null
+    : Object.fromEntries(Object.keys(samples[0]).map(key => [key, median(samples.map(sample => sample[key as keyof Ceilings]))])) as unknown as Ceilings
   return collector.report(options.rounds, options.sizes, ceilings)
 }
 
