@@ -14,7 +14,7 @@ import { CipherState } from '../src/noise/cipher-state.js'
 import { nodeCrypto } from '../src/noise/crypto-node.js'
 import { FrameDecoder } from '../src/noise/frame.js'
 import { LENGTH_PREFIX_BYTES, MAX_PLAINTEXT_LENGTH, TAGLEN } from '../src/noise/constants.js'
-import { useSharedReads } from '../src/tcp/shared-reads.js'
+import { SHARED_READS_ENABLED, useSharedReads } from '../src/tcp/shared-reads.js'
 import { readLenderOf } from '../src/util/lent-reads.js'
 
 /** The write size of the raw sender: the same as perf's. */
@@ -28,9 +28,9 @@ const EMPTY = new Uint8Array(0)
 
 /**
  * Opens every Noise message that arrives on `socket` (a bad tag throws: the
- * ceiling must do the real work), from reads lent in the shared buffer as
- * our transport does (src/tcp/shared-reads.ts), so the ceiling pays no
- * allocation per read that our stack does not pay either.
+ * ceiling must do the real work), read as our transport reads: from lent
+ * reads in the shared buffer when P2P_SHARED_READS=1 (src/tcp/shared-reads.ts),
+ * else one Buffer per read.
  */
 function openNoiseMessages (socket: net.Socket): void {
   const decoder = new FrameDecoder(TAGLEN)
@@ -40,7 +40,7 @@ function openNoiseMessages (socket: net.Socket): void {
     decoder.push(bytes, open)
     return true
   }
-  const lender = useSharedReads(socket) ? readLenderOf(socket) : undefined
+  const lender = SHARED_READS_ENABLED && useSharedReads(socket) ? readLenderOf(socket) : undefined
   if (lender !== undefined) lender.lend(receiveBytes)
   else socket.on('data', receiveBytes)
   socket.resume()

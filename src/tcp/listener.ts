@@ -10,7 +10,7 @@ import os from 'node:os'
 import { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
 import { guardSocketErrors, resolveTarget } from './transport.js'
-import { useSharedReads } from './shared-reads.js'
+import { SHARED_READS_ENABLED, useSharedReads } from './shared-reads.js'
 
 export interface TcpListenerOptions {
   /** Called for every accepted socket (TCP_NODELAY already set). */
@@ -32,7 +32,7 @@ export class TcpListener {
     const listener = new TcpListener(server, target.family)
     server.on('connection', socket => {
       socket.setNoDelay(true)
-      useSharedReads(socket)
+      if (SHARED_READS_ENABLED) useSharedReads(socket)
       guardSocketErrors(socket)
       listener.sockets.add(socket)
       // 'close' comes once; on() spares once()'s wrapper (~150 bytes per idle connection)

@@ -5,12 +5,12 @@
 // A dial resolves DNS names itself so that the family the address names is
 // honoured (/dns4 only tries IPv4). Every socket gets TCP_NODELAY: libp2p's
 // handshakes are small request/response messages, and Nagle's algorithm would
-// hold each of them for a delayed ACK. Every socket reads into one shared
-// buffer and lends its reads to the layer that can take them in place
-// (./shared-reads.ts).
+// hold each of them for a delayed ACK. With P2P_SHARED_READS=1 every socket
+// reads into one shared buffer and lends its reads to the layer that can
+// take them in place (./shared-reads.ts; off by default, see there).
 
 import net from 'node:net'
-import { lendReads, SHARED_READ_OPTION } from './shared-reads.js'
+import { lendReads, SHARED_READ_OPTION, SHARED_READS_ENABLED } from './shared-reads.js'
 import { lookup } from 'node:dns/promises'
 import { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
@@ -64,8 +64,8 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   const target = await resolveTarget(addr)
   const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
   return await new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true, allowHalfOpen: true, onread: SHARED_READ_OPTION })
-    lendReads(socket)
+    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true, allowHalfOpen: true, ...(SHARED_READS_ENABLED ? { onread: SHARED_READ_OPTION } : {}) })
+    if (SHARED_READS_ENABLED) lendReads(socket)
     const timer = setTimeout(() => {
       fail(new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`))
     }, timeoutMs)

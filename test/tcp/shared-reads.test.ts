@@ -1,10 +1,15 @@
+// Shared reads are off by default (src/tcp/shared-reads.ts); this file turns
+// them on before the transport is loaded, so its sockets lend their reads.
 import t from 'tap'
 import net from 'node:net'
 import { once } from 'node:events'
-import { dialTcp, TcpListener } from '../../src/tcp/index.js'
-import { SHARED_READ_BYTES, useSharedReads } from '../../src/tcp/shared-reads.js'
 import { readLenderOf } from '../../src/util/lent-reads.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
+
+// static imports are evaluated before this line runs, so the transport is imported after it
+process.env.P2P_SHARED_READS = '1'
+const { dialTcp, TcpListener } = await import('../../src/tcp/index.js')
+const { SHARED_READ_BYTES, SHARED_READS_ENABLED, useSharedReads } = await import('../../src/tcp/shared-reads.js')
 
 /** Deterministic bytes that differ at every offset of a 251-byte cycle. */
 function pattern (n: number, seed: number): Buffer {
@@ -30,6 +35,7 @@ async function readAll (socket: net.Socket): Promise<Buffer> {
 
 t.test('dialed and accepted sockets both lend their reads (this Node supports the switch)', async t => {
   const { dialed, accepted, close } = await pair()
+  t.equal(SHARED_READS_ENABLED, true, 'the suite runs with P2P_SHARED_READS=1 (see the top of the file)')
   t.ok(readLenderOf(dialed), 'a dialed socket lends')
   t.ok(readLenderOf(accepted), 'an accepted socket lends')
   await close()
