@@ -92,7 +92,8 @@ export class NoiseSecureStream extends Duplex {
       // first read: bytes that came with the handshake's last message wait
       // in conn's buffer and go first; only then are reads lent to us
       // (not earlier, in the constructor: whoever wraps or observes this
-      // stream must see every plaintext it pushes)
+      // stream must see every plaintext it pushes). All of them, whatever
+      // wantData says (not pump()): a lent read must never overtake them.
       this.lending = true
       for (let chunk = this.conn.read() as Uint8Array | null; chunk !== null; chunk = this.conn.read() as Uint8Array | null) this.receiveBytes(chunk)
       this.lender.lend(this.receiveBytes)
