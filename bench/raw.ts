@@ -29,8 +29,8 @@ const EMPTY = new Uint8Array(0)
 /**
  * Opens every Noise message that arrives on `socket` (a bad tag throws: the
  * ceiling must do the real work), read as our transport reads: from lent
- * reads in the shared buffer when P2P_SHARED_READS=1 (src/tcp/shared-reads.ts),
- * else one Buffer per read.
+ * reads in the shared buffer (src/tcp/shared-reads.ts), or one Buffer per
+ * read when P2P_SHARED_READS=0 turns that off.
  */
 function openNoiseMessages (socket: net.Socket): void {
   const decoder = new FrameDecoder(TAGLEN)

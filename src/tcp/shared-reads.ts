@@ -13,14 +13,11 @@ import type net from 'node:net'
 import { READ_LENDER, type LentBytesReceiver, type ReadLender } from '../util/lent-reads.js'
 
 /**
- * Off unless P2P_SHARED_READS=1. In roughly one round in fifteen of the
- * memory benchmark (1000 idle connections dialled 8 at a time) with shared
- * reads on, a few upgrades stalled for good: the listener's sockets waited
- * for the dialer's first flight or its Noise message 3, with both processes
- * idle. The cause is not found yet, so the transport reads the ordinary way
- * by default; everything here stays tested (test/tcp/shared-reads.test.ts).
+ * On unless P2P_SHARED_READS=0, which makes every socket read the ordinary
+ * way (a Buffer per read): for comparing the two, or should a Node release
+ * change the internals useSharedReads relies on in a way it cannot detect.
  */
-export const SHARED_READS_ENABLED = process.env.P2P_SHARED_READS === '1'
+export const SHARED_READS_ENABLED = process.env.P2P_SHARED_READS !== '0'
 
 /** 256 KiB: a busy socket's read holds several whole Noise messages, so few are cut in two. */
 export const SHARED_READ_BYTES = 256 * 1024

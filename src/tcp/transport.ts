@@ -5,9 +5,9 @@
 // A dial resolves DNS names itself so that the family the address names is
 // honoured (/dns4 only tries IPv4). Every socket gets TCP_NODELAY: libp2p's
 // handshakes are small request/response messages, and Nagle's algorithm would
-// hold each of them for a delayed ACK. With P2P_SHARED_READS=1 every socket
-// reads into one shared buffer and lends its reads to the layer that can
-// take them in place (./shared-reads.ts; off by default, see there).
+// hold each of them for a delayed ACK. Every socket reads into one shared
+// buffer and lends its reads to the layer that can take them in place
+// (./shared-reads.ts; P2P_SHARED_READS=0 turns that off).
 
 import net from 'node:net'
 import { lendReads, SHARED_READ_OPTION, SHARED_READS_ENABLED } from './shared-reads.js'

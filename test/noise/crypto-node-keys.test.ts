@@ -12,13 +12,13 @@ import { nobleCrypto } from '../../src/noise/crypto-noble.js'
 const exportsOfGenerated: string[] = []
 function watch (value: unknown): void {
   if (!(value instanceof crypto.KeyObject)) return
-  const key = value as crypto.KeyObject & { export: (options?: { format?: string }) => unknown }
+  const key = value as unknown as { export: (options?: { format?: string }) => unknown }
   const original = key.export.bind(key)
   key.export = (options?: { format?: string }) => {
     exportsOfGenerated.push(String(options?.format))
     return original(options)
   }
-  watched.add(key)
+  watched.add(value)
 }
 const watched = new WeakSet<crypto.KeyObject>()
 const originalGenerate = crypto.generateKeyPairSync

@@ -1,5 +1,6 @@
-// Shared reads are off by default (src/tcp/shared-reads.ts); this file turns
-// them on before the transport is loaded, so its sockets lend their reads.
+// Shared reads are on unless P2P_SHARED_READS=0 (src/tcp/shared-reads.ts);
+// this file makes sure they are on before the transport is loaded, so its
+// sockets lend their reads whatever the environment says.
 import t from 'tap'
 import net from 'node:net'
 import { once } from 'node:events'
@@ -35,7 +36,7 @@ async function readAll (socket: net.Socket): Promise<Buffer> {
 
 t.test('dialed and accepted sockets both lend their reads (this Node supports the switch)', async t => {
   const { dialed, accepted, close } = await pair()
-  t.equal(SHARED_READS_ENABLED, true, 'the suite runs with P2P_SHARED_READS=1 (see the top of the file)')
+  t.equal(SHARED_READS_ENABLED, true, 'this file runs with shared reads on (see the top of the file)')
   t.ok(readLenderOf(dialed), 'a dialed socket lends')
   t.ok(readLenderOf(accepted), 'an accepted socket lends')
   await close()
