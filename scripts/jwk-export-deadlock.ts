@@ -6,7 +6,7 @@
 //     node --import @tapjs/typescript/import scripts/jwk-export-deadlock.ts
 //     node --import @tapjs/typescript/import scripts/jwk-export-deadlock.ts --imported
 //
-// With --imported the loop makes its keys the way crypto-node.ts does
+// With --imported the loop makes its keys with crypto-node.ts itself
 // (generateKeyPairSync hands out a JWK, which is imported), and should never
 // hang.
 //
@@ -21,6 +21,7 @@
 import { fork } from 'node:child_process'
 import crypto from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { nodeCrypto } from '../src/noise/crypto-node.js'
 
 /** The child's whole run; Node 20.20.2 here hangs within a few seconds. */
 const RUN_MS = 15_000
@@ -29,17 +30,10 @@ const SILENCE_MS = 3_000
 /** A GC every this many allocations (any of 13, 31 hung here). */
 const GC_INTERVAL = 13
 
-/** generateKeyPairSync asked for JWKs (@types/node has no overload for that). */
-const generateJwkPair = crypto.generateKeyPairSync as unknown as (type: 'x25519', options: {
-  publicKeyEncoding: { format: 'jwk' }
-  privateKeyEncoding: { format: 'jwk' }
-}) => { privateKey: crypto.JsonWebKey }
-
-/** One fresh key, then its JWK: exported from the generated KeyObject, or generated as a JWK and imported. */
+/** One fresh key: our Noise key generation, or a generated KeyObject exported as a JWK. */
 function freshKey (imported: boolean): void {
   if (imported) {
-    const { privateKey } = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
-    crypto.createPrivateKey({ key: privateKey, format: 'jwk' })
+    nodeCrypto.generatePrivateKey()
   } else {
     const { privateKey } = crypto.generateKeyPairSync('x25519')
     privateKey.export({ format: 'jwk' })
