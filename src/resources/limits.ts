@@ -85,9 +85,10 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   maxOutboundStreamsPerPeer: 512,
   // go-libp2p and js-libp2p both default to 32 concurrent inbound streams per protocol and connection
   maxInboundStreamsPerProtocol: 32,
-  // mplex has no flow control: a stream whose reader lags is reset past 4 MiB (four legal 1 MiB
-  // messages); yamux grows a window only up to this, which still fills a 100 Mbit/s link at 300 ms RTT
-  maxStreamBufferBytes: 4 * 1024 * 1024,
+  // yamux grows a window up to this: go-yamux's and js-libp2p's default ceiling, and enough to ride
+  // out a reader's pauses (a GC) at loopback speed, where a 4 MiB ceiling stalled the sender for a
+  // fifth of a 256 MiB transfer. mplex has no flow control: a stream whose reader lags this far is reset
+  maxStreamBufferBytes: 16 * 1024 * 1024,
   // 1024 streams (maxStreamsPerConnection) × yamux's 256 KiB initial window: the default never
   // refuses a stream at its initial window, but stops windows growing once a connection holds this
   // much (maxStreamsPerConnection × maxStreamBufferBytes would be 4 GiB)

@@ -24,7 +24,7 @@ t.test('defaults are the documented values', async t => {
     maxInboundStreamsPerPeer: 256,
     maxInboundStreamsPerProtocol: 32,
     maxStreamsPerConnection: 1024,
-    maxStreamBufferBytes: 4 * 1024 * 1024,
+    maxStreamBufferBytes: 16 * 1024 * 1024,
     dialTimeoutMs: 5_000,
     upgradeTimeoutMs: 10_000,
     streamNegotiationTimeoutMs: 10_000
