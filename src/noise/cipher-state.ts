@@ -60,6 +60,18 @@ export class CipherState {
     return sealed
   }
 
+  /**
+   * EncryptWithAd of the concatenation of `plaintexts`, which are not
+   * concatenated: the ciphertext comes back in pieces, to be written in
+   * order before the tag. Without a key the pieces are the plaintexts.
+   */
+  encryptWithAdv (ad: Uint8Array, plaintexts: Uint8Array[]): { ciphertexts: Uint8Array[], tag: Uint8Array } {
+    if (this.k === undefined) return { ciphertexts: plaintexts, tag: EMPTY }
+    const sealed = this.crypto.encryptv(this.k, this.nextNonce(), ad, plaintexts)
+    this.n++
+    return sealed
+  }
+
   /** EncryptWithAd returning ciphertext || tag as one array. */
   encryptWithAd (ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     const { ciphertext, tag } = this.encryptWithAdParts(ad, plaintext)

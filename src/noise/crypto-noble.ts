@@ -39,6 +39,10 @@ export const nobleCrypto: NoiseCrypto = {
     const split = sealed.length - TAGLEN
     return { ciphertext: sealed.subarray(0, split), tag: sealed.subarray(split) }
   },
+  encryptv (k, nonce, ad, plaintexts) {
+    const { ciphertext, tag } = nobleCrypto.encrypt(k, nonce, ad, concatBytes(plaintexts))
+    return { ciphertexts: [ciphertext], tag }
+  },
   decrypt (k, nonce, ad, ciphertextAndTag) {
     if (ciphertextAndTag.length < TAGLEN) return undefined
     try {

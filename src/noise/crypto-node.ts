@@ -153,6 +153,18 @@ export const nodeCrypto: NoiseCrypto = {
     cipher.final()
     return { ciphertext, tag: cipher.getAuthTag() }
   },
+  encryptv (k, nonce, ad, plaintexts) {
+    // the AEAD is a stream cipher plus a MAC over what went through it, so
+    // sealing the pieces one update() each equals sealing their concatenation
+    let length = 0
+    for (const plaintext of plaintexts) length += plaintext.length
+    const cipher = crypto.createCipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
+    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: length })
+    const ciphertexts: Uint8Array[] = []
+    for (const plaintext of plaintexts) ciphertexts.push(cipher.update(plaintext))
+    cipher.final()
+    return { ciphertexts, tag: cipher.getAuthTag() }
+  },
   decrypt (k, nonce, ad, ciphertextAndTag) {
     if (ciphertextAndTag.length < TAGLEN) return undefined
     const split = ciphertextAndTag.length - TAGLEN

@@ -23,6 +23,12 @@ export interface NoiseCrypto {
    * write them without concatenating.
    */
   encrypt: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array) => { ciphertext: Uint8Array, tag: Uint8Array }
+  /**
+   * ENCRYPT(k, n, ad, plaintext) of the concatenation of `plaintexts`,
+   * without concatenating them: the ciphertext comes back as pieces to be
+   * written in order (as many as the back end likes), and the tag.
+   */
+  encryptv: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintexts: readonly Uint8Array[]) => { ciphertexts: Uint8Array[], tag: Uint8Array }
   /** noise.md DECRYPT(k, n, ad, ciphertext||tag): the plaintext, or undefined on authentication failure. */
   decrypt: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertextAndTag: Uint8Array) => Uint8Array | undefined
 }
