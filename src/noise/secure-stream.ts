@@ -31,6 +31,7 @@ import { LENGTH_PREFIX_BYTES, MAX_NOISE_MESSAGE_LENGTH, MAX_PLAINTEXT_LENGTH, TA
 import type { CipherState } from './cipher-state.js'
 import { FrameDecoder } from './frame.js'
 import { readLenderOf, type ReadLender } from '../util/lent-reads.js'
+import { BULK_CHANNEL_BYTES, layGcBallast } from './gc-ballast.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -73,6 +74,8 @@ export class NoiseSecureStream extends Duplex {
   private lending = false
   /** The lender was told to stop (our readable side is full). */
   private lenderPaused = false
+  /** Plaintext bytes sealed and opened: past BULK_CHANNEL_BYTES, a bulk transfer (./gc-ballast.ts). */
+  private moved = 0
 
   constructor (
     private readonly conn: Duplex,
@@ -173,6 +176,7 @@ export class NoiseSecureStream extends Duplex {
         if (packed > runStart) plaintexts.push(SCRATCH.subarray(runStart, packed))
         if (length === 0) continue
         const sealed = this.send.encryptWithAdv(EMPTY, plaintexts)
+        this.countMoved(length)
         const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES)
         prefix[0] = (length + sealed.tag.length) >>> 8
         prefix[1] = (length + sealed.tag.length) & 0xff
@@ -246,9 +250,16 @@ export class NoiseSecureStream extends Duplex {
   private readonly open = (message: Uint8Array): void => {
     // the receiving CipherState throws ERR_NOISE_DECRYPT on a bad tag
     const plaintext = this.receive.decryptWithAd(EMPTY, message)
+    this.countMoved(plaintext.length)
     if (plaintext.length === 0 || this.destroyed) return
     // a CipherState without a key returns its input: never push a view of borrowed memory
     this.wantData = this.push(plaintext.buffer === message.buffer ? Buffer.from(plaintext) : plaintext)
+  }
+
+  /** A channel that has moved BULK_CHANNEL_BYTES has the process's GC ballast laid (a no-op once it is). */
+  private countMoved (bytes: number): void {
+    this.moved += bytes
+    if (this.moved >= BULK_CHANNEL_BYTES) layGcBallast()
   }
 
   private readonly onEnd = (): void => {
