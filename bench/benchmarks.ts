@@ -44,6 +44,16 @@ export interface Benchmark {
 }
 
 const MiB = 1024 * 1024
+/**
+ * Bytes of the throughput benchmarks' warm-up, each way (at most a quarter
+ * of the measured transfer). 4 MiB compiled the hot paths, but left the
+ * first 256 MiB after it to grow each process's memory: 12,000–19,000
+ * fresh pages faulted in (the allocator's arena for the Buffers node:crypto
+ * returns, V8's young generation), against 2,000–6,000 in the next 256
+ * MiB, so whichever direction ran first was slower, for ours by 10–25 %.
+ */
+const WARM_UP_BYTES = 64 * MiB
+
 /** Connections kept open before the memory baseline: JIT, pools and lazy tables warm up. */
 const MEMORY_WARMUP_CONNECTIONS = 10
 /** After the last connection opens: identify and other connect-time work finishes. */
@@ -73,8 +83,10 @@ function throughput (muxer: MuxerName): Benchmark['run'] {
   return async (stack, sizes) => await withWorkers(2, async ([listener, dialer]) => {
     const addr = await listener.call<string>({ op: 'listen', stack, muxer })
     await dialer.call({ op: 'client', stack, muxer })
-    // a short warm-up so both sides' hot paths are compiled before the clock runs
-    await dialer.call({ op: 'perf', addr, up: 4 * MiB, down: 4 * MiB })
+    // a warm-up each way, so that both sides' hot paths are compiled and their
+    // memory has grown to its steady size before the clock runs
+    const warmUp = Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
+    await dialer.call({ op: 'perf', addr, up: warmUp, down: warmUp })
     // CPU time of both processes per MiB: on a shared machine it moves far
     // less than wall-clock throughput, so it is the figure to compare changes by
     const cpu = async (): Promise<number> => {
