@@ -24,6 +24,8 @@
 //     our readable side once every queued message is delivered; EOF inside a
 //     message is ERR_NOISE_TRUNCATED_FRAME; a bad tag is ERR_NOISE_DECRYPT.
 //     destroy() destroys conn; conn's errors destroy us.
+//   bulk data — once a channel has sealed and opened BULK_CHANNEL_BYTES,
+//     the process's GC ballast is laid (./gc-ballast.ts explains why).
 
 import { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
