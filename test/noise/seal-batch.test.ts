@@ -1,0 +1,57 @@
+// NoiseSecureStream's write side: queued plaintext leaves as batches of up
+// to four whole messages per write to the connection (one writev on a
+// socket), and only what is queued is batched.
+
+import t from 'tap'
+import { Duplex } from 'node:stream'
+import { CipherState, FrameDecoder, MAX_NOISE_MESSAGE_LENGTH, MAX_PLAINTEXT_LENGTH, NoiseSecureStream, TAGLEN, nobleCrypto, nodeCrypto } from '../../src/noise/index.js'
+
+const EMPTY = new Uint8Array(0)
+const KEY = new Uint8Array(32).fill(4)
+
+/** A connection that records the bytes of each write it is given (a writev counts once) and completes it a turn later, as a socket with a full kernel buffer would. */
+class RecordingConnection extends Duplex {
+  readonly writes: Buffer[] = []
+  constructor () { super({ writableHighWaterMark: 16 * 1024 }) }
+  override _read (): void {}
+  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.writes.push(chunk)
+    setImmediate(callback)
+  }
+
+  override _writev (chunks: Array<{ chunk: Buffer }>, callback: () => void): void {
+    this.writes.push(Buffer.concat(chunks.map(c => c.chunk)))
+    setImmediate(callback)
+  }
+}
+
+t.test('a large write leaves in writes of at most four messages, each whole, opened in order', async t => {
+  const conn = new RecordingConnection()
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, KEY), new CipherState(nodeCrypto, KEY))
+  const data = new Uint8Array(17 * MAX_PLAINTEXT_LENGTH + 1000).map((_, i) => i % 251)
+  await new Promise<void>((resolve, reject) => { stream.write(data, err => { err == null ? resolve() : reject(err) }) })
+  const messages = Math.ceil(data.length / MAX_PLAINTEXT_LENGTH)
+  t.ok(conn.writes.length <= Math.ceil(messages / 4) + 1, `${messages} messages in ${conn.writes.length} writes`)
+  const receive = new CipherState(nobleCrypto, KEY)
+  const opened: Uint8Array[] = []
+  for (const write of conn.writes) {
+    t.ok(write.length <= 4 * MAX_NOISE_MESSAGE_LENGTH + 4 * 2, `a write of ${write.length} bytes`)
+    // every write ends on a message boundary: a decoder fed one write at a time holds nothing back
+    const decoder = new FrameDecoder(TAGLEN)
+    decoder.push(write, message => { opened.push(receive.decryptWithAd(EMPTY, message)) })
+    t.equal(decoder.buffered, 0, 'the write holds whole messages only')
+  }
+  t.same(Buffer.concat(opened), Buffer.from(data))
+  stream.destroy()
+})
+
+t.test('a small write is not held back to make a batch', async t => {
+  const conn = new RecordingConnection()
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, KEY), new CipherState(nodeCrypto, KEY))
+  const done = new Promise<void>(resolve => { stream.write(new Uint8Array([1, 2, 3]), () => { resolve() }) })
+  // the message reaches the connection in the same turn as the write
+  t.equal(conn.writes.length, 1)
+  t.equal(conn.writes[0].length, 2 + 3 + TAGLEN)
+  await done
+  stream.destroy()
+})
