@@ -54,6 +54,11 @@ const MiB = 1024 * 1024
  */
 const WARM_UP_BYTES = 64 * MiB
 
+/** The warm-up each way before a measured transfer of `sizes.perfBytes` (the stacks' and the ceilings' alike). */
+function warmUpBytes (sizes: Sizes): number {
+  return Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
+}
+
 /** Connections kept open before the memory baseline: JIT, pools and lazy tables warm up. */
 const MEMORY_WARMUP_CONNECTIONS = 10
 /** After the last connection opens: identify and other connect-time work finishes. */
@@ -85,7 +90,7 @@ function throughput (muxer: MuxerName): Benchmark['run'] {
     await dialer.call({ op: 'client', stack, muxer })
     // a warm-up each way, so that both sides' hot paths are compiled and their
     // memory has grown to its steady size before the clock runs
-    const warmUp = Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
+    const warmUp = warmUpBytes(sizes)
     await dialer.call({ op: 'perf', addr, up: warmUp, down: warmUp })
     // CPU time of both processes per MiB: on a shared machine it moves far
     // less than wall-clock throughput, so it is the figure to compare changes by
@@ -219,7 +224,7 @@ export const BENCHMARKS: Benchmark[] = [
 export async function rawTcp (sizes: Sizes, noise = false): Promise<number> {
   return await withWorkers(2, async ([listener, sender]) => {
     const port = await listener.call<number>({ op: 'rawListen', noise })
-    await sender.call({ op: 'rawSend', port, bytes: 4 * MiB, noise })
+    await sender.call({ op: 'rawSend', port, bytes: warmUpBytes(sizes), noise })
     const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, noise })
     return sizes.perfBytes / MiB / seconds
   })
