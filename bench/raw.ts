@@ -3,9 +3,9 @@
 // perf run: one socket, 64 KiB writes with backpressure; plain node:net, a
 // new Buffer per read, as issue 8's "raw Node TCP loopback"); the same with
 // every record sealed and opened as a Noise transport message (our
-// CipherState over node:crypto and our GC ballast, a fixed key, no handshake,
-// no multiplexer, no streams: the least any Noise stack in Node pays per byte); and the
-// rates of the native crypto a Noise connection costs (node:crypto
+// CipherState over node:crypto and our GC ballast, a fixed key, no
+// handshake, no multiplexer, no streams: the least any Noise stack in Node
+// pays per byte); and the rates of the native crypto a Noise connection costs (node:crypto
 // ChaCha20-Poly1305 seal of 64 KiB records, X25519, Ed25519 sign).
 
 import net from 'node:net'

@@ -147,11 +147,9 @@ export const nodeCrypto: NoiseCrypto = {
     return h.digest()
   },
   encrypt (k, nonce, ad, plaintext) {
-    const cipher = crypto.createCipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
-    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length })
-    const ciphertext = cipher.update(plaintext)
-    cipher.final()
-    return { ciphertext, tag: cipher.getAuthTag() }
+    // one piece in, one update(), so one piece out
+    const { ciphertexts, tag } = nodeCrypto.encryptv(k, nonce, ad, [plaintext])
+    return { ciphertext: ciphertexts[0], tag }
   },
   encryptv (k, nonce, ad, plaintexts) {
     // the AEAD is a stream cipher plus a MAC over what went through it, so

@@ -17,10 +17,10 @@
 // the same whatever its size; it only makes the old generation as large as
 // V8 needs to see. (An array of doubles would do too, but filling one takes
 // 25–40 ms and may leave a copy of itself as garbage; the string is made in
-// ~10 ms.) It costs its size in resident
-// memory, so it is laid only once one channel has moved BULK_CHANNEL_BYTES
-// (a bulk transfer: a thousand idle connections never lay it), and it stays
-// for the life of the process, which is likely to move bulk data again.
+// ~10 ms.) It costs its size in resident memory, so it is laid only once
+// one channel has moved BULK_CHANNEL_BYTES (a bulk transfer: a thousand
+// idle connections never lay it), and it stays for the life of the
+// process, which is likely to move bulk data again.
 // setGcBallastBytes(0), or P2P_GC_BALLAST=0 in the environment, turns it off.
 
 import { P2PError } from '../util/errors.js'
@@ -49,7 +49,7 @@ export function layGcBallast (): void {
  * dropped; the new one is laid when a channel next moves bulk data.
  */
 export function setGcBallastBytes (bytes: number): void {
-  // V8's longest string is 2^29 - 24 characters
+  // a bound far above any useful ballast, and under V8's longest string (2^29 - 24 characters)
   if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > 256 * 1024 * 1024) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `the GC ballast must be a whole number of bytes from 0 to 256 MiB, got ${bytes}`)
   }

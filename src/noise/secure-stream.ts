@@ -192,9 +192,10 @@ export class NoiseSecureStream extends Duplex {
         if (length === 0) continue
         const sealed = this.send.encryptWithAdv(EMPTY, plaintexts)
         this.countMoved(length)
+        const messageLength = length + sealed.tag.length
         const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES)
-        prefix[0] = (length + sealed.tag.length) >>> 8
-        prefix[1] = (length + sealed.tag.length) & 0xff
+        prefix[0] = messageLength >>> 8
+        prefix[1] = messageLength & 0xff
         conn.write(prefix)
         for (const ciphertext of sealed.ciphertexts) {
           // a CipherState without a key returns its input: never keep a view of SCRATCH
