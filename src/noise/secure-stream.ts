@@ -55,21 +55,32 @@ const COPY_BELOW_BYTES = 4096
 
 /**
  * Sealed messages that may wait in conn's buffer, under one cork, before we
- * stop for its 'drain': up to four messages leave in one writev. On this
- * loopback a socket write costs ~50 µs besides its bytes (the kernel runs
- * the receiver's TCP stack in the sender's syscall); one message per writev
- * spent 38 % of the sender's time in writev. We only gather messages whose
- * plaintext is already queued, never wait for more.
+ * stop for its 'drain': up to sixteen messages (1 MiB) leave in one writev.
+ * On this loopback a socket write costs far more than its bytes (the kernel
+ * runs the receiver's TCP stack in the sender's syscall and wakes the
+ * receiver): one message per writev spent 38 % of the sender's time in
+ * writev; four per writev cost the sender 1.4-1.5 CPU ms per MiB, sixteen
+ * 1.0 (and 25 % more throughput). Plain TCP shows the same: its sender
+ * spends about half as much per MiB with 1 MiB writes as with 64 KiB ones.
+ * We only gather messages whose plaintext is already queued, never wait
+ * for more.
  */
-const SEAL_BATCH_BYTES = 4 * MAX_NOISE_MESSAGE_LENGTH
+export const SEAL_BATCH_MESSAGES = 16
+const SEAL_BATCH_BYTES = SEAL_BATCH_MESSAGES * MAX_NOISE_MESSAGE_LENGTH
 
 /**
- * Buffer size of each side of the Duplex: four full messages. One message
+ * Buffer size of the readable side: four full messages. One message
  * (Node's 16 KiB default is less than that) made the read side pause and
  * resume the connection on almost every message; four measured ~20% faster
  * on loopback while still bounding memory per connection.
  */
-const STREAM_BUFFER_BYTES = 4 * MAX_NOISE_MESSAGE_LENGTH
+const READ_BUFFER_BYTES = 4 * MAX_NOISE_MESSAGE_LENGTH
+
+/**
+ * Buffer size of the writable side: a whole seal batch, so that the muxer
+ * above can queue as much as one writev carries before it has to wait.
+ */
+const WRITE_BUFFER_BYTES = SEAL_BATCH_BYTES
 
 export class NoiseSecureStream extends Duplex {
   private readonly decoder = new FrameDecoder(TAGLEN)
@@ -95,7 +106,7 @@ export class NoiseSecureStream extends Duplex {
     private readonly send: CipherState,
     private readonly receive: CipherState
   ) {
-    super({ readableHighWaterMark: STREAM_BUFFER_BYTES, writableHighWaterMark: STREAM_BUFFER_BYTES })
+    super({ readableHighWaterMark: READ_BUFFER_BYTES, writableHighWaterMark: WRITE_BUFFER_BYTES })
     this.inheritedCork = conn.writableCorked > 0
     this.lender = readLenderOf(conn)
     if (this.lender === undefined) conn.on('readable', this.onReadable)

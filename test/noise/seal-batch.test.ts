@@ -1,10 +1,11 @@
-// NoiseSecureStream's write side: queued plaintext leaves as batches of up
-// to four whole messages per write to the connection (one writev on a
-// socket), and only what is queued is batched.
+// NoiseSecureStream's write side: queued plaintext leaves as batches of
+// up to SEAL_BATCH_MESSAGES whole messages per write to the connection (one
+// writev on a socket), and only what is queued is batched.
 
 import t from 'tap'
 import { Duplex } from 'node:stream'
 import { CipherState, FrameDecoder, MAX_NOISE_MESSAGE_LENGTH, MAX_PLAINTEXT_LENGTH, NoiseSecureStream, TAGLEN, nobleCrypto, nodeCrypto } from '../../src/noise/index.js'
+import { SEAL_BATCH_MESSAGES } from '../../src/noise/secure-stream.js'
 
 const EMPTY = new Uint8Array(0)
 const KEY = new Uint8Array(32).fill(4)
@@ -25,17 +26,17 @@ class RecordingConnection extends Duplex {
   }
 }
 
-t.test('a large write leaves in writes of at most four messages, each whole, opened in order', async t => {
+t.test(`a large write leaves in writes of at most ${SEAL_BATCH_MESSAGES} messages, each whole, opened in order`, async t => {
   const conn = new RecordingConnection()
   const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, KEY), new CipherState(nodeCrypto, KEY))
-  const data = new Uint8Array(17 * MAX_PLAINTEXT_LENGTH + 1000).map((_, i) => i % 251)
+  const data = new Uint8Array((2 * SEAL_BATCH_MESSAGES + 5) * MAX_PLAINTEXT_LENGTH + 1000).map((_, i) => i % 251)
   await new Promise<void>((resolve, reject) => { stream.write(data, err => { err == null ? resolve() : reject(err) }) })
   const messages = Math.ceil(data.length / MAX_PLAINTEXT_LENGTH)
-  t.ok(conn.writes.length <= Math.ceil(messages / 4) + 1, `${messages} messages in ${conn.writes.length} writes`)
+  t.ok(conn.writes.length <= Math.ceil(messages / SEAL_BATCH_MESSAGES) + 1, `${messages} messages in ${conn.writes.length} writes`)
   const receive = new CipherState(nobleCrypto, KEY)
   const opened: Uint8Array[] = []
   for (const write of conn.writes) {
-    t.ok(write.length <= 4 * MAX_NOISE_MESSAGE_LENGTH + 4 * 2, `a write of ${write.length} bytes`)
+    t.ok(write.length <= SEAL_BATCH_MESSAGES * (MAX_NOISE_MESSAGE_LENGTH + 2), `a write of ${write.length} bytes`)
     // every write ends on a message boundary: a decoder fed one write at a time holds nothing back
     const decoder = new FrameDecoder(TAGLEN)
     decoder.push(write, message => { opened.push(receive.decryptWithAd(EMPTY, message)) })
