@@ -90,7 +90,7 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
     const tcpMiBps = await rawTcp(options.sizes)
     const noiseTcpMiBps = await rawTcp(options.sizes, true)
     const c = cryptoRates()
-    samples.push({ tcpMiBps, noiseTcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond })
+    samples.push({ tcpMiBps, noiseTcpMiBps, chachaSealMiBps: c.chachaSealBytesPerSecond / 2 ** 20, chachaOpenMiBps: c.chachaOpenBytesPerSecond / 2 ** 20, x25519PerSecond: c.x25519PerSecond, ed25519SignPerSecond: c.ed25519SignPerSecond })
   }
   for (let round = 0; round < options.rounds; round++) {
     if (options.ceilings) await measureCeilings(round)
@@ -116,6 +116,7 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
         tcpMiBps: middle('tcpMiBps'),
         noiseTcpMiBps: middle('noiseTcpMiBps'),
         chachaSealMiBps: middle('chachaSealMiBps'),
+        chachaOpenMiBps: middle('chachaOpenMiBps'),
         x25519PerSecond: middle('x25519PerSecond'),
         ed25519SignPerSecond: middle('ed25519SignPerSecond')
       }

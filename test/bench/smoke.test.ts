@@ -102,7 +102,7 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
   const rtt = report.rows.find(r => r.benchmark === 'rtt')
   // TCP's handshake is excluded, so at least the ping itself is one round trip
   t.ok((rtt?.ours ?? 0) >= 1, 'at least one round trip to the first ping reply')
-  t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.noiseTcpMiBps > 0 && report.ceilings.x25519PerSecond > 0)
+  t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.noiseTcpMiBps > 0 && report.ceilings.chachaOpenMiBps > 0 && report.ceilings.x25519PerSecond > 0)
   const table = formatTable(report)
   t.match(table, /\| one stream, Noise \+ yamux \| down \(MiB\/s, higher is better\) \|/)
   t.match(table, /Ceilings: raw TCP loopback/)
