@@ -330,6 +330,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   sendWindowUpdate (stream: YamuxStream, flags: number, delta: number): void {
     this.sendHeader(FrameType.WindowUpdate, flags, stream.id, delta)
+    // Credit is what the remote's sender may be stalled on: it leaves now,
+    // not with the turn's batch. A receiver busy with a bulk transfer reads
+    // the socket again and again before its turn ends, and the batched
+    // update left 10-15 ms late, after the sender had stalled for most of it.
+    if (delta > 0) this.batch.flush()
   }
 
   afterDrain (callback: DrainCallback): void {

@@ -1,6 +1,7 @@
 // NoiseSecureStream's write side: queued plaintext leaves as batches of
 // up to SEAL_BATCH_MESSAGES whole messages per write to the connection (one
-// writev on a socket), and only what is queued is batched.
+// writev on a socket; one more when it takes the rest of what is queued),
+// and only what is queued is batched.
 
 import t from 'tap'
 import { Duplex } from 'node:stream'
@@ -36,7 +37,7 @@ t.test(`a large write leaves in writes of at most ${SEAL_BATCH_MESSAGES} message
   const receive = new CipherState(nobleCrypto, KEY)
   const opened: Uint8Array[] = []
   for (const write of conn.writes) {
-    t.ok(write.length <= SEAL_BATCH_MESSAGES * (MAX_NOISE_MESSAGE_LENGTH + 2), `a write of ${write.length} bytes`)
+    t.ok(write.length <= (SEAL_BATCH_MESSAGES + 1) * (MAX_NOISE_MESSAGE_LENGTH + 2), `a write of ${write.length} bytes`)
     // every write ends on a message boundary: a decoder fed one write at a time holds nothing back
     const decoder = new FrameDecoder(TAGLEN)
     decoder.push(write, message => { opened.push(receive.decryptWithAd(EMPTY, message)) })
@@ -54,5 +55,19 @@ t.test('a small write is not held back to make a batch', async t => {
   t.equal(conn.writes.length, 1)
   t.equal(conn.writes[0].length, 2 + 3 + TAGLEN)
   await done
+  stream.destroy()
+})
+
+t.test('the rest of a write that fits in one more message goes with the batch, not alone after it', async t => {
+  const conn = new RecordingConnection()
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, KEY), new CipherState(nodeCrypto, KEY))
+  const data = new Uint8Array(SEAL_BATCH_MESSAGES * MAX_PLAINTEXT_LENGTH + 500).map((_, i) => i % 253)
+  await new Promise<void>((resolve, reject) => { stream.write(data, err => { err == null ? resolve() : reject(err) }) })
+  t.equal(conn.writes.length, 1, 'one write')
+  const receive = new CipherState(nobleCrypto, KEY)
+  const opened: Uint8Array[] = []
+  new FrameDecoder(TAGLEN).push(conn.writes[0], message => { opened.push(receive.decryptWithAd(EMPTY, message)) })
+  t.equal(opened.length, SEAL_BATCH_MESSAGES + 1, 'the batch and the 500-byte rest')
+  t.same(Buffer.concat(opened), Buffer.from(data))
   stream.destroy()
 })

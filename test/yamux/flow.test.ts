@@ -5,9 +5,9 @@ import t from 'tap'
 import fc from 'fast-check'
 import { once } from 'node:events'
 import { createHash } from 'node:crypto'
-import { createYamux, FrameType, type FrameHeader, type YamuxStream, type YamuxSession } from '../../src/yamux/index.js'
+import { createYamux, Flag, FrameType, type FrameHeader, type YamuxStream, type YamuxSession } from '../../src/yamux/index.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
-import { readAll, sessionPair, shutdown, tick } from './fixtures/raw-peer.js'
+import { readAll, sessionPair, sessionWithRawPeer, shutdown, tick } from './fixtures/raw-peer.js'
 
 const pattern = (n: number, seed: number): Buffer => {
   const b = Buffer.allocUnsafe(n)
@@ -152,4 +152,20 @@ t.test('over real loopback TCP: 8 streams echo 1 MiB each, then close', async t 
   await client.close()
   await serverClosed
   await once(c, 'close')
+})
+
+t.test('a window update leaves at once, not with the turn\'s batch', async t => {
+  // the remote's sender may be stalled on this credit; a busy receiver's turn
+  // (one socket read after another) ended 10-15 ms later than the update
+  const { session, peer } = sessionWithRawPeer({ initiator: false })
+  session.on('stream', (s: YamuxStream) => { s.on('data', () => {}) })
+  let updateBeforeBatchFlush: boolean | undefined
+  // scheduled before the session's batch is: it runs first in the check phase
+  setImmediate(() => { updateBeforeBatchFlush = peer.frames.some(f => f.type === 'windowUpdate' && f.streamId === 1 && f.delta > 0) })
+  peer.send({ type: 'data', flags: Flag.SYN, streamId: 1, data: new Uint8Array(200 * 1024) })
+  await tick(5)
+  t.equal(updateBeforeBatchFlush, true, 'the update reached the remote before the batch was flushed')
+  const update = await peer.waitFor(f => f.type === 'windowUpdate' && f.streamId === 1 && f.delta > 0, 'a window update')
+  t.ok(update.type === 'windowUpdate' && update.delta >= 128 * 1024, 'it grants what was read')
+  shutdown(session)
 })
