@@ -96,17 +96,18 @@ export async function rawTcpSend (port: number, bytes: number, noise = false): P
     socket.resume()
   })
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
+  // plain TCP writes each 64 KiB on its own, as a perf stream over node:net would
   const batch = noise ? SEAL_BATCH_MESSAGES : 1
   let left = bytes
   while (left > 0) {
     let ok = true
-    socket.cork()
+    if (noise) socket.cork()
     for (let i = 0; i < batch && left > 0; i++) {
       const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
       ok = noise ? seal(piece) : socket.write(piece)
       left -= piece.length
     }
-    socket.uncork()
+    if (noise) socket.uncork()
     if (!ok) await new Promise(resolve => socket.once('drain', resolve))
   }
   socket.end()
