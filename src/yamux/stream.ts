@@ -48,9 +48,6 @@ export interface StreamSession {
 
 type WriteCallback = (err?: Error | null) => void
 
-/** A settled promise: `.then(f)` runs f in a microtask. */
-const SETTLED = Promise.resolve()
-
 export class YamuxStream extends Duplex implements MuxedStream {
   readonly id: number
   readonly direction: 'inbound' | 'outbound'
@@ -80,11 +77,6 @@ export class YamuxStream extends Duplex implements MuxedStream {
   private pendingChunk: Uint8Array | undefined
   private pendingOffset = 0
   private pendingCallback: WriteCallback | undefined
-  private creditCheckQueued = false
-  private readonly creditCheck = (): void => {
-    this.creditCheckQueued = false
-    this.maybeSendWindowUpdate()
-  }
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true })
@@ -152,13 +144,21 @@ export class YamuxStream extends Duplex implements MuxedStream {
   // ---- node:stream hooks ----
 
   override _read (): void {
-    // Node calls _read from inside read() before it removes the bytes it is
-    // about to return, so readableLength is only right once read() returns.
-    if (this.creditCheckQueued) return
-    this.creditCheckQueued = true
-    // a microtask, as queueMicrotask() would give, without the AsyncResource
-    // Node 20 makes for each call of it (this runs once per chunk read)
-    void SETTLED.then(this.creditCheck)
+    // credit goes back in read(), below, once the bytes are out of the buffer
+  }
+
+  /**
+   * Every read (the application's, async iteration's, flowing mode's) gives
+   * the remote credit for what it took. Not in _read: Node calls _read once
+   * until the next push, and from inside read() before it removes the bytes
+   * it returns, so a check there came too early and missed the reads after
+   * it; with a highWaterMark as large as the window, the remote ran out of
+   * window and nothing could make Node call _read again.
+   */
+  override read (size?: number): ReturnType<Duplex['read']> {
+    const chunk = super.read(size)
+    if (chunk !== null) this.maybeSendWindowUpdate()
+    return chunk
   }
 
   override _write (chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {

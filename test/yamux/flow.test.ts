@@ -105,7 +105,9 @@ t.test('receive window auto-tuning doubles up to the maximum', async t => {
   stream.end(Buffer.alloc(6 * 1024 * 1024))
   await once(stream, 'finish')
   await tick(10)
-  t.same(deltas.slice(0, 3), [256 * 1024 + 256 * 1024, 512 * 1024 + 512 * 1024, 1024 * 1024], 'each update grants what was read plus the growth; capped at 1 MiB')
+  // an update leaves as soon as half the window has been read: it grants that
+  // half plus the growth (the window doubles), until the 1 MiB ceiling
+  t.same(deltas.slice(0, 3), [128 * 1024 + 256 * 1024, 256 * 1024 + 512 * 1024, 512 * 1024], 'each update grants what was read plus the growth; capped at 1 MiB')
   t.ok(deltas.every(d => d <= 1024 * 1024 + 512 * 1024), 'never beyond consumed + growth to the maximum')
   t.ok((stream as unknown as { sendWindow: number }).sendWindow <= 1024 * 1024, 'the sender never holds more than the maximum window')
   shutdown(client, server)
@@ -167,5 +169,34 @@ t.test('a window update leaves at once, not with the turn\'s batch', async t => 
   t.equal(updateBeforeBatchFlush, true, 'the update reached the remote before the batch was flushed')
   const update = await peer.waitFor(f => f.type === 'windowUpdate' && f.streamId === 1 && f.delta > 0, 'a window update')
   t.ok(update.type === 'windowUpdate' && update.delta >= 128 * 1024, 'it grants what was read')
+  shutdown(session)
+})
+
+t.test('credit goes back for every read, not only when Node calls _read', async t => {
+  // Node calls _read once until the next push, and from inside read() before
+  // it removes the bytes it returns. A credit check made only then came too
+  // early: with a readable highWaterMark as large as the window, a reader
+  // taking 64 KiB at a time got no Window Update at all, and the remote,
+  // out of window, could send nothing more to make Node call _read again.
+  const { session, peer } = sessionWithRawPeer({ initiator: false })
+  const WINDOW = 256 * 1024
+  let inbound: YamuxStream | undefined
+  session.on('stream', (s: YamuxStream) => {
+    (s as unknown as { _readableState: { highWaterMark: number } })._readableState.highWaterMark = WINDOW
+    inbound = s
+  })
+  const frame = new Uint8Array(WINDOW / 4)
+  peer.send({ type: 'data', flags: Flag.SYN, streamId: 1, data: frame })
+  for (let i = 1; i < 4; i++) peer.send({ type: 'data', flags: 0, streamId: 1, data: frame })
+  await tick(5)
+  if (inbound === undefined) throw new Error('no inbound stream')
+  t.equal(inbound.readableLength, WINDOW, 'the whole window waits in the buffer, nothing read yet')
+  t.notOk(peer.frames.some(f => f.type === 'windowUpdate' && f.delta > 0), 'no credit for unread bytes')
+  // one read, then (after Node's _read and anything it queued) the other three
+  t.equal((inbound.read(WINDOW / 4) as Buffer).length, WINDOW / 4)
+  await tick(5)
+  for (let i = 1; i < 4; i++) t.equal((inbound.read(WINDOW / 4) as Buffer).length, WINDOW / 4)
+  const update = await peer.waitFor(f => f.type === 'windowUpdate' && f.streamId === 1 && f.delta > 0, 'a window update')
+  t.ok(update.type === 'windowUpdate' && update.delta >= WINDOW / 2, `the reads were credited (${update.type === 'windowUpdate' ? update.delta : 0} bytes)`)
   shutdown(session)
 })
