@@ -7,8 +7,9 @@
 //     (small writes queued together are packed into one message);
 //     each is sealed with the sending CipherState and written to `conn` as
 //     prefix, ciphertext and tag under cork() (one writev, no concatenation;
-//     up to four queued messages share it). Once conn's buffer holds that
-//     batch we wait for 'drain' before sealing more.
+//     up to SEAL_BATCH_MESSAGES queued messages share it, one more when it
+//     takes the rest of the queue). Once conn's buffer holds that batch we
+//     wait for 'drain' before sealing more.
 //     The handshake may hand conn over corked, holding its last message: our
 //     first message joins it, and conn is uncorked then (one write for both).
 //   read side — every chunk of conn goes through a FrameDecoder, which
