@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 import type { StreamReader } from '../util/stream-reader.js'
 import { concatBytes } from '../util/bytes.js'
+import { startDeadline, type Deadline } from '../util/deadline.js'
 import { stripNewline } from './codec.js'
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
 import { messageText, serializeMessage, type Message } from './message.js'
@@ -42,31 +43,10 @@ export function writeMessages (stream: Duplex, messages: Message[], hook?: Messa
   stream.write(concatBytes(messages.map(serializeMessage)))
 }
 
-export interface Deadline {
-  /** Aborted on timeout (reason ERR_NEGOTIATION_TIMEOUT) or with the caller's signal. */
-  signal: AbortSignal
-  /** Stops the timer and detaches from the caller's signal. */
-  clear: () => void
-}
-
 /** One signal for a negotiation: the caller's AbortSignal or the timeout, whichever comes first. */
 export function negotiationDeadline (options: NegotiationOptions = {}): Deadline {
-  const controller = new AbortController()
   const timeoutMs = options.timeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS
-  const timer = setTimeout(() => {
-    controller.abort(new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`))
-  }, timeoutMs)
-  const outer = options.signal
-  const onAbort = (): void => { controller.abort(outer?.reason) }
-  if (outer?.aborted === true) onAbort()
-  else outer?.addEventListener('abort', onAbort, { once: true })
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer)
-      outer?.removeEventListener('abort', onAbort)
-    }
-  }
+  return startDeadline(timeoutMs, () => new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`), options.signal)
 }
 
 /** Reports a received message to the hook. */

@@ -19,6 +19,7 @@
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 import { StreamReader } from '../util/stream-reader.js'
+import { startDeadline } from '../util/deadline.js'
 import type { PeerId, PrivateKey, PublicKey } from '../peer/index.js'
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, LENGTH_PREFIX_BYTES, PROTOCOL_NAME } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
@@ -94,18 +95,12 @@ export async function secureInbound (conn: Duplex, options: SecureOptions): Prom
 async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOptions, expectedPeer: PeerId | undefined): Promise<SecureConnection> {
   const crypto = options.crypto ?? nodeCrypto
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
-  const controller = new AbortController()
-  const onAbort = (): void => { controller.abort(options.signal?.reason) }
-  const timer = setTimeout(() => {
-    controller.abort(new P2PError('ERR_NOISE_HANDSHAKE_TIMEOUT', `the Noise handshake did not complete within ${timeoutMs} ms`, { remote: true }))
-  }, timeoutMs)
-  options.signal?.addEventListener('abort', onAbort)
-  if (options.signal?.aborted === true) onAbort()
+  const deadline = startDeadline(timeoutMs, () => new P2PError('ERR_NOISE_HANDSHAKE_TIMEOUT', `the Noise handshake did not complete within ${timeoutMs} ms`, { remote: true }), options.signal)
   // a connection error at any moment (not only while a read waits) ends the
   // handshake; without this listener an 'error' between reads would be uncaught
-  const onConnError = (err: Error): void => { controller.abort(err) }
+  const onConnError = (err: Error): void => { deadline.abort(err) }
   conn.on('error', onConnError)
-  const signal = controller.signal
+  const signal = deadline.signal
 
   try {
     signal.throwIfAborted()
@@ -170,8 +165,7 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
     conn.destroy()
     throw signal.aborted ? signal.reason : err
   } finally {
-    clearTimeout(timer)
-    options.signal?.removeEventListener('abort', onAbort)
+    deadline.clear()
     conn.off('error', onConnError)
   }
 }

@@ -23,6 +23,7 @@ import type { MessageHook } from '../multistream/index.js'
 import { nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
+import { startDeadline } from '../util/deadline.js'
 import { P2PError } from '../util/errors.js'
 import { Connection, newConnectionId, type OutboundStreamGate } from './connection.js'
 import type { ConnectionMemory } from '../resources/index.js'
@@ -121,9 +122,9 @@ export class Upgrader {
 
   private async upgrade (socket: Duplex, direction: 'inbound' | 'outbound', options: UpgradeOptions): Promise<Connection> {
     const timeoutMs = this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
-    // a timeout on any read below tears the raw socket down, so nothing lingers
+    const deadline = startDeadline(timeoutMs, () => new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`), options.signal)
+    const signal = deadline.signal
+    // a timeout or abort during any read below tears the raw socket down, so nothing lingers
     const onAbort = (): void => { socket.destroy() }
     signal.addEventListener('abort', onAbort)
     let secure: SecureConnection | undefined
@@ -157,12 +158,13 @@ export class Upgrader {
     } catch (err) {
       secure?.stream.destroy()
       socket.destroy()
-      if (timeout.aborted) {
+      if (deadline.timedOut) {
         throw new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause: err })
       }
       throw err
     } finally {
       signal.removeEventListener('abort', onAbort)
+      deadline.clear()
     }
   }
 
