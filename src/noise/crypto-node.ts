@@ -1,8 +1,8 @@
-// node:crypto back end of ./crypto.ts: X25519 through KeyObjects (our own
-// keys kept as generated, with one made ahead of need; remote public keys
-// imported from JWK once), ChaCha20-Poly1305 through createCipheriv, SHA-256
-// and HMAC through createHash/createHmac. Native code throughout: this is
-// the fast path for handshakes and bulk transfer.
+// node:crypto back end of ./crypto.ts: X25519 through KeyObjects (private
+// keys imported from their raw bytes as JWKs, with one made ahead of need;
+// remote public keys imported from JWK once), ChaCha20-Poly1305 through
+// createCipheriv, SHA-256 and HMAC through createHash/createHmac. Native code
+// throughout: this is the fast path for handshakes and bulk transfer.
 
 import crypto from 'node:crypto'
 import { P2PError } from '../util/errors.js'
@@ -20,11 +20,32 @@ function checkKey (what: string, key: Uint8Array): void {
 }
 
 /**
- * Importing a private key from DER costs about ten DH operations in OpenSSL,
- * and a handshake uses each of its two private keys (e, s) in two DHs. So a
- * key we generate keeps the KeyObject OpenSSL generated it as (and its public
- * half), and a key handed to us (a fixed static key, a test vector) is
- * imported once.
+ * Whether this Node imports a private JWK from `d` alone. Node 20 reads only
+ * `d` of a private OKP JWK (it checks that `x` is a string and derives the
+ * public key itself), which makes a JWK the cheapest way in: ~30 µs, where
+ * PKCS#8 DER costs ~400 µs (OpenSSL's decoder) and generateKeyPairSync with
+ * an encoding ~80 µs. Should a Node check `x` against `d`, the import throws
+ * and we use DER from then on.
+ */
+let jwkImportWorks = true
+
+/** A KeyObject for 32 raw private key bytes (any 32 bytes: X25519 clamps them itself, RFC 7748 §5). */
+function importPrivateKey (privateKey: Uint8Array): crypto.KeyObject {
+  const raw = Buffer.from(privateKey.buffer, privateKey.byteOffset, privateKey.byteLength)
+  if (jwkImportWorks) {
+    try {
+      return crypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: raw.toString('base64url'), x: '' }, format: 'jwk' })
+    } catch {
+      jwkImportWorks = false
+    }
+  }
+  return crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, raw]), format: 'der', type: 'pkcs8' })
+}
+
+/**
+ * A handshake uses each of its two private keys (e, s) in two DHs, so a
+ * private key keeps its KeyObject, made once: when the key is made here,
+ * or on first use of a key handed to us (a fixed static key, a test vector).
  */
 const privateKeyObjects = new WeakMap<Uint8Array, crypto.KeyObject>()
 const publicKeys = new WeakMap<Uint8Array, Uint8Array>()
@@ -33,7 +54,7 @@ function privateKeyObject (privateKey: Uint8Array): crypto.KeyObject {
   checkKey('private key', privateKey)
   let key = privateKeyObjects.get(privateKey)
   if (key === undefined) {
-    key = crypto.createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey]), format: 'der', type: 'pkcs8' })
+    key = importPrivateKey(privateKey)
     privateKeyObjects.set(privateKey, key)
   }
   return key
@@ -60,35 +81,30 @@ function publicKeyObject (publicKey: Uint8Array): crypto.KeyObject {
   return key
 }
 
-/** generateKeyPairSync asked for JWKs (Node ≥ 15.9); @types/node has no overload for that. */
-const generateJwkPair = crypto.generateKeyPairSync as unknown as (type: 'x25519', options: {
-  publicKeyEncoding: { format: 'jwk' }
-  privateKeyEncoding: { format: 'jwk' }
-}) => { publicKey: crypto.JsonWebKey, privateKey: crypto.JsonWebKey }
+/** The public key of an imported private KeyObject, as raw bytes. */
+function exportPublicKey (keyObject: crypto.KeyObject): Uint8Array {
+  const jwk = crypto.createPublicKey(keyObject).export({ format: 'jwk' })
+  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'))
+}
 
 /**
- * A fresh key pair, ~80 µs (random bytes imported as PKCS#8: ~400 µs).
+ * A fresh key pair, ~40 µs: 32 random bytes (noise.md §4.1 GENERATE_KEYPAIR
+ * asks for nothing more), imported, and the public half exported.
  *
- * generateKeyPairSync encodes the key as a JWK itself, and we import that:
- * we never export() a KeyObject that generateKeyPairSync returned. In Node
- * 20 that can deadlock the process: export({ format: 'jwk' }) holds the
- * key's mutex while it allocates the JWK's strings; an allocation may run
- * a GC, the GC may finalize the spent key-generation job, and the job's
- * destructor takes the same mutex. The main thread then waits on itself
- * forever, idle (it showed as a benchmark round in ~15 whose listener
- * stopped reading and accepting). Importing costs one more scalar
- * multiplication than exporting, ~30 µs, and the spare key below is made
- * while the process waits for its peer anyway.
+ * Never generateKeyPairSync: in Node 20, export() of a KeyObject it
+ * returned can deadlock the process. export() holds the key's mutex while it
+ * allocates the JWK's strings; an allocation may run a GC, the GC may
+ * finalize the spent key-generation job, and the job's destructor takes the
+ * same mutex. The main thread then waits on itself forever, idle (it showed
+ * as a benchmark round in ~15 whose listener stopped reading and
+ * accepting). An imported key has no such job, and its only other KeyObject
+ * is alive while we export.
  */
 function freshPrivateKey (): Uint8Array {
-  const { privateKey: jwk } = generateJwkPair('x25519', {
-    publicKeyEncoding: { format: 'jwk' },
-    privateKeyEncoding: { format: 'jwk' }
-  })
-  const keyObject = crypto.createPrivateKey({ key: jwk, format: 'jwk' })
-  const privateKey = new Uint8Array(Buffer.from(jwk.d as string, 'base64url'))
+  const privateKey = new Uint8Array(crypto.randomBytes(DHLEN))
+  const keyObject = importPrivateKey(privateKey)
   privateKeyObjects.set(privateKey, keyObject)
-  publicKeys.set(privateKey, new Uint8Array(Buffer.from(jwk.x as string, 'base64url')))
+  publicKeys.set(privateKey, exportPublicKey(keyObject))
   return privateKey
 }
 
@@ -122,10 +138,7 @@ export const nodeCrypto: NoiseCrypto = {
     return privateKey
   },
   publicKey (privateKey) {
-    const known = publicKeys.get(privateKey)
-    if (known !== undefined) return known
-    const jwk = crypto.createPublicKey(privateKeyObject(privateKey)).export({ format: 'jwk' })
-    return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'))
+    return publicKeys.get(privateKey) ?? exportPublicKey(privateKeyObject(privateKey))
   },
   dh (privateKey, publicKey) {
     try {

@@ -1,6 +1,7 @@
-// Fresh X25519 keys of the node:crypto back end (src/noise/crypto-node.ts):
-// right to the byte (checked against the noble back end), and made without
-// ever exporting a KeyObject that generateKeyPairSync returned, which can
+// X25519 keys of the node:crypto back end (src/noise/crypto-node.ts): fresh
+// and given keys right to the byte (checked against the noble back end),
+// through the JWK import and through its DER fallback, and made without ever
+// exporting a KeyObject that generateKeyPairSync returned, which can
 // deadlock Node 20 (see freshPrivateKey there).
 import t from 'tap'
 import crypto from 'node:crypto'
@@ -58,4 +59,37 @@ t.test('a generated key is never exported from the KeyObject generateKeyPairSync
   await new Promise(resolve => setImmediate(resolve))
   nodeCrypto.generatePrivateKey()
   t.same(exportsOfGenerated, [], 'no export() of a generated KeyObject (Node 20 can deadlock in it)')
+})
+
+t.test('a given private key (a test vector\'s) imports to the same public key and DH as noble', async t => {
+  const privateKey = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1)
+  const peer = nodeCrypto.generatePrivateKey()
+  t.same(nodeCrypto.publicKey(privateKey), nobleCrypto.publicKey(privateKey))
+  t.same(nodeCrypto.dh(privateKey, nodeCrypto.publicKey(peer)), nobleCrypto.dh(peer, nobleCrypto.publicKey(privateKey)))
+})
+
+t.test('where Node refuses a private JWK without its public half, keys come in as PKCS#8 DER, right to the byte', async t => {
+  // the other tests' spare key is made in a setImmediate: let it be made before the patch
+  await new Promise(resolve => setImmediate(resolve))
+  const refusedJwks: unknown[] = []
+  const originalCreatePrivateKey = crypto.createPrivateKey
+  Object.assign(crypto, {
+    createPrivateKey (key: { format?: string }) {
+      if (key.format === 'jwk') {
+        refusedJwks.push(key)
+        throw new TypeError('Invalid JWK OKP key')
+      }
+      return originalCreatePrivateKey(key as crypto.PrivateKeyInput)
+    }
+  })
+  t.teardown(() => { Object.assign(crypto, { createPrivateKey: originalCreatePrivateKey }) })
+  // a module instance of its own, so the fallback is learnt afresh
+  const freshInstance = new URL('../../src/noise/crypto-node.js?der-fallback', import.meta.url).href
+  const { nodeCrypto: fallback } = await import(freshInstance) as typeof import('../../src/noise/crypto-node.js')
+  const a = fallback.generatePrivateKey()
+  const b = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
+  t.equal(refusedJwks.length, 1, 'the JWK was tried once, then not again')
+  t.same(fallback.publicKey(a), nobleCrypto.publicKey(a))
+  t.same(fallback.publicKey(b), nobleCrypto.publicKey(b))
+  t.same(fallback.dh(a, fallback.publicKey(b)), nobleCrypto.dh(b, nobleCrypto.publicKey(a)))
 })
