@@ -117,7 +117,11 @@ async function connect (stack: StackName, sizes: Sizes): Promise<Figures> {
   return await withWorkers(2, async ([listener, dialer]) => {
     const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
     await dialer.call({ op: 'client', stack, muxer: 'yamux' })
-    await dialer.call({ op: 'dialPing', addr, count: 5 })
+    // as many connections again first: V8 compiles the per-connection code
+    // only after hundreds of connections (each function runs a few times per
+    // connection), so after 5 the loop measured both stacks half cold; the
+    // throughput benchmarks warm up likewise
+    await dialer.call({ op: 'dialPing', addr, count: sizes.connections })
     const cpu = async (): Promise<number> => {
       const [a, b] = await Promise.all([listener.call<number>({ op: 'cpu' }), dialer.call<number>({ op: 'cpu' })])
       return a + b
