@@ -11,7 +11,7 @@
 import type { Duplex } from 'node:stream'
 import { StreamReader } from '../util/stream-reader.js'
 import { ListenerMachine, type ListenerOptions } from './listener.js'
-import { negotiationDeadline, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
+import { negotiationTimeLimit, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
 import { toMatcher, type ProtocolMatcher } from './registry.js'
 
 export interface HandleOptions extends NegotiationOptions, ListenerOptions {
@@ -30,27 +30,22 @@ export interface HandleOptions extends NegotiationOptions, ListenerOptions {
 /** Resolves with the protocol agreed with the dialer, after sending its echo. */
 export async function handleProtocols (stream: Duplex, protocols: string[] | ProtocolMatcher, options: HandleOptions = {}): Promise<string> {
   const machine = new ListenerMachine(toMatcher(protocols), options)
-  const deadline = negotiationDeadline(options)
-  try {
-    deadline.signal.throwIfAborted()
-    const reader = new StreamReader(stream, deadline.signal)
-    const header = machine.start().send
-    // what we owe the dialer and have not written yet: our header, when lazy
-    let held = options.lazyHeader === true ? header : []
-    if (held.length === 0) writeMessages(stream, header, options.onMessage)
-    while (true) {
-      const step = machine.receive(await readMessageBody(reader))
-      traceReceived(options.onMessage, step.received)
-      if (step.outcome.type === 'selected') options.beforeAgreement?.()
-      held = [...held, ...step.send]
-      // a held header waits only while the dialer's next message is already here
-      if (step.send.length > 0 || stream.readableLength === 0) {
-        writeMessages(stream, held, options.onMessage)
-        held = []
-      }
-      if (step.outcome.type === 'selected') return step.outcome.protocol
+  options.signal?.throwIfAborted()
+  const reader = new StreamReader(stream, options.signal, negotiationTimeLimit(options))
+  const header = machine.start().send
+  // what we owe the dialer and have not written yet: our header, when lazy
+  let held = options.lazyHeader === true ? header : []
+  if (held.length === 0) writeMessages(stream, header, options.onMessage)
+  while (true) {
+    const step = machine.receive(await readMessageBody(reader))
+    traceReceived(options.onMessage, step.received)
+    if (step.outcome.type === 'selected') options.beforeAgreement?.()
+    held = [...held, ...step.send]
+    // a held header waits only while the dialer's next message is already here
+    if (step.send.length > 0 || stream.readableLength === 0) {
+      writeMessages(stream, held, options.onMessage)
+      held = []
     }
-  } finally {
-    deadline.clear()
+    if (step.outcome.type === 'selected') return step.outcome.protocol
   }
 }

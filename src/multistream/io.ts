@@ -1,5 +1,5 @@
 // What the multistream drivers share: reading one message with StreamReader,
-// writing messages, and the timeout/abort signal of one negotiation.
+// writing messages, and the time limit of one negotiation.
 //
 // Reading goes through StreamReader, which takes exactly the bytes of each
 // message from the stream and never more, so whatever follows the agreed
@@ -7,9 +7,8 @@
 
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
-import type { StreamReader } from '../util/stream-reader.js'
+import type { ReadTimeLimit, StreamReader } from '../util/stream-reader.js'
 import { concatBytes } from '../util/bytes.js'
-import { startDeadline, type Deadline } from '../util/deadline.js'
 import { stripNewline } from './codec.js'
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
 import { messageText, serializeMessage, type Message } from './message.js'
@@ -43,10 +42,13 @@ export function writeMessages (stream: Duplex, messages: Message[], hook?: Messa
   stream.write(concatBytes(messages.map(serializeMessage)))
 }
 
-/** One signal for a negotiation: the caller's AbortSignal or the timeout, whichever comes first. */
-export function negotiationDeadline (options: NegotiationOptions = {}): Deadline {
+/** The time limit of one negotiation's reads (the caller's signal goes to the StreamReader beside it). */
+export function negotiationTimeLimit (options: NegotiationOptions = {}): ReadTimeLimit {
   const timeoutMs = options.timeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS
-  return startDeadline(timeoutMs, () => new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`), options.signal)
+  return {
+    timeoutMs,
+    timeoutError: () => new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`)
+  }
 }
 
 /** Reports a received message to the hook. */

@@ -23,7 +23,7 @@ import { StreamReader } from '../util/stream-reader.js'
 import { P2PError } from '../util/errors.js'
 import { DialerMachine } from './dialer.js'
 import { unreachable } from './message.js'
-import { negotiationDeadline, notSupported, readMessageBody, traceReceived, writeMessages, type MessageHook, type NegotiationOptions } from './io.js'
+import { negotiationTimeLimit, notSupported, readMessageBody, traceReceived, writeMessages, type MessageHook, type NegotiationOptions } from './io.js'
 
 /** Writes the header and the proposal of `protocol` in one write, and returns. */
 export function writeOptimisticProposal (stream: Duplex, protocol: string, hook?: MessageHook): void {
@@ -39,22 +39,17 @@ export function writeOptimisticProposal (stream: Duplex, protocol: string, hook?
 export async function readOptimisticAccept (reader: StreamReader, protocol: string, options: NegotiationOptions = {}): Promise<string> {
   const machine = new DialerMachine()
   machine.propose([protocol]) // already on the wire
-  const deadline = negotiationDeadline(options)
-  try {
-    deadline.signal.throwIfAborted()
-    const timed = new StreamReader(reader.stream, deadline.signal)
-    while (true) {
-      const step = machine.receive(await readMessageBody(timed))
-      traceReceived(options.onMessage, step.received)
-      switch (step.outcome.type) {
-        case 'need-more': continue
-        case 'selected': return step.outcome.protocol
-        case 'rejected': throw notSupported(step.outcome.tried)
-        case 'listed': throw new P2PError('ERR_INVALID_STATE', 'an ls answer arrived, but no ls was sent')
-        default: return unreachable(step.outcome)
-      }
+  options.signal?.throwIfAborted()
+  const timed = new StreamReader(reader.stream, options.signal, negotiationTimeLimit(options))
+  while (true) {
+    const step = machine.receive(await readMessageBody(timed))
+    traceReceived(options.onMessage, step.received)
+    switch (step.outcome.type) {
+      case 'need-more': continue
+      case 'selected': return step.outcome.protocol
+      case 'rejected': throw notSupported(step.outcome.tried)
+      case 'listed': throw new P2PError('ERR_INVALID_STATE', 'an ls answer arrived, but no ls was sent')
+      default: return unreachable(step.outcome)
     }
-  } finally {
-    deadline.clear()
   }
 }

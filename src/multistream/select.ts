@@ -13,7 +13,7 @@ import { StreamReader } from '../util/stream-reader.js'
 import { MAX_LS_ANSWER_LENGTH } from './constants.js'
 import { unreachable } from './message.js'
 import { DialerMachine, type DialerOutcome, type DialerStep } from './dialer.js'
-import { negotiationDeadline, notSupported, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
+import { negotiationTimeLimit, notSupported, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
 
 export interface SelectOptions extends NegotiationOptions {
   /** The header was already exchanged on this stream (e.g. by `listProtocols`). */
@@ -53,19 +53,14 @@ export async function listProtocols (stream: Duplex, options: NegotiationOptions
 
 /** Runs the machine until its outcome is no longer need-more. */
 async function drive (stream: Duplex, machine: DialerMachine, first: DialerStep, options: NegotiationOptions): Promise<DialerOutcome> {
-  const deadline = negotiationDeadline(options)
-  try {
-    deadline.signal.throwIfAborted()
-    const reader = new StreamReader(stream, deadline.signal)
-    writeMessages(stream, first.send, options.onMessage)
-    while (true) {
-      const body = await readMessageBody(reader, machine.expectsLsAnswer ? MAX_LS_ANSWER_LENGTH : undefined)
-      const step = machine.receive(body)
-      traceReceived(options.onMessage, step.received)
-      writeMessages(stream, step.send, options.onMessage)
-      if (step.outcome.type !== 'need-more') return step.outcome
-    }
-  } finally {
-    deadline.clear()
+  options.signal?.throwIfAborted()
+  const reader = new StreamReader(stream, options.signal, negotiationTimeLimit(options))
+  writeMessages(stream, first.send, options.onMessage)
+  while (true) {
+    const body = await readMessageBody(reader, machine.expectsLsAnswer ? MAX_LS_ANSWER_LENGTH : undefined)
+    const step = machine.receive(body)
+    traceReceived(options.onMessage, step.received)
+    writeMessages(stream, step.send, options.onMessage)
+    if (step.outcome.type !== 'need-more') return step.outcome
   }
 }

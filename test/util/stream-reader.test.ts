@@ -51,3 +51,33 @@ t.test('EOF, over-long prefix and abort are typed errors', async t => {
     t.ok(isP2PError(err, 'ERR_INVALID_VARINT'))
   }
 })
+
+t.test('a time limit covers all of a reader\'s waits together, and leaves no timer behind', async t => {
+  const [a, b] = duplexPair()
+  const timeLimit = { timeoutMs: 60, timeoutError: () => new Error('the reads took too long') }
+  const reader = new StreamReader(b, undefined, timeLimit)
+  const started = performance.now()
+  // the first wait ends in time; the second shares what is left of the limit
+  setTimeout(() => { a.write(Uint8Array.from([1])) }, 30)
+  t.same([...await reader.readExactly(1)], [1])
+  await t.rejects(reader.readExactly(1), { message: 'the reads took too long' })
+  const elapsed = performance.now() - started
+  t.ok(elapsed >= 55 && elapsed < 1000, `timed out ${elapsed.toFixed(0)} ms after the reader was made, not after the second wait began`)
+  // the limit is spent: a wait rejects at once; buffered bytes are still read
+  a.write(Uint8Array.from([2]))
+  await new Promise(resolve => setImmediate(resolve))
+  t.same([...await reader.readExactly(1)], [2], 'bytes already here need no wait')
+  await t.rejects(reader.readExactly(1), { message: 'the reads took too long' })
+  t.equal(b.listenerCount('readable'), 0, 'no listener left on the stream')
+})
+
+t.test('a wait that ends before the time limit clears its timer', async t => {
+  const [a, b] = duplexPair()
+  const timers = (): number => process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length
+  const before = timers()
+  const reader = new StreamReader(b, undefined, { timeoutMs: 5_000, timeoutError: () => new Error('late') })
+  setTimeout(() => { a.write(Uint8Array.from([7])) }, 5)
+  t.same([...await reader.readExactly(1)], [7])
+  t.equal(timers(), before, 'the wait\'s timer is gone with the wait')
+  t.equal(b.listenerCount('readable'), 0)
+})
