@@ -7,6 +7,7 @@
 import crypto from 'node:crypto'
 import { P2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
+import { randomBytes } from '../util/random.js'
 import { DHLEN, TAGLEN } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
 
@@ -101,7 +102,7 @@ function exportPublicKey (keyObject: crypto.KeyObject): Uint8Array {
  * is alive while we export.
  */
 function freshPrivateKey (): Uint8Array {
-  const privateKey = new Uint8Array(crypto.randomBytes(DHLEN))
+  const privateKey = randomBytes(DHLEN)
   const keyObject = importPrivateKey(privateKey)
   privateKeyObjects.set(privateKey, keyObject)
   publicKeys.set(privateKey, exportPublicKey(keyObject))

@@ -14,7 +14,7 @@
 // The clock and the randomness are injectable, so tests replay exactly.
 
 import type { Duplex } from 'node:stream'
-import { randomBytes as nodeRandomBytes } from 'node:crypto'
+import { randomBytes as poolRandomBytes } from '../../util/random.js'
 import { performance } from 'node:perf_hooks'
 import { P2PError } from '../../util/errors.js'
 import { StreamReader } from '../../util/stream-reader.js'
@@ -25,7 +25,7 @@ export interface PingOptions {
   /** How many payloads to send, one after another (default 1). */
   count?: number
   signal?: AbortSignal
-  /** Source of the payloads (default: node:crypto randomBytes). */
+  /** Source of the payloads (default: the CSPRNG, through ../../util/random.ts). */
   randomBytes?: (n: number) => Uint8Array
   /** A monotonic clock in milliseconds (default: performance.now). */
   now?: () => number
@@ -42,7 +42,7 @@ export async function ping (stream: Duplex, options: PingOptions = {}): Promise<
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `ping count must be a positive integer, got ${count}`)
   }
-  const randomBytes = options.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n)))
+  const randomBytes = options.randomBytes ?? poolRandomBytes
   const now = options.now ?? (() => performance.now())
   const reader = new StreamReader(stream, options.signal)
   guardStreamErrors(stream)
