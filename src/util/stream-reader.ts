@@ -38,17 +38,25 @@ export class StreamReader {
   /** Resolves with exactly `n` bytes; rejects on EOF, error, close or abort. */
   async readExactly (n: number): Promise<Uint8Array> {
     if (n === 0) return new Uint8Array(0)
-    this.signal?.throwIfAborted()
-    const chunk = this.stream.read(n) as Uint8Array | null
-    if (chunk !== null) return checkLength(chunk, n)
-    return await this.waitFor(n)
+    return this.takeBuffered(n) ?? await this.waitFor(n)
   }
 
-  /** Reads an unsigned varint, one byte at a time so nothing is over-read. */
+  /** Exactly `n` bytes if the stream has them buffered, else null (nothing taken). */
+  private takeBuffered (n: number): Uint8Array | null {
+    this.signal?.throwIfAborted()
+    const chunk = this.stream.read(n) as Uint8Array | null
+    return chunk === null ? null : checkLength(chunk, n)
+  }
+
+  /**
+   * Reads an unsigned varint, one byte at a time so nothing is over-read. A
+   * byte already buffered is taken at once: awaiting readExactly for each
+   * would cost a promise and a microtask turn per byte.
+   */
   async readUvarint (maxBytes = MAX_VARINT_BYTES): Promise<number> {
     const bytes = new Uint8Array(maxBytes)
     for (let i = 0; i < maxBytes; i++) {
-      bytes[i] = (await this.readExactly(1))[0]
+      bytes[i] = (this.takeBuffered(1) ?? await this.waitFor(1))[0]
       if ((bytes[i] & 0x80) === 0) {
         const decoded = decodeUvarint(bytes.subarray(0, i + 1))
         if (decoded !== undefined) return decoded.value
