@@ -23,6 +23,7 @@
 
 import { concatBytes } from './bytes.js'
 import { P2PError } from './errors.js'
+import { encodeUvarint } from './varint.js'
 
 /** Wire types (protobuf.dev "Message Structure"). */
 export const WireType = {
@@ -155,14 +156,15 @@ export function fieldVarint (field: Field, code: string, what?: string): bigint 
 }
 
 /**
- * The key of a field: field_number << 3 | wire_type, in BigInt because field
- * numbers reach 2^29 - 1 and a 32-bit shift would overflow into the sign bit.
+ * The key of a field: field_number << 3 | wire_type, computed as number * 8
+ * + wire_type because field numbers reach 2^29 - 1 and a 32-bit shift would
+ * overflow into the sign bit (the key stays below 2^32, exact in a double).
  */
-function tag (number: number, wireType: WireTypeCode): bigint {
+function tag (number: number, wireType: WireTypeCode): number {
   if (!Number.isInteger(number) || number < 1 || number > MAX_FIELD_NUMBER) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `field number ${number} is outside 1..${MAX_FIELD_NUMBER}`)
   }
-  return (BigInt(number) << 3n) | BigInt(wireType)
+  return number * 8 + wireType
 }
 
 /** Accumulates fields and produces the encoded message. */
@@ -173,7 +175,12 @@ export class FieldWriter {
     this.parts.push(part)
   }
 
-  private varint (value: bigint): void {
+  /** Keys and lengths come as numbers (the common case, no BigInt arithmetic); uint64 values as bigint. */
+  private varint (value: number | bigint): void {
+    if (typeof value === 'number') {
+      this.push(encodeUvarint(value))
+      return
+    }
     const out: number[] = []
     while (value >= 0x80n) {
       out.push(Number(value & 0x7fn) | 0x80)
@@ -192,7 +199,7 @@ export class FieldWriter {
 
   bytes (number: number, value: Uint8Array): this {
     this.varint(tag(number, WireType.LEN))
-    this.varint(BigInt(value.length))
+    this.varint(value.length)
     this.push(value)
     return this
   }
