@@ -19,6 +19,7 @@
 
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../../util/byte-queue.js'
+import { concatBytes } from '../../util/bytes.js'
 import { P2PError } from '../../util/errors.js'
 import { decodeUvarint, encodeUvarint, MAX_VARINT_BYTES } from '../../util/varint.js'
 import { endStream, guardStreamErrors, readChunks, resetStream } from '../stream-io.js'
@@ -38,13 +39,11 @@ export interface ReadIdentifyOptions {
  */
 export async function writeIdentify (stream: Duplex, message: IdentifyMessage, options: { maxSize?: number } = {}): Promise<void> {
   const maxSize = options.maxSize ?? MAX_IDENTIFY_MESSAGE_SIZE
-  const frames = splitForSize(message, maxSize).map(m => encodeIdentify(m))
+  const frames = encodeForSize(message, maxSize)
   guardStreamErrors(stream)
   try {
-    for (const frame of frames) {
-      stream.write(encodeUvarint(frame.length))
-      stream.write(frame)
-    }
+    // each message and its length prefix in one write (one muxer frame)
+    for (const frame of frames) stream.write(concatBytes([encodeUvarint(frame.length), frame]))
     stream.resume()
     await endStream(stream)
   } catch (err) {
@@ -53,19 +52,20 @@ export async function writeIdentify (stream: Duplex, message: IdentifyMessage, o
   }
 }
 
-/** One message when it fits; else the record goes alone in a second one. */
-function splitForSize (message: IdentifyMessage, maxSize: number): IdentifyMessage[] {
-  if (encodeIdentify(message).length <= maxSize) return [message]
+/** The encoded message when it fits; else the record goes alone in a second one. */
+function encodeForSize (message: IdentifyMessage, maxSize: number): Uint8Array[] {
+  const whole = encodeIdentify(message)
+  if (whole.length <= maxSize) return [whole]
   const { signedPeerRecord, ...rest } = message
   const parts: IdentifyMessage[] = [rest]
   if (signedPeerRecord !== undefined) parts.push({ listenAddrs: [], protocols: [], signedPeerRecord })
-  for (const part of parts) {
-    const size = encodeIdentify(part).length
-    if (size > maxSize) {
-      throw new P2PError('ERR_IDENTIFY_MESSAGE_TOO_LARGE', `our Identify message is ${size} bytes, the limit peers accept is ${maxSize}`)
+  const frames = parts.map(encodeIdentify)
+  for (const frame of frames) {
+    if (frame.length > maxSize) {
+      throw new P2PError('ERR_IDENTIFY_MESSAGE_TOO_LARGE', `our Identify message is ${frame.length} bytes, the limit peers accept is ${maxSize}`)
     }
   }
-  return parts
+  return frames
 }
 
 /**
