@@ -19,8 +19,6 @@ export type ProtocolId = string & { readonly __brand: 'ProtocolId' }
 /** The message is the ID plus its newline, so the ID gets one byte less. */
 export const MAX_PROTOCOL_ID_LENGTH = MAX_MESSAGE_LENGTH - 1
 
-const utf8 = new TextEncoder()
-
 /** Throws ERR_INVALID_PROTOCOL_ID unless `id` is a usable protocol ID. */
 export function validateProtocolId (id: string): ProtocolId {
   const reason = invalidReason(id)
@@ -40,7 +38,7 @@ function invalidReason (id: unknown): string | undefined {
   if (id.length === 0) return 'expected a non-empty string'
   if (!id.startsWith('/')) return "expected it to start with '/'"
   if (id.includes('\n')) return 'expected no newline (it ends a multistream message)'
-  const bytes = utf8.encode(id).length
+  const bytes = Buffer.byteLength(id, 'utf8')
   if (bytes > MAX_PROTOCOL_ID_LENGTH) return `expected at most ${MAX_PROTOCOL_ID_LENGTH} UTF-8 bytes, got ${bytes}`
   return undefined
 }

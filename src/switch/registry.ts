@@ -1,9 +1,11 @@
 // The protocol handler registry: protocol ID → handler, as the switch's
 // multistream-select listener sees it (libp2p/specs connections/README.md
-// "Protocol negotiation").
+// "Protocol negotiation"). It is the listener's ProtocolMatcher itself, so an
+// inbound stream is answered from this map, with nothing built or checked
+// again per stream: IDs are checked once, when handled.
 
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
-import { P2PError } from '../util/errors.js'
+import { validateProtocolId, type ProtocolMatcher } from '../multistream/index.js'
 import { DEFAULT_RESOURCE_LIMITS } from '../resources/index.js'
 
 export type StreamHandler = (stream: ProtocolStream, connection: Connection) => void | Promise<void>
@@ -22,22 +24,25 @@ export interface HandlerEntry {
   maxInboundStreams: number | undefined
 }
 
-export class ProtocolRegistry {
+export class ProtocolRegistry implements ProtocolMatcher {
   private readonly handlers = new Map<string, HandlerEntry>()
+  /** The sorted IDs, made again only after a change (identify reads them on every connection). */
+  private sorted: string[] | undefined
 
+  /** Throws ERR_INVALID_PROTOCOL_ID for an ID multistream-select cannot carry. */
   handle (protocol: string, handler: StreamHandler, options: HandlerOptions = {}): void {
-    if (!protocol.startsWith('/')) {
-      throw new P2PError('ERR_INVALID_PROTOCOL_ID', `protocol ID "${protocol}" must start with "/"`)
-    }
-    this.handlers.set(protocol, {
+    this.handlers.set(validateProtocolId(protocol), {
       handler,
       maxInboundStreams: options.maxInboundStreams
     })
+    this.sorted = undefined
   }
 
   /** Returns whether a handler was removed. */
   unhandle (protocol: string): boolean {
-    return this.handlers.delete(protocol)
+    const removed = this.handlers.delete(protocol)
+    if (removed) this.sorted = undefined
+    return removed
   }
 
   get (protocol: string): HandlerEntry | undefined {
@@ -46,6 +51,15 @@ export class ProtocolRegistry {
 
   /** The protocol IDs with a handler, sorted (this is what `ls` and identify announce). */
   get protocols (): string[] {
-    return [...this.handlers.keys()].sort()
+    this.sorted ??= [...this.handlers.keys()].sort()
+    return [...this.sorted]
+  }
+
+  matches (protocol: string): boolean {
+    return this.handlers.has(protocol)
+  }
+
+  list (): string[] {
+    return this.protocols
   }
 }

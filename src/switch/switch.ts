@@ -359,7 +359,7 @@ export class Switch extends EventEmitter {
     }
     releaseOnClose(stream, perPeer)
     const limits = this.resources.limits
-    handleProtocols(stream, this.registry.protocols, { timeoutMs: limits.streamNegotiationTimeoutMs })
+    handleProtocols(stream, this.registry, { timeoutMs: limits.streamNegotiationTimeoutMs })
       .then(protocol => {
         const entry = this.registry.get(protocol)
         if (entry === undefined) {
