@@ -76,7 +76,7 @@ export function decodeText (text: string): Decoded {
     const codec = VALUE_CODECS[protocol.kind]
     const value = withContext(() => codec.fromText(valueText), protocol, `character ${position}`)
     // print the canonical form (e.g. RFC 5952 ip6, base58btc peer ID)
-    pieces.push({ protocol, value, text: codec.toText(value) })
+    pieces.push({ protocol, value, text: codec.isCanonical?.(valueText) === true ? valueText : codec.toText(value) })
     position += valueText.length + 1
   }
   return encodeComponents(pieces)

@@ -157,7 +157,8 @@ export class Multiaddr {
   getPeerId (): string | undefined {
     for (let i = this.#components.length - 1; i >= 0; i--) {
       const c = this.#components[i]
-      if (c.protocol.code === CODE_P2P && c.value !== undefined) return base58btc.encode(c.value)
+      // a component's text is its canonical one: base58btc for a peer ID
+      if (c.protocol.code === CODE_P2P && c.value !== undefined) return c.text ?? base58btc.encode(c.value)
     }
     return undefined
   }

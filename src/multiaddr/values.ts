@@ -11,12 +11,15 @@ import { P2PError } from '../util/errors.js'
 import { MultiaddrErrorCode, shown } from './errors.js'
 import { ip4FromText, ip4ToText, ip6FromText, ip6ToText } from './ip.js'
 import { certhashFromText, certhashToText, peerIdFromText, peerIdToText } from './multihash.js'
+import { isBase58PeerIdText } from '../util/peer-id-text.js'
 
 export interface ValueCodec {
   /** Text → value bytes (without any length prefix); throws ERR_MULTIADDR_INVALID_VALUE. */
   fromText: (text: string) => Uint8Array
   /** Value bytes → canonical text; throws ERR_MULTIADDR_INVALID_VALUE. */
   toText: (bytes: Uint8Array) => string
+  /** True when `text`, already accepted by fromText, is its own canonical text (toText is then skipped). */
+  isCanonical?: (text: string) => boolean
 }
 
 function invalid (detail: string): P2PError {
@@ -87,7 +90,7 @@ const utf8: ValueCodec = {
 }
 
 /** p2p: a peer ID multihash; text base58btc or a libp2p-key CID. */
-const p2p: ValueCodec = { fromText: peerIdFromText, toText: peerIdToText }
+const p2p: ValueCodec = { fromText: peerIdFromText, toText: peerIdToText, isCanonical: isBase58PeerIdText }
 
 /** certhash: a multihash; text any multibase, printed base64url. */
 const certhash: ValueCodec = { fromText: certhashFromText, toText: certhashToText }

@@ -25,7 +25,7 @@
 
 import { P2PError } from '../util/errors.js'
 import { base32, base58btc, encodeMultibase } from '../util/multibase.js'
-import { CID_VERSION, LIBP2P_KEY_CODEC, peerIdTextToMultihash } from '../util/peer-id-text.js'
+import { CID_VERSION, LIBP2P_KEY_CODEC, isBase58PeerIdText, peerIdTextToMultihash } from '../util/peer-id-text.js'
 import { equalBytes } from '../util/bytes.js'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from './keys.js'
 import { decodeMultihash, encodeMultihash, sha256Multihash } from './multihash.js'
@@ -118,7 +118,10 @@ export class PeerId {
     if (text.length > MAX_PEER_ID_TEXT_LENGTH) {
       throw invalid(`peer ID text is ${text.length} characters; at most ${MAX_PEER_ID_TEXT_LENGTH} expected`)
     }
-    return PeerId.fromBytes(peerIdTextToMultihash(text))
+    const peer = PeerId.fromBytes(peerIdTextToMultihash(text))
+    // the bare base58btc form is the canonical text: no need to encode it again
+    if (isBase58PeerIdText(text)) peer.#text = text
+    return peer
   }
 
   /** The canonical text form: base58btc of the multihash, no prefix. */

@@ -28,14 +28,22 @@ function shorten (text: string): string {
 }
 
 /**
+ * "If it starts with 1 or Qm, it's a bare base58btc encoded multihash." That
+ * form is also the canonical text (base58btc writes a given multihash one way
+ * only), so such a text, once decoded, needs no encoding back.
+ */
+export function isBase58PeerIdText (text: string): boolean {
+  return text.startsWith('1') || text.startsWith('Qm')
+}
+
+/**
  * The multihash a peer ID text holds, in either form. Throws
  * ERR_INVALID_PEER_ID when the text is neither; the multihash itself is not
  * checked here. Callers bound the text length first (base58 decoding is
  * quadratic in it).
  */
 export function peerIdTextToMultihash (text: string): Uint8Array {
-  // "If it starts with 1 or Qm, it's a bare base58btc encoded multihash."
-  if (text.startsWith('1') || text.startsWith('Qm')) {
+  if (isBase58PeerIdText(text)) {
     try {
       return base58btc.decode(text)
     } catch (err) {

@@ -6,6 +6,7 @@ import {
   CODE_IP4, CODE_TCP, CODE_UDP, CODE_IP6, CODE_P2P, CODE_P2P_CIRCUIT, CODE_DNS4, CODE_QUIC_V1, CODE_CERTHASH, CODE_WS
 } from '../../src/multiaddr/index.js'
 import { base32, base32upper, base36, base36upper, base58btc } from '../../src/util/multibase.js'
+import { PeerId, generateKeyPair } from '../../src/peer/index.js'
 
 const Q = 'QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC'
 const R = 'QmZR5a9AAXGqQF2ADqoDdGS8zvqv8n3Pag6TDDnTNMcFW6'
@@ -130,4 +131,15 @@ t.test('/p2p accepts a CIDv1 in base36 ("k51...", "K51...") and upper-case base3
     t.equal(ma.getPeerId(), id)
   }
   t.throws(() => multiaddr(`/p2p/k${base36.encode(cid)}!`), { code: 'ERR_MULTIADDR_INVALID_VALUE' })
+})
+
+t.test('the /p2p text of a parsed address is the base58btc of its bytes, from either peer ID form', async t => {
+  const id = PeerId.fromPublicKey(generateKeyPair('Ed25519').publicKey)
+  const canonical = base58btc.encode(id.bytes)
+  for (const given of [canonical, id.toCID()]) {
+    const addr = Multiaddr.fromString(`/ip4/127.0.0.1/tcp/4001/p2p/${given}`)
+    t.equal(addr.getPeerId(), canonical, `getPeerId from ${given.slice(0, 6)}...`)
+    t.equal(addr.toString(), `/ip4/127.0.0.1/tcp/4001/p2p/${canonical}`)
+    t.equal(Multiaddr.fromBytes(addr.bytes).getPeerId(), canonical, 'and from the binary form')
+  }
 })

@@ -178,3 +178,18 @@ t.test('property: random input only ever throws ERR_INVALID_PEER_ID', async t =>
   ), { numRuns: 1000 })
   t.pass()
 })
+
+t.test('a parsed peer ID prints as base58btc of its bytes, whichever form it was parsed from', async t => {
+  fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), (seedBytes, hashed) => {
+    const publicKey = ed25519PrivateKeyFromSeed(seedBytes).publicKey
+    const id = hashed
+      ? PeerId.fromBytes(new Uint8Array([0x12, 0x20, ...createHash('sha256').update(publicKeyToProtobuf(publicKey)).digest()]))
+      : PeerId.fromPublicKey(publicKey)
+    const canonical = base58btc.encode(id.bytes)
+    // the bare base58btc text is kept as it was given; it must equal the encoding of the bytes
+    const fromBase58 = PeerId.parse(canonical)
+    const fromCid = PeerId.parse(id.toCID())
+    return fromBase58.toString() === canonical && fromCid.toString() === canonical &&
+      toHex(fromBase58.bytes) === toHex(id.bytes) && toHex(fromCid.bytes) === toHex(id.bytes)
+  }), { numRuns: 100 })
+})
