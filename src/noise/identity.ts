@@ -14,8 +14,9 @@
 // A node keeps its static key for its lifetime (the spec: implementations
 // "may generate new static Noise keys when initializing the noise-libp2p
 // module"), so the same payload is signed once and, on the receiving side,
-// the same (identity key, static key, signature) is checked once: both are
-// remembered, bounded, by their exact bytes.
+// the same (identity key, static key, signature) is checked once, and the
+// identity it proved (key and peer ID) is kept with it: both are remembered,
+// bounded, by their exact bytes.
 
 import { P2PError, isP2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
@@ -45,8 +46,8 @@ const REMEMBERED_MAX = 256
 
 /** Payloads made, per identity key, by static key and muxer list. */
 const madePayloads = new WeakMap<PrivateKey, RecentMap<string, Uint8Array>>()
-/** (identity key, static key, signature) triples already verified, as one string of their bytes. */
-const verifiedSignatures = new RecentMap<string, true>(REMEMBERED_MAX)
+/** (identity key, static key, signature) triples already verified, as one string of their bytes, with what they proved. */
+const verifiedSignatures = new RecentMap<string, { remotePeer: PeerId, remotePublicKey: PublicKey }>(REMEMBERED_MAX)
 
 /** The encoded NoiseHandshakePayload proving that `privateKey` owns `staticPublicKey`. */
 export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey: Uint8Array, streamMuxers?: string[]): Uint8Array {
@@ -76,35 +77,39 @@ export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey:
  */
 export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Uint8Array, expectedPeer?: PeerId): RemoteIdentity {
   const decoded = decodeNoiseHandshakePayload(payload)
-  // "peers MUST decode the public key from the `identity_key` field into a usable form."
-  let remotePublicKey: PublicKey
-  try {
-    remotePublicKey = publicKeyFromProtobuf(decoded.identityKey)
-  } catch (err) {
-    const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
-    throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
-  }
-  // "The key MUST then be used to validate the `identity_sig` field against
-  // the static Noise key received in the handshake. If the signature is
-  // invalid, the connection MUST be terminated immediately."
   // the two lengths make the concatenation unambiguous
   const triple = `${decoded.identityKey.length} ${remoteStaticKey.length} ` +
     [decoded.identityKey, remoteStaticKey, decoded.identitySig].map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')).join('')
-  let valid = verifiedSignatures.get(triple) === true
-  if (!valid) {
+  // a triple checked before proves the same identity again: its key and peer
+  // ID are the objects made then (immutable, computed from the key alone)
+  let proven = verifiedSignatures.get(triple)
+  if (proven === undefined) {
+    // "peers MUST decode the public key from the `identity_key` field into a usable form."
+    let remotePublicKey: PublicKey
+    try {
+      remotePublicKey = publicKeyFromProtobuf(decoded.identityKey)
+    } catch (err) {
+      const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
+      throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
+    }
+    // "The key MUST then be used to validate the `identity_sig` field against
+    // the static Noise key received in the handshake. If the signature is
+    // invalid, the connection MUST be terminated immediately."
+    let valid = false
     try {
       valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
     } catch {
       // a malformed signature (e.g. bad DER) is just an invalid one
     }
+    if (!valid) {
+      throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
+        `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })
+    }
     // only a valid signature is remembered: a bad one is checked (and refused) every time
-    if (valid) verifiedSignatures.set(triple, true)
+    proven = { remotePeer: PeerId.fromPublicKey(remotePublicKey), remotePublicKey }
+    verifiedSignatures.set(triple, proven)
   }
-  if (!valid) {
-    throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
-      `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })
-  }
-  const remotePeer = PeerId.fromPublicKey(remotePublicKey)
+  const { remotePeer, remotePublicKey } = proven
   // "The `remotePeer` PeerId argument MUST be validated against the libp2p
   // public identity sent by the remote peer during the handshake. If a remote
   // peer sends a public key that is not capable of deriving their expected

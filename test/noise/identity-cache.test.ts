@@ -3,7 +3,7 @@
 
 import t from 'tap'
 import { createHandshakePayload, verifyHandshakePayload, nodeCrypto, decodeNoiseHandshakePayload, encodeNoiseHandshakePayload } from '../../src/noise/index.js'
-import { generateKeyPair, type PrivateKey } from '../../src/peer/index.js'
+import { generateKeyPair, PeerId, type PrivateKey } from '../../src/peer/index.js'
 import { Upgrader } from '../../src/upgrader/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { yamux } from '../../src/yamux/index.js'
@@ -58,4 +58,18 @@ t.test('an upgrader keeps one static key: two connections, one signature', async
     inb.abort(new Error('done'))
   }
   t.equal(key.signed, 1, 'the static key was signed for the first connection only')
+})
+
+t.test('a remembered triple gives back the identity it proved, and the expected peer is still checked', async t => {
+  const key = generateKeyPair('Ed25519')
+  const other = generateKeyPair('Ed25519')
+  const s = nodeCrypto.publicKey(nodeCrypto.generatePrivateKey())
+  const payload = createHandshakePayload(key, s)
+  const first = verifyHandshakePayload(payload, s)
+  const again = verifyHandshakePayload(payload, s)
+  t.equal(again.remotePeer, first.remotePeer, 'the same PeerId object (its text is encoded once)')
+  t.equal(again.remotePublicKey, first.remotePublicKey)
+  t.ok(again.remotePublicKey.equals(key.publicKey))
+  t.ok(verifyHandshakePayload(payload, s, first.remotePeer).remotePeer.equals(first.remotePeer), 'the right expected peer passes')
+  t.throws(() => verifyHandshakePayload(payload, s, PeerId.fromPublicKey(other.publicKey)), { code: 'ERR_UNEXPECTED_PEER' }, 'a cache hit does not skip the expected-peer check')
 })
