@@ -12,6 +12,12 @@ export interface Sizes {
   perfBytes: number
   /** Sequential fresh connections per round of the connect benchmark. */
   connections: number
+  /**
+   * Connections made (and closed) before those measured. V8 compiles code
+   * that runs a few times per connection only after hundreds of connections,
+   * so the figures depend on it: README "How to read it".
+   */
+  connectWarmup: number
   /** The delay proxy's hold time, each direction, in ms. */
   delayMs: number
   /** Fresh connections through the proxy per round (the median is kept). */
@@ -26,6 +32,7 @@ export interface Sizes {
 export const DEFAULT_SIZES: Sizes = {
   perfBytes: 256 * 1024 * 1024,
   connections: 200,
+  connectWarmup: 200,
   delayMs: 50,
   rttSamples: 3,
   idleConnections: 1_000,
@@ -117,11 +124,12 @@ async function connect (stack: StackName, sizes: Sizes): Promise<Figures> {
   return await withWorkers(2, async ([listener, dialer]) => {
     const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
     await dialer.call({ op: 'client', stack, muxer: 'yamux' })
-    // as many connections again first: V8 compiles the per-connection code
-    // only after hundreds of connections (each function runs a few times per
-    // connection), so after 5 the loop measured both stacks half cold; the
-    // throughput benchmarks warm up likewise
-    await dialer.call({ op: 'dialPing', addr, count: sizes.connections })
+    // V8 compiles the per-connection code only after hundreds of
+    // connections (each function runs a few times per connection): with 5
+    // warm-up connections both stacks were measured half cold, so the
+    // default warms up with as many as it measures (the throughput
+    // benchmarks warm up likewise)
+    await dialer.call({ op: 'dialPing', addr, count: sizes.connectWarmup })
     const cpu = async (): Promise<number> => {
       const [a, b] = await Promise.all([listener.call<number>({ op: 'cpu' }), dialer.call<number>({ op: 'cpu' })])
       return a + b

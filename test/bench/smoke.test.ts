@@ -21,6 +21,8 @@ t.test('parseSize and parseArgs', async t => {
   t.equal(options.rounds, 2)
   t.same(options.only, ['yamux', 'rtt'])
   t.equal(options.sizes.streamBytes, 1024)
+  t.equal(options.sizes.connectWarmup, 200, 'the connect benchmark warms up with 200 connections by default')
+  t.equal(parseArgs(['--connect-warmup', '1000']).sizes.connectWarmup, 1000)
   t.throws(() => parseArgs(['--only', 'nope']))
   t.throws(() => parseArgs(['--frobnicate']))
 })
@@ -72,7 +74,7 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
     stacks: ['ours'],
     ceilings: true,
     log: () => {},
-    sizes: { perfBytes: 256 * 1024, connections: 3, delayMs: 10, rttSamples: 1, idleConnections: 5, streams: 5, streamBytes: 1024 }
+    sizes: { perfBytes: 256 * 1024, connections: 3, connectWarmup: 2, delayMs: 10, rttSamples: 1, idleConnections: 5, streams: 5, streamBytes: 1024 }
   })
   t.same(report.errors, [])
   t.equal(report.rounds, 1)
