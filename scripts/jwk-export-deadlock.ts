@@ -1,14 +1,14 @@
 // Checks whether this Node still deadlocks in KeyObject.export({ format:
 // 'jwk' }) on a key fresh from generateKeyPairSync (README, "A deadlock in
-// Node, found through a stall"; the reason src/noise/crypto-node.ts imports
-// its fresh keys instead of exporting them):
+// Node, found through a stall"; the reason src/noise/crypto-node.ts never
+// exports a key generateKeyPairSync made):
 //
 //     node --import @tapjs/typescript/import scripts/jwk-export-deadlock.ts
 //     node --import @tapjs/typescript/import scripts/jwk-export-deadlock.ts --imported
 //
 // With --imported the loop makes its keys with crypto-node.ts itself
-// (generateKeyPairSync hands out a JWK, which is imported), and should never
-// hang.
+// (random bytes imported as a JWK, whose public half is exported from the
+// imported key), and should never hang.
 //
 // It forks a child that generates and exports X25519 keys in a loop, with
 // V8 collecting garbage every few allocations (--gc-interval) so that a GC
@@ -63,7 +63,7 @@ if (process.argv[2] === 'child') {
   process.send?.(keys)
   process.disconnect()
 } else {
-  const mode = process.argv[2] === '--imported' ? 'generated as JWKs and imported' : 'exported as JWKs'
+  const mode = process.argv[2] === '--imported' ? 'from random bytes imported as JWKs' : 'exported as JWKs'
   const child = fork(fileURLToPath(import.meta.url), ['child', ...process.argv.slice(2, 3)], {
     execArgv: [...process.execArgv, `--gc-interval=${GC_INTERVAL}`]
   })
