@@ -24,7 +24,7 @@ import { nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '..
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
 import { startDeadline } from '../util/deadline.js'
-import { P2PError } from '../util/errors.js'
+import { P2PError, isP2PError } from '../util/errors.js'
 import { Connection, newConnectionId, type OutboundStreamGate } from './connection.js'
 import type { ConnectionMemory } from '../resources/index.js'
 
@@ -122,7 +122,9 @@ export class Upgrader {
 
   private async upgrade (socket: Duplex, direction: 'inbound' | 'outbound', options: UpgradeOptions): Promise<Connection> {
     const timeoutMs = this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
-    const deadline = startDeadline(timeoutMs, () => new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`), options.signal)
+    const timeoutError = (cause?: unknown): P2PError =>
+      new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause })
+    const deadline = startDeadline(timeoutMs, timeoutError, options.signal)
     const signal = deadline.signal
     // a timeout or abort during any read below tears the raw socket down, so nothing lingers
     const onAbort = (): void => { socket.destroy() }
@@ -158,9 +160,8 @@ export class Upgrader {
     } catch (err) {
       secure?.stream.destroy()
       socket.destroy()
-      if (deadline.timedOut) {
-        throw new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause: err })
-      }
+      // whatever the timeout interrupted, the error says it was the timeout
+      if (deadline.timedOut) throw isP2PError(err, 'ERR_UPGRADE_TIMEOUT') ? err : timeoutError(err)
       throw err
     } finally {
       signal.removeEventListener('abort', onAbort)

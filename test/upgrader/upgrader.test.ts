@@ -103,6 +103,23 @@ t.test('a peer that stalls is dropped at the upgrade timeout', async t => {
   server.close()
 })
 
+t.test('the caller\'s signal ends an upgrade with the caller\'s reason, not a timeout, and leaves no timer', async t => {
+  const server = net.createServer(() => {}) // accepts, never answers
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+  socket.on('error', () => {})
+  const timers = (): number => process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length
+  const before = timers()
+  const upgrader = new Upgrader({ privateKey: generateKeyPair('Ed25519'), muxers: [yamux], timeoutMs: 60_000 })
+  const controller = new AbortController()
+  const reason = new Error('the caller gave up')
+  setTimeout(() => { controller.abort(reason) }, 50)
+  await t.rejects(upgrader.upgradeOutbound(socket, { remoteAddr: addr, signal: controller.signal }), reason)
+  t.ok(socket.destroyed, 'the raw socket is closed')
+  t.equal(timers(), before, 'the upgrade\'s 60 s timer is gone with it')
+  server.close()
+})
+
 async function upgradePairSettled (client: Side, server: Side, expected?: PeerId): Promise<Array<Promise<Connection>>> {
   const [a, b] = await tcpPair()
   const dialer = new Upgrader({ privateKey: client.key, muxers: client.muxers ?? [yamux], timeoutMs: 2000 })
