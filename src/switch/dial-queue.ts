@@ -13,7 +13,7 @@ import type { Connection } from '../upgrader/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
 
-export type DialAttempt = (addr: Multiaddr, signal: AbortSignal) => Promise<Connection>
+export type DialAttempt = (addr: Multiaddr, signal?: AbortSignal) => Promise<Connection>
 
 export class DialQueue {
   private readonly pending = new Map<string, Promise<Connection>>()
@@ -39,6 +39,16 @@ export class DialQueue {
 
   private async dialAny (addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
     if (addrs.length === 0) throw new P2PError('ERR_NO_VALID_ADDRESSES', 'no addresses to dial')
+    if (addrs.length === 1) {
+      // nothing to race: no controller to stop other attempts (the usual
+      // dial of one address; an AbortController costs 3-5 µs in Node 20)
+      try {
+        return await attempt(addrs[0], signal)
+      } catch (err) {
+        signal?.throwIfAborted()
+        throw err
+      }
+    }
     const controller = new AbortController()
     const onAbort = (): void => { controller.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort)
@@ -53,8 +63,8 @@ export class DialQueue {
           const connection = await attempt(addr, controller.signal)
           if (winner === undefined) {
             winner = connection
-            // stop the other attempts, if any (an error costs a stack trace: not for the usual single address)
-            if (addrs.length > 1) controller.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
+            // stop the other attempts
+            controller.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
           } else {
             connection.abort(new P2PError('ERR_ABORTED', 'another address of this peer connected first'))
           }

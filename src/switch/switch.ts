@@ -234,7 +234,7 @@ export class Switch extends EventEmitter {
     return undefined
   }
 
-  private async dialAddress (addr: Multiaddr, peer: PeerId | undefined, signal: AbortSignal): Promise<Connection> {
+  private async dialAddress (addr: Multiaddr, peer: PeerId | undefined, signal?: AbortSignal): Promise<Connection> {
     const pending = this.resources.reserveOutboundDial()
     if (!pending.ok) throw pending.error
     let connection: Connection

@@ -5,6 +5,8 @@ import { Switch } from '../../src/switch/index.js'
 import type { Connection } from '../../src/upgrader/index.js'
 import { generateKeyPair, PeerId } from '../../src/peer/index.js'
 import type { Multiaddr } from '../../src/multiaddr/index.js'
+import { multiaddr } from '../../src/multiaddr/index.js'
+import net from 'node:net'
 
 function makeSwitch (listen = true, extra: Partial<ConstructorParameters<typeof Switch>[0]> = {}): Switch {
   return new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: listen ? ['/ip4/127.0.0.1/tcp/0'] : [], ...extra })
@@ -139,4 +141,35 @@ t.test('stop() closes everything and leaves no sockets behind', async t => {
   const after = (process as unknown as { _getActiveHandles: () => unknown[] })._getActiveHandles().length
   t.ok(after <= before, `active handles ${before} before, ${after} after`)
   await t.rejects(dialer.dial(listener.multiaddrs[0]), { code: 'ERR_SWITCH_STOPPED' })
+})
+
+t.test('a dial of one address, aborted by the caller, rejects with the caller\'s reason and leaves nothing pending', async t => {
+  const silent = net.createServer(() => {}) // accepts, never answers
+  await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { silent.close() })
+  const dialer = makeSwitch(false)
+  t.teardown(async () => { await dialer.stop() })
+  const controller = new AbortController()
+  const reason = new Error('the caller gave up')
+  setTimeout(() => { controller.abort(reason) }, 50)
+  const peer = PeerId.fromPublicKey(generateKeyPair('Ed25519').publicKey)
+  const port = (silent.address() as net.AddressInfo).port
+  await t.rejects(dialer.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${peer.toString()}`), { signal: controller.signal }), reason)
+  t.equal(dialer.getConnections().length, 0)
+})
+
+t.test('a dial of several addresses connects through the one that answers', async t => {
+  const listener = makeSwitch()
+  await listener.start()
+  // a port nothing listens on (bound, then closed) fails; the listener's address wins
+  const closed = net.createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const deadPort = (closed.address() as net.AddressInfo).port
+  await new Promise<void>(resolve => closed.close(() => { resolve() }))
+  const addrs = [multiaddr(`/ip4/127.0.0.1/tcp/${deadPort}`), listener.listenAddrs[0]]
+  const dialer = makeSwitch(false, { peerAddresses: peer => peer.equals(listener.peerId) ? addrs : [] })
+  t.teardown(async () => { await dialer.stop(); await listener.stop() })
+  const connection = await dialer.dial(listener.peerId)
+  t.ok(connection.remotePeer.equals(listener.peerId))
+  t.equal(dialer.getConnections().length, 1)
 })
