@@ -1,19 +1,20 @@
-// One AbortSignal for a step with a time limit (an upgrade, a handshake, a
-// negotiation): it aborts when the limit runs out, with the error the step
-// names, or when the caller's signal aborts, whichever comes first.
+// One AbortSignal for a step with a time limit (the upgrade of a
+// connection, whose signal reaches every layer of it): it aborts when the
+// limit runs out, with the error the step names, or when the caller's signal
+// aborts, whichever comes first. Steps that only read (the handshake,
+// multistream negotiations) use StreamReader's time limit instead, which
+// needs no AbortController at all.
 //
 // Why not AbortSignal.any([signal, AbortSignal.timeout(ms)]): in Node 20
 // that pair costs ~20 µs per use against ~8 µs for one AbortController and a
-// timer, and every connection starts several such steps. It also says only
-// "TimeoutError"; here each step says what did not finish in time.
+// timer. It also says only "TimeoutError"; here the step says what did not
+// finish in time.
 
 export interface Deadline {
-  /** Aborted on timeout (reason: the step's timeout error), with the caller's signal, or by abort(). */
+  /** Aborted on timeout (reason: the step's timeout error) or with the caller's signal. */
   readonly signal: AbortSignal
   /** True once the time limit is what aborted `signal`. */
   readonly timedOut: boolean
-  /** Aborts `signal` now with `reason` (nothing happens once it is aborted). */
-  abort: (reason: unknown) => void
   /** Stops the timer and detaches from the caller's signal. Call it when the step ends, however it ends. */
   clear: () => void
 }
@@ -33,7 +34,6 @@ export function startDeadline (timeoutMs: number, timeoutError: () => Error, out
   return {
     signal: controller.signal,
     get timedOut () { return timedOut },
-    abort: (reason: unknown) => { controller.abort(reason) },
     clear: () => {
       clearTimeout(timer)
       outer?.removeEventListener('abort', onAbort)
