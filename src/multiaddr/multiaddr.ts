@@ -15,7 +15,6 @@ import { componentsToText, decodeBytes, decodeText, type Component } from './cod
 import { CODE_IP4, CODE_IP6, CODE_IP6ZONE, CODE_P2P, CODE_TCP, CODE_UDP } from './codes.js'
 import { MultiaddrErrorCode } from './errors.js'
 import { ip4FromText, ip6FromText } from './ip.js'
-import { base58btc } from '../util/multibase.js'
 
 export interface MultiaddrComponent {
   code: number
@@ -158,7 +157,7 @@ export class Multiaddr {
     for (let i = this.#components.length - 1; i >= 0; i--) {
       const c = this.#components[i]
       // a component's text is its canonical one: base58btc for a peer ID
-      if (c.protocol.code === CODE_P2P && c.value !== undefined) return c.text ?? base58btc.encode(c.value)
+      if (c.protocol.code === CODE_P2P) return c.text
     }
     return undefined
   }

@@ -7,7 +7,7 @@
 
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
-import type { ReadTimeLimit, StreamReader } from '../util/stream-reader.js'
+import { readTimeLimit, type ReadTimeLimit, type StreamReader } from '../util/stream-reader.js'
 import { concatBytes } from '../util/bytes.js'
 import { stripNewline } from './codec.js'
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
@@ -45,10 +45,7 @@ export function writeMessages (stream: Duplex, messages: Message[], hook?: Messa
 /** The time limit of one negotiation's reads (the caller's signal goes to the StreamReader beside it). */
 export function negotiationTimeLimit (options: NegotiationOptions = {}): ReadTimeLimit {
   const timeoutMs = options.timeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS
-  return {
-    timeoutMs,
-    timeoutError: () => new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`)
-  }
+  return readTimeLimit(timeoutMs, () => new P2PError('ERR_NEGOTIATION_TIMEOUT', `expected the negotiation to finish within ${timeoutMs} ms`))
 }
 
 /** Reports a received message to the hook. */

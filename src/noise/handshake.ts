@@ -18,7 +18,7 @@
 
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
-import { StreamReader, type ReadTimeLimit } from '../util/stream-reader.js'
+import { StreamReader, readTimeLimit, type ReadTimeLimit } from '../util/stream-reader.js'
 import type { PeerId, PrivateKey, PublicKey } from '../peer/index.js'
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, LENGTH_PREFIX_BYTES, PROTOCOL_NAME } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
@@ -96,11 +96,7 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
   const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   // the time limit counts from here, for the reads and beforeFirstRead
   // together; the caller's signal aborts any of them
-  const startedAt = performance.now()
-  const timeLimit: ReadTimeLimit = {
-    timeoutMs,
-    timeoutError: () => new P2PError('ERR_NOISE_HANDSHAKE_TIMEOUT', `the Noise handshake did not complete within ${timeoutMs} ms`, { remote: true })
-  }
+  const timeLimit = readTimeLimit(timeoutMs, () => new P2PError('ERR_NOISE_HANDSHAKE_TIMEOUT', `the Noise handshake did not complete within ${timeoutMs} ms`, { remote: true }))
   const signal = options.signal
   // a connection error between reads destroys the connection, and the next
   // read reports it; without a listener that 'error' would be uncaught
@@ -146,7 +142,7 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
     if (initiator) {
       // libp2p/specs noise: "the initiator must not send a payload in their first message"
       send(EMPTY)
-      if (options.beforeFirstRead !== undefined) await bounded(options.beforeFirstRead(), startedAt, timeLimit, signal)
+      if (options.beforeFirstRead !== undefined) await bounded(options.beforeFirstRead(), timeLimit, signal)
       identity = verifyHandshakePayload(await receive(), remoteStatic(), expectedPeer)
       send(ourPayload)
     } else {
@@ -175,11 +171,11 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
 }
 
 /**
- * `promise`, unless the time limit (counted from `startedAt`) runs out or
- * the signal aborts first: then it rejects with the time limit's error or
+ * `promise`, unless the time limit (the reads' own) runs out or the signal
+ * aborts first: then it rejects with the time limit's error or
  * the signal's reason. A timer, no AbortController (3-5 µs each in Node 20).
  */
-async function bounded<T> (promise: Promise<T>, startedAt: number, timeLimit: ReadTimeLimit, signal: AbortSignal | undefined): Promise<T> {
+async function bounded<T> (promise: Promise<T>, timeLimit: ReadTimeLimit, signal: AbortSignal | undefined): Promise<T> {
   signal?.throwIfAborted()
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
@@ -187,7 +183,7 @@ async function bounded<T> (promise: Promise<T>, startedAt: number, timeLimit: Re
     return await Promise.race([
       promise,
       new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => { reject(timeLimit.timeoutError()) }, Math.max(0, startedAt + timeLimit.timeoutMs - performance.now()))
+        timer = setTimeout(() => { reject(timeLimit.timeoutError()) }, Math.max(0, timeLimit.expiresAt - performance.now()))
         if (signal === undefined) return
         onAbort = () => { reject(signal.reason) }
         signal.addEventListener('abort', onAbort)

@@ -14,26 +14,26 @@ import { P2PError } from './errors.js'
 import { decodeUvarint, MAX_VARINT_BYTES } from './varint.js'
 
 /**
- * A time limit on all of a reader's waits together, counted from when the
- * reader was made: a negotiation's. Cheaper than an AbortSignal for it (an
- * AbortController costs ~3-5 µs to make in Node 20, and a connection runs
- * several negotiations), because the clock is only looked at, and a timer
- * only set, while a read waits.
+ * A time limit on all of a reader's waits together (a negotiation's, a
+ * handshake's). Cheaper than an AbortSignal for it (an AbortController costs
+ * ~3-5 µs to make in Node 20, and a connection runs several negotiations),
+ * because the clock is only looked at, and a timer only set, while a read
+ * waits.
  */
 export interface ReadTimeLimit {
-  readonly timeoutMs: number
+  /** When the time is up, on the performance.now() clock. */
+  readonly expiresAt: number
   /** What a wait rejects with once the time is up. */
   readonly timeoutError: () => Error
 }
 
-export class StreamReader {
-  private readonly expiresAt: number
-  private readonly timeoutError: (() => Error) | undefined
+/** A time limit of `timeoutMs` from now. */
+export function readTimeLimit (timeoutMs: number, timeoutError: () => Error): ReadTimeLimit {
+  return { expiresAt: performance.now() + timeoutMs, timeoutError }
+}
 
-  constructor (readonly stream: Readable | Duplex, private readonly signal?: AbortSignal, timeLimit?: ReadTimeLimit) {
-    this.expiresAt = timeLimit === undefined ? Infinity : performance.now() + timeLimit.timeoutMs
-    this.timeoutError = timeLimit?.timeoutError
-  }
+export class StreamReader {
+  constructor (readonly stream: Readable | Duplex, private readonly signal?: AbortSignal, private readonly timeLimit?: ReadTimeLimit) {}
 
   /** Resolves with exactly `n` bytes; rejects on EOF, error, close or abort. */
   async readExactly (n: number): Promise<Uint8Array> {
@@ -89,9 +89,9 @@ export class StreamReader {
     if (stream.readableEnded || stream.destroyed) {
       throw stream.errored ?? new P2PError('ERR_UNEXPECTED_EOF', `stream closed while ${n} bytes were expected`, { remote: true })
     }
-    const timeoutError = this.timeoutError
-    const remainingMs = this.expiresAt - performance.now()
-    if (timeoutError !== undefined && remainingMs <= 0) throw timeoutError()
+    const timeLimit = this.timeLimit
+    const remainingMs = timeLimit === undefined ? Infinity : timeLimit.expiresAt - performance.now()
+    if (timeLimit !== undefined && remainingMs <= 0) throw timeLimit.timeoutError()
     return await new Promise<Uint8Array>((resolve, reject) => {
       const cleanup = (): void => {
         stream.off('readable', onReadable)
@@ -124,9 +124,9 @@ export class StreamReader {
         cleanup()
         reject(this.signal?.reason ?? new P2PError('ERR_ABORTED', 'aborted'))
       }
-      const timer = timeoutError === undefined
+      const timer = timeLimit === undefined
         ? undefined
-        : setTimeout(() => { cleanup(); reject(timeoutError()) }, remainingMs)
+        : setTimeout(() => { cleanup(); reject(timeLimit.timeoutError()) }, remainingMs)
       stream.on('readable', onReadable)
       stream.on('end', onEnd)
       stream.on('error', onError)

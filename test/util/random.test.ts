@@ -35,6 +35,7 @@ t.test('writing to a result does not change later results', async t => {
   const a = randomBytes(64)
   a.fill(0)
   const b = randomBytes(64)
+  t.not(b.buffer, a.buffer, 'each result owns its memory: no view into a shared pool')
   t.notOk(b.every(x => x === 0), 'the next cut is still random')
 })
 

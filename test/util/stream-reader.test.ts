@@ -1,5 +1,5 @@
 import t from 'tap'
-import { StreamReader } from '../../src/util/stream-reader.js'
+import { StreamReader, readTimeLimit } from '../../src/util/stream-reader.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { isP2PError } from '../../src/util/errors.js'
 
@@ -54,15 +54,14 @@ t.test('EOF, over-long prefix and abort are typed errors', async t => {
 
 t.test('a time limit covers all of a reader\'s waits together, and leaves no timer behind', async t => {
   const [a, b] = duplexPair()
-  const timeLimit = { timeoutMs: 60, timeoutError: () => new Error('the reads took too long') }
-  const reader = new StreamReader(b, undefined, timeLimit)
+  const reader = new StreamReader(b, undefined, readTimeLimit(60, () => new Error('the reads took too long')))
   const started = performance.now()
   // the first wait ends in time; the second shares what is left of the limit
   setTimeout(() => { a.write(Uint8Array.from([1])) }, 30)
   t.same([...await reader.readExactly(1)], [1])
   await t.rejects(reader.readExactly(1), { message: 'the reads took too long' })
   const elapsed = performance.now() - started
-  t.ok(elapsed >= 55 && elapsed < 1000, `timed out ${elapsed.toFixed(0)} ms after the reader was made, not after the second wait began`)
+  t.ok(elapsed >= 55 && elapsed < 1000, `timed out ${elapsed.toFixed(0)} ms after the limit was set, not after the second wait began`)
   // the limit is spent: a wait rejects at once; buffered bytes are still read
   a.write(Uint8Array.from([2]))
   await new Promise(resolve => setImmediate(resolve))
@@ -75,7 +74,7 @@ t.test('a wait that ends before the time limit clears its timer', async t => {
   const [a, b] = duplexPair()
   const timers = (): number => process.getActiveResourcesInfo().filter(kind => kind === 'Timeout').length
   const before = timers()
-  const reader = new StreamReader(b, undefined, { timeoutMs: 5_000, timeoutError: () => new Error('late') })
+  const reader = new StreamReader(b, undefined, readTimeLimit(5_000, () => new Error('late')))
   setTimeout(() => { a.write(Uint8Array.from([7])) }, 5)
   t.same([...await reader.readExactly(1)], [7])
   t.equal(timers(), before, 'the wait\'s timer is gone with the wait')
