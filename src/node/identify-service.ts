@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events'
 import type { Switch } from '../switch/index.js'
 import type { Connection } from '../upgrader/index.js'
-import type { PeerStore } from '../peerstore/index.js'
+import type { PeerStore, PeerUpdate } from '../peerstore/index.js'
 import type { PrivateKey } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import {
@@ -90,14 +90,17 @@ export class IdentifyService extends EventEmitter {
   }
 
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {
-    const store = this.init.peerStore
-    const peer = connection.remotePeer
-    if (result.publicKey !== undefined) store.setPublicKey(peer, result.publicKey)
+    const changes: PeerUpdate = {}
+    if (result.publicKey !== undefined) changes.setPublicKey = result.publicKey
     // identify/README.md: a push may carry only what changed; absent fields stay as they were
-    if (!push || result.listenAddrs.length > 0) store.addAddresses(peer, result.listenAddrs)
-    if (!push || result.protocols.length > 0) store.setProtocols(peer, result.protocols)
-    if (result.agentVersion !== undefined) store.setMetadata(peer, 'AgentVersion', result.agentVersion)
-    if (result.protocolVersion !== undefined) store.setMetadata(peer, 'ProtocolVersion', result.protocolVersion)
+    if (!push || result.listenAddrs.length > 0) changes.addAddresses = result.listenAddrs
+    if (!push || result.protocols.length > 0) changes.setProtocols = result.protocols
+    const metadata: Record<string, string> = {}
+    if (result.agentVersion !== undefined) metadata.AgentVersion = result.agentVersion
+    if (result.protocolVersion !== undefined) metadata.ProtocolVersion = result.protocolVersion
+    changes.setMetadata = metadata
+    // one mutation: one transaction and at most one 'change' event
+    this.init.peerStore.update(connection.remotePeer, changes)
     this.emit('identify', { connection, result, push } satisfies IdentifyEvent)
   }
 

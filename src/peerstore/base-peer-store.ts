@@ -21,7 +21,7 @@ import { PeerId, type Multiaddr } from './deps.js'
 import { DEFAULT_LIMITS, type PeerStoreLimits } from './limits.js'
 import * as entries from './peer-entry.js'
 import type { AddressInput, PeerEntry } from './peer-entry.js'
-import type { PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions } from './types.js'
+import type { PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
 
 export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implements PeerStore {
   protected readonly now: () => number
@@ -120,6 +120,29 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
   deleteMetadata (peer: PeerId, key: string): void {
     const k = entries.checkMetadataKey(key, this.limits)
     this.mutate(peer, entry => entries.deleteMetadata(entry, k))
+  }
+
+  update (peer: PeerId, changes: PeerUpdate): void {
+    this.assertOpen()
+    checkPeer(peer)
+    const key = changes.setPublicKey
+    if (key !== undefined) checkPublicKey(peer, key)
+    const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses)
+    const ttl = checkTtl(changes.addressTtlMs ?? Infinity)
+    const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols)
+    const metadata: Array<[string, string]> = []
+    for (const [name, value] of Object.entries(changes.setMetadata ?? {})) {
+      const k = entries.checkMetadataKey(name, this.limits)
+      metadata.push([k, entries.checkMetadataValue(k, value, this.limits)])
+    }
+    this.mutate(peer, (entry, now) => {
+      let next = entry
+      if (key !== undefined) next = entries.setPublicKey(next, key)
+      if (addrs !== undefined) next = entries.addAddresses(next, addrs, now + ttl, now, this.limits)
+      if (protocols !== undefined) next = entries.setProtocols(next, protocols, this.limits)
+      for (const [k, v] of metadata) next = entries.setMetadata(next, k, v, this.limits)
+      return next
+    })
   }
 
   delete (peer: PeerId): void {

@@ -7,7 +7,7 @@
 //   store.setProtocols(peerId, identify.protocols)
 //   store.get(peerId)?.addresses                        // unexpired only
 
-export type { Address, PeerRecord, PeerStore, PeerStoreChangeEvent, PeerStoreEvents, PeerStoreOptions } from './types.js'
+export type { Address, PeerRecord, PeerStore, PeerStoreChangeEvent, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
 export { MemoryPeerStore } from './memory-peer-store.js'
 export { SqlitePeerStore } from './sqlite-peer-store.js'
 export { openPeerStore } from './open-peer-store.js'

@@ -54,6 +54,22 @@ export interface PeerStoreOptions {
   limits?: Partial<PeerStoreLimits>
 }
 
+/**
+ * Several changes to one peer, each done as the method of the same name
+ * does it; absent fields change nothing.
+ */
+export interface PeerUpdate {
+  /** As setPublicKey: must be the peer's own key. */
+  setPublicKey?: PublicKey
+  /** As addAddresses, with `addressTtlMs` (default Infinity). */
+  addAddresses?: Multiaddr[]
+  addressTtlMs?: number
+  /** As setProtocols: replaces the list. */
+  setProtocols?: string[]
+  /** As setMetadata, once per entry; keys not named keep their values. */
+  setMetadata?: Record<string, string>
+}
+
 export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   /** The peer's record with expired addresses left out, or undefined if nothing is known. */
   get: (peer: PeerId) => PeerRecord | undefined
@@ -76,6 +92,13 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
   setPublicKey: (peer: PeerId, key: PublicKey) => void
   setMetadata: (peer: PeerId, key: string, value: string) => void
   deleteMetadata: (peer: PeerId, key: string) => void
+  /**
+   * Applies every change in `changes` as one mutation: all fields are
+   * validated first (one bad field writes nothing), the changes go to the
+   * backend in one transaction, and at most one 'change' event follows
+   * (identify records what it learns this way: one write, not five).
+   */
+  update: (peer: PeerId, changes: PeerUpdate) => void
   delete: (peer: PeerId) => void
   /** Drops expired addresses, and peers left with nothing, from storage. Emits nothing: `get()` already hid them. */
   pruneExpired: () => void

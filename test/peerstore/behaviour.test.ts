@@ -308,6 +308,63 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.same(store.get(alice), events[4]!.current, 'the event shows what get() returns')
   })
 
+  t.test('update: several changes as one mutation, the same as the single calls, one event', async t => {
+    const one = fresh(t)
+    const single = fresh(t)
+    const events = recordEvents(one.store)
+    single.store.setMetadata(alice, 'keep', 'old')
+    one.store.setMetadata(alice, 'keep', 'old')
+    t.equal(events.length, 1)
+
+    one.clock.advance(5)
+    single.clock.advance(5)
+    one.store.update(alice, {
+      setPublicKey: keyFromSeed(1).publicKey,
+      addAddresses: [tcp(2), tcp(1), tcp(2)],
+      addressTtlMs: HOUR,
+      setProtocols: ['/b', '/a'],
+      setMetadata: { AgentVersion: 'x/1', keep: 'new', z: '' }
+    })
+    single.store.setPublicKey(alice, keyFromSeed(1).publicKey)
+    single.store.addAddresses(alice, [tcp(2), tcp(1), tcp(2)], HOUR)
+    single.store.setProtocols(alice, ['/b', '/a'])
+    single.store.setMetadata(alice, 'AgentVersion', 'x/1')
+    single.store.setMetadata(alice, 'keep', 'new')
+    single.store.setMetadata(alice, 'z', '')
+    t.same(one.store.get(alice), single.store.get(alice), 'the same record as the six calls')
+    t.same(addressTexts(one.store, alice), ['/ip4/127.0.0.1/tcp/2', '/ip4/127.0.0.1/tcp/1'])
+    t.equal(one.store.get(alice)!.addresses[0]!.expiresAt, one.clock.time + HOUR)
+    t.equal(events.length, 2, 'one event for the whole update')
+    t.equal(events[1]!.previous!.publicKey, undefined)
+    t.same(events[1]!.current, one.store.get(alice))
+
+    one.store.update(alice, { setProtocols: ['/a', '/b'], setMetadata: { keep: 'new' }, addAddresses: [tcp(1)], addressTtlMs: HOUR })
+    one.store.update(alice, {})
+    t.equal(events.length, 2, 'an update that changes nothing emits nothing')
+
+    one.store.update(alice, { setProtocols: ['/c'] })
+    t.same(one.store.get(alice)!.protocols, ['/c'], 'protocols are replaced')
+    t.equal(one.store.get(alice)!.metadata.get('AgentVersion'), 'x/1', 'absent fields are unchanged')
+    t.equal(events.length, 3)
+  })
+
+  t.test('update: one invalid field writes nothing', async t => {
+    const { store } = fresh(t, { limits: { maxMetadataValueBytes: 10 } })
+    store.addAddresses(alice, [tcp(1)])
+    const events = recordEvents(store)
+    const before = store.get(alice)
+    t.throws(() => store.update(alice, { addAddresses: [tcp(2)], setProtocols: ['/x'], setMetadata: { AgentVersion: '12345678901' } }),
+      { code: 'ERR_PEERSTORE_INVALID_METADATA', name: 'P2PError' })
+    t.throws(() => store.update(alice, { addAddresses: [tcp(2)], setPublicKey: keyFromSeed(2).publicKey }),
+      { code: 'ERR_PEERSTORE_KEY_MISMATCH', name: 'P2PError' })
+    t.throws(() => store.update(alice, { addAddresses: [tcp(2)], setProtocols: [''] }),
+      { code: 'ERR_PEERSTORE_INVALID_PROTOCOL', name: 'P2PError' })
+    t.throws(() => store.update(alice, { addAddresses: [tcp(2)], addressTtlMs: -1 }),
+      { code: 'ERR_PEERSTORE_INVALID_TTL', name: 'P2PError' })
+    t.same(store.get(alice), before, 'the record is as it was')
+    t.equal(events.length, 0)
+  })
+
   t.test('a listener that throws cannot undo a committed write', async t => {
     const { store } = fresh(t)
     store.on('change', () => { throw new Error('listener bug') })
