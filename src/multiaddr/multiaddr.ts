@@ -11,6 +11,7 @@
 // component boundaries (never inside a value, unlike a text search).
 
 import { P2PError } from '../util/errors.js'
+import { RecentMap } from '../util/recent-map.js'
 import { componentsToText, decodeBytes, decodeText, type Component } from './codec.js'
 import { CODE_IP4, CODE_IP6, CODE_IP6ZONE, CODE_P2P, CODE_TCP, CODE_UDP } from './codes.js'
 import { MultiaddrErrorCode } from './errors.js'
@@ -38,6 +39,20 @@ export interface SocketAddressInput {
   transport?: 'tcp' | 'udp'
 }
 
+/**
+ * Addresses parsed lately, by their text and by their bytes: the same ones
+ * come back again and again (a dial target, a peer's listen addresses in
+ * identify on every connection to it), and parsing one is ~50 µs while the
+ * code is still cold. A Multiaddr is immutable and computed from its input
+ * alone, so a remembered one is always right; bounded, so a peer sending
+ * endless new addresses only pushes older ones out. Inputs longer than
+ * MAX_REMEMBERED_BYTES bytes or characters are parsed every time (keys stay
+ * small).
+ */
+const parsedTexts = new RecentMap<string, Multiaddr>(256)
+const parsedBytes = new RecentMap<string, Multiaddr>(256)
+const MAX_REMEMBERED_BYTES = 256
+
 export class Multiaddr {
   /** The binary form. Do not modify it: the address is immutable. */
   readonly bytes: Uint8Array
@@ -51,12 +66,33 @@ export class Multiaddr {
 
   /** Parses the text form; throws P2PError ERR_MULTIADDR_*. */
   static fromString (text: string): Multiaddr {
+    if (typeof text !== 'string' || text.length > MAX_REMEMBERED_BYTES) return Multiaddr.#parseText(text)
+    let addr = parsedTexts.get(text)
+    if (addr === undefined) {
+      addr = Multiaddr.#parseText(text)
+      parsedTexts.set(text, addr)
+    }
+    return addr
+  }
+
+  static #parseText (text: string): Multiaddr {
     const { bytes, components } = decodeText(text)
     return new Multiaddr(bytes, components)
   }
 
   /** Parses the binary form (copied); throws P2PError ERR_MULTIADDR_* or ERR_INVALID_VARINT. */
   static fromBytes (bytes: Uint8Array): Multiaddr {
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_REMEMBERED_BYTES) return Multiaddr.#parseBytes(bytes)
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    let addr = parsedBytes.get(key)
+    if (addr === undefined) {
+      addr = Multiaddr.#parseBytes(bytes)
+      parsedBytes.set(key, addr)
+    }
+    return addr
+  }
+
+  static #parseBytes (bytes: Uint8Array): Multiaddr {
     const decoded = decodeBytes(bytes)
     return new Multiaddr(decoded.bytes, decoded.components)
   }
@@ -90,7 +126,9 @@ export class Multiaddr {
       }
       ip6FromText(host)
     }
-    return Multiaddr.fromString(`${prefix}/ip${family}/${host}/${transport}/${addr.port}`)
+    // not remembered (./recent-map.ts): a remote's port is new on every
+    // connection, and would only push out the addresses that do come back
+    return Multiaddr.#parseText(`${prefix}/ip${family}/${host}/${transport}/${addr.port}`)
   }
 
   /** The canonical text form, e.g. `/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...`. */

@@ -143,3 +143,46 @@ t.test('the /p2p text of a parsed address is the base58btc of its bytes, from ei
     t.equal(Multiaddr.fromBytes(addr.bytes).getPeerId(), canonical, 'and from the binary form')
   }
 })
+
+t.test('addresses parsed lately are remembered: the same instance for the same text or bytes, never a wrong one', async t => {
+  const text = '/ip4/10.1.2.3/tcp/4001'
+  const a = Multiaddr.fromString(text)
+  t.equal(Multiaddr.fromString(text), a, 'the same text gives the remembered instance')
+  const other = Multiaddr.fromString('/ip4/10.1.2.3/tcp/4002')
+  t.not(other, a)
+  t.equal(other.toString(), '/ip4/10.1.2.3/tcp/4002', 'a different text is parsed for itself')
+
+  // bytes are keyed by their content, not by the array that held them
+  const bytes = Uint8Array.from(a.bytes)
+  const b = Multiaddr.fromBytes(bytes)
+  t.equal(Multiaddr.fromBytes(Uint8Array.from(a.bytes)), b, 'the same bytes give the remembered instance')
+  bytes[bytes.length - 1] ^= 1 // the caller reuses its buffer: port 4001 -> 4000
+  t.equal(b.toString(), '/ip4/10.1.2.3/tcp/4001', 'the remembered address kept its own copy')
+  t.equal(Multiaddr.fromBytes(bytes).toString(), '/ip4/10.1.2.3/tcp/4000', 'changed bytes parse as what they now say')
+  const inside = new Uint8Array(a.bytes.length + 4)
+  inside.set(a.bytes, 2)
+  t.equal(Multiaddr.fromBytes(inside.subarray(2, 2 + a.bytes.length)), b, 'a view into a larger buffer is keyed by its own bytes')
+
+  // a non-canonical text is remembered under itself, and prints canonically
+  t.equal(Multiaddr.fromString('/ip4/10.1.2.3/tcp/4001/').toString(), text)
+  // errors are never remembered: the same bad input throws every time
+  for (let i = 0; i < 2; i++) {
+    t.throws(() => Multiaddr.fromString('/ip4/10.1.2/tcp/1'), { code: 'ERR_MULTIADDR_INVALID_VALUE' })
+    t.throws(() => Multiaddr.fromBytes(Uint8Array.of(4, 1, 2)), { code: 'ERR_MULTIADDR_TRUNCATED' })
+  }
+  t.throws(() => Multiaddr.fromBytes('x' as unknown as Uint8Array), { code: 'ERR_MULTIADDR_INVALID' })
+
+  // a long address is parsed every time (the keys stay small), and still right
+  const long = `/dns4/${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example/tcp/1`
+  t.ok(long.length > 256)
+  t.not(Multiaddr.fromString(long), Multiaddr.fromString(long))
+  t.equal(Multiaddr.fromString(long).toString(), long)
+  const longBytes = Multiaddr.fromString(long).bytes
+  t.not(Multiaddr.fromBytes(longBytes), Multiaddr.fromBytes(longBytes))
+  t.ok(Multiaddr.fromBytes(longBytes).equals(Multiaddr.fromString(long)))
+
+  // socket addresses are not remembered (a remote's port is new every time)
+  const s = { family: 4 as const, host: '10.1.2.3', port: 4001 }
+  t.not(Multiaddr.fromSocketAddress(s), Multiaddr.fromSocketAddress(s))
+  t.ok(Multiaddr.fromSocketAddress(s).equals(a))
+})
