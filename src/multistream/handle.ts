@@ -37,7 +37,8 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
   let held = options.lazyHeader === true ? header : []
   if (held.length === 0) writeMessages(stream, header, options.onMessage)
   while (true) {
-    const step = machine.receive(await readMessageBody(reader))
+    const body = readMessageBody(reader)
+    const step = machine.receive(body instanceof Uint8Array ? body : await body)
     traceReceived(options.onMessage, step.received)
     if (step.outcome.type === 'selected') options.beforeAgreement?.()
     held = [...held, ...step.send]

@@ -7,7 +7,7 @@
 
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
-import { readTimeLimit, type ReadTimeLimit, type StreamReader } from '../util/stream-reader.js'
+import { readTimeLimit, type ReadTimeLimit, type StreamReader, type Taken } from '../util/stream-reader.js'
 import { concatBytes } from '../util/bytes.js'
 import { stripNewline } from './codec.js'
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS, MAX_MESSAGE_LENGTH } from './constants.js'
@@ -25,11 +25,13 @@ export interface NegotiationOptions {
 }
 
 /**
- * Reads one framed message and returns its body without the newline. The
+ * Reads one framed message and returns its body without the newline: at
+ * once when the stream holds all of it, else as a promise (`Taken`). The
  * length prefix is checked against `maxLength` before the body is read.
  */
-export async function readMessageBody (reader: StreamReader, maxLength = MAX_MESSAGE_LENGTH): Promise<Uint8Array> {
-  return stripNewline(await reader.readLengthPrefixed(maxLength, 'ERR_MESSAGE_TOO_LONG'))
+export function readMessageBody (reader: StreamReader, maxLength = MAX_MESSAGE_LENGTH): Taken<Uint8Array> {
+  const message = reader.takeLengthPrefixed(maxLength, 'ERR_MESSAGE_TOO_LONG')
+  return message instanceof Uint8Array ? stripNewline(message) : message.then(stripNewline)
 }
 
 /** Writes `messages` in one write (so a header and a proposal share a packet). */

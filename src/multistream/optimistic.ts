@@ -42,7 +42,8 @@ export async function readOptimisticAccept (reader: StreamReader, protocol: stri
   options.signal?.throwIfAborted()
   const timed = new StreamReader(reader.stream, options.signal, negotiationTimeLimit(options))
   while (true) {
-    const step = machine.receive(await readMessageBody(timed))
+    const body = readMessageBody(timed)
+    const step = machine.receive(body instanceof Uint8Array ? body : await body)
     traceReceived(options.onMessage, step.received)
     switch (step.outcome.type) {
       case 'need-more': continue

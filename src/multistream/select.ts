@@ -57,7 +57,8 @@ async function drive (stream: Duplex, machine: DialerMachine, first: DialerStep,
   const reader = new StreamReader(stream, options.signal, negotiationTimeLimit(options))
   writeMessages(stream, first.send, options.onMessage)
   while (true) {
-    const body = await readMessageBody(reader, machine.expectsLsAnswer ? MAX_LS_ANSWER_LENGTH : undefined)
+    const taken = readMessageBody(reader, machine.expectsLsAnswer ? MAX_LS_ANSWER_LENGTH : undefined)
+    const body = taken instanceof Uint8Array ? taken : await taken
     const step = machine.receive(body)
     traceReceived(options.onMessage, step.received)
     writeMessages(stream, step.send, options.onMessage)

@@ -126,9 +126,12 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
     }
     const receive = async (): Promise<Uint8Array> => {
       const index = hs.nextMessageIndex
-      const prefix = await reader.readExactly(LENGTH_PREFIX_BYTES)
+      // each read at once when the bytes are here (see StreamReader's `Taken`)
+      const takenPrefix = reader.takeExactly(LENGTH_PREFIX_BYTES)
+      const prefix = takenPrefix instanceof Uint8Array ? takenPrefix : await takenPrefix
       const length = prefix[0] << 8 | prefix[1]
-      const message = await reader.readExactly(length)
+      const takenMessage = reader.takeExactly(length)
+      const message = takenMessage instanceof Uint8Array ? takenMessage : await takenMessage
       const payload = hs.readMessage(message)
       options.onHandshakeMessage?.({ index, direction: 'received', tokens: describeMessage(XX, index), size: LENGTH_PREFIX_BYTES + length, payload: summarize(payload) })
       return payload

@@ -32,13 +32,33 @@ export function readTimeLimit (timeoutMs: number, timeoutError: () => Error): Re
   return { expiresAt: performance.now() + timeoutMs, timeoutError }
 }
 
+/**
+ * What a `take…` method returns: the value itself when the stream already
+ * holds the bytes, else a promise of it. A negotiation's messages usually
+ * arrive together (a header and a proposal in one packet), and an async
+ * read of each cost a chain of promises and microtask turns (eight per
+ * multistream message) where nothing had to wait. Callers write
+ * `x instanceof Uint8Array ? x : await x` (for a number, `typeof`), since
+ * awaiting a value that is not a promise still costs a turn. A take may
+ * throw synchronously where the read would reject.
+ */
+export type Taken<T> = T | Promise<T>
+
 export class StreamReader {
   constructor (readonly stream: Readable | Duplex, private readonly signal?: AbortSignal, private readonly timeLimit?: ReadTimeLimit) {}
 
   /** Resolves with exactly `n` bytes; rejects on EOF, error, close or abort. */
   async readExactly (n: number): Promise<Uint8Array> {
+    return await this.takeExactly(n)
+  }
+
+  /**
+   * Exactly `n` bytes: at once when the stream holds them, else a promise
+   * (see `Taken`). Throws or rejects as readExactly does.
+   */
+  takeExactly (n: number): Taken<Uint8Array> {
     if (n === 0) return new Uint8Array(0)
-    return this.takeBuffered(n) ?? await this.waitFor(n)
+    return this.takeBuffered(n) ?? this.waitFor(n)
   }
 
   /** Exactly `n` bytes if the stream has them buffered, else null (nothing taken). */
@@ -54,17 +74,24 @@ export class StreamReader {
    * would cost a promise and a microtask turn per byte.
    */
   async readUvarint (maxBytes = MAX_VARINT_BYTES): Promise<number> {
-    const bytes = new Uint8Array(maxBytes)
-    for (let i = 0; i < maxBytes; i++) {
-      bytes[i] = (this.takeBuffered(1) ?? await this.waitFor(1))[0]
-      if ((bytes[i] & 0x80) === 0) {
-        const decoded = decodeUvarint(bytes.subarray(0, i + 1))
-        if (decoded !== undefined) return decoded.value
-      }
+    return await this.takeUvarint(new Uint8Array(maxBytes), 0)
+  }
+
+  /** The varint whose bytes go to bytes[from] on: at once while they are buffered, then as a promise. */
+  private takeUvarint (bytes: Uint8Array, from: number): Taken<number> {
+    for (let i = from; i < bytes.length; i++) {
+      const byte = this.takeBuffered(1)
+      if (byte === null) return this.waitForUvarint(bytes, i)
+      bytes[i] = byte[0]
+      if ((bytes[i] & 0x80) === 0) return varintValue(bytes, i + 1)
     }
-    // decodeUvarint throws the typed error for an over-long varint
-    decodeUvarint(bytes, 0, maxBytes)
-    throw new P2PError('ERR_INVALID_VARINT', `varint longer than ${maxBytes} bytes`, { remote: true })
+    return varintValue(bytes, bytes.length)
+  }
+
+  private async waitForUvarint (bytes: Uint8Array, at: number): Promise<number> {
+    bytes[at] = (await this.waitFor(1))[0]
+    if ((bytes[at] & 0x80) === 0) return varintValue(bytes, at + 1)
+    return await this.takeUvarint(bytes, at + 1)
   }
 
   /**
@@ -72,11 +99,21 @@ export class StreamReader {
    * throws `tooLongCode` before anything of the body is read.
    */
   async readLengthPrefixed (maxLength: number, tooLongCode = 'ERR_MESSAGE_TOO_LONG'): Promise<Uint8Array> {
-    const length = await this.readUvarint()
+    return await this.takeLengthPrefixed(maxLength, tooLongCode)
+  }
+
+  /** readLengthPrefixed, the message at once when the stream holds all of it (see `Taken`). */
+  takeLengthPrefixed (maxLength: number, tooLongCode = 'ERR_MESSAGE_TOO_LONG'): Taken<Uint8Array> {
+    const length = this.takeUvarint(new Uint8Array(MAX_VARINT_BYTES), 0)
+    if (typeof length !== 'number') return length.then(n => this.takeBody(n, maxLength, tooLongCode))
+    return this.takeBody(length, maxLength, tooLongCode)
+  }
+
+  private takeBody (length: number, maxLength: number, tooLongCode: string): Taken<Uint8Array> {
     if (length > maxLength) {
       throw new P2PError(tooLongCode, `length prefix says ${length} bytes, limit is ${maxLength}`, { remote: true })
     }
-    return await this.readExactly(length)
+    return this.takeExactly(length)
   }
 
   /**
@@ -134,6 +171,17 @@ export class StreamReader {
       this.signal?.addEventListener('abort', onAbort)
     })
   }
+}
+
+/**
+ * The value of the varint in bytes[0, end): its last byte ends it, or, when
+ * every byte continues, decodeUvarint throws the typed error for an
+ * over-long varint (as for a non-minimal one).
+ */
+function varintValue (bytes: Uint8Array, end: number): number {
+  const decoded = decodeUvarint(bytes.subarray(0, end), 0, end)
+  if (decoded === undefined) throw new Error('unreachable: decodeUvarint had the whole varint')
+  return decoded.value
 }
 
 /** `read(n)` returns fewer than n bytes only when the stream has ended. */

@@ -80,3 +80,72 @@ t.test('a wait that ends before the time limit clears its timer', async t => {
   t.equal(timers(), before, 'the wait\'s timer is gone with the wait')
   t.equal(b.listenerCount('readable'), 0)
 })
+
+t.test('take…: bytes already buffered come back at once, not as a promise; the rest as one', async t => {
+  const [a, b] = duplexPair()
+  // two messages (lengths 2 and 130, the second with a two-byte varint) and three bytes more
+  const long = Array.from({ length: 130 }, (_, i) => i)
+  a.write(Uint8Array.from([2, 7, 8, 0x82, 0x01, ...long, 1, 2, 3]))
+  await new Promise(resolve => setImmediate(resolve))
+  const reader = new StreamReader(b)
+  const first = reader.takeLengthPrefixed(200)
+  t.ok(first instanceof Uint8Array, 'a whole buffered message is no promise')
+  t.same([...(first as Uint8Array)], [7, 8])
+  const second = reader.takeLengthPrefixed(200)
+  t.ok(second instanceof Uint8Array)
+  t.same([...(second as Uint8Array)], long)
+  const exact = reader.takeExactly(2)
+  t.same(exact instanceof Uint8Array ? [...exact] : 'a promise', [1, 2])
+  t.same(reader.takeExactly(0), new Uint8Array(0))
+
+  // the byte left (3) is a whole length prefix: the body's 3 bytes are awaited
+  const pending = reader.takeLengthPrefixed(200)
+  t.ok(pending instanceof Promise, 'a message not all here is a promise')
+  a.write(Uint8Array.from([0x81, 0x01]))
+  setTimeout(() => a.write(Uint8Array.from([...long, 5, 6, 9])), 5)
+  t.same([...await pending], [0x81, 0x01, ...long.slice(0, 1)])
+  t.same([...await reader.readExactly(2)], long.slice(1, 3))
+})
+
+t.test('take…: a varint split across writes, and errors thrown at once or rejected', async t => {
+  const [a, b] = duplexPair()
+  a.write(Uint8Array.from([0x82]))
+  await new Promise(resolve => setImmediate(resolve))
+  const reader = new StreamReader(b)
+  const pending = reader.takeLengthPrefixed(200)
+  t.ok(pending instanceof Promise, 'half a varint: the rest is awaited')
+  setTimeout(() => a.write(Uint8Array.from([0x01, ...Array.from({ length: 130 }, () => 4), 9])), 5)
+  const body = await pending
+  t.equal(body.length, 130)
+  t.ok(body.every(x => x === 4))
+  t.same([...await reader.readExactly(1)], [9], 'nothing over-read')
+
+  // a prefix over the limit, already here: thrown at once, before the body is read
+  const [c, d] = duplexPair()
+  c.write(Uint8Array.from([0x80, 0x01, 1, 2]))
+  await new Promise(resolve => setImmediate(resolve))
+  t.throws(() => new StreamReader(d).takeLengthPrefixed(100, 'ERR_TOO_LONG'), { code: 'ERR_TOO_LONG' })
+  // ... and when the prefix arrives later: rejected
+  const [e, f] = duplexPair()
+  const late = new StreamReader(f).takeLengthPrefixed(100, 'ERR_TOO_LONG')
+  setTimeout(() => e.write(Uint8Array.from([0x80, 0x01])), 5)
+  await t.rejects(late as Promise<Uint8Array>, { code: 'ERR_TOO_LONG' })
+
+  // a non-minimal varint and an over-long one, both already here
+  const [g, h] = duplexPair()
+  g.write(Uint8Array.from([0x81, 0x00]))
+  await new Promise(resolve => setImmediate(resolve))
+  t.throws(() => new StreamReader(h).takeLengthPrefixed(100), { code: 'ERR_INVALID_VARINT' })
+  const [i, j] = duplexPair()
+  i.write(Uint8Array.from(Array.from({ length: 10 }, () => 0xff)))
+  await new Promise(resolve => setImmediate(resolve))
+  t.throws(() => new StreamReader(j).takeLengthPrefixed(100), { code: 'ERR_INVALID_VARINT', message: /longer than 9 bytes/ })
+
+  // an aborted reader throws at once, even with bytes buffered
+  const [k, l] = duplexPair()
+  k.write(Uint8Array.from([1, 1]))
+  await new Promise(resolve => setImmediate(resolve))
+  const controller = new AbortController()
+  controller.abort(new Error('stop'))
+  t.throws(() => new StreamReader(l, controller.signal).takeExactly(2), { message: 'stop' })
+})
