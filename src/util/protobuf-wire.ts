@@ -76,6 +76,33 @@ function readVarint (buf: Uint8Array, offset: number, code: string, what: string
 }
 
 /**
+ * readVarint for keys and lengths, as a plain number: a BigInt per byte
+ * cost more than the rest of decoding a small message. Keys and lengths
+ * past 2^53 are not exact, but they are refused anyway (a field number
+ * over MAX_FIELD_NUMBER, a length past the end), with the same errors.
+ */
+function readSizeVarint (buf: Uint8Array, offset: number, code: string, what: string | undefined): { value: number, next: number } {
+  let value = 0
+  let scale = 1
+  for (let i = 0; i < MAX_PROTOBUF_VARINT_BYTES; i++) {
+    if (offset + i >= buf.length) {
+      throw malformed(code, what, `protobuf varint at offset ${offset} runs past the end of the ${buf.length}-byte message`)
+    }
+    const byte = buf[offset + i]
+    value += (byte & 0x7f) * scale
+    if ((byte & 0x80) === 0) {
+      // the tenth byte holds bit 63 alone
+      if (i === MAX_PROTOBUF_VARINT_BYTES - 1 && byte > 1) {
+        throw malformed(code, what, `protobuf varint at offset ${offset} exceeds 64 bits`)
+      }
+      return { value, next: offset + i + 1 }
+    }
+    scale *= 0x80
+  }
+  throw malformed(code, what, `protobuf varint at offset ${offset} is longer than ${MAX_PROTOBUF_VARINT_BYTES} bytes`)
+}
+
+/**
  * Decodes every field of `buf`; throws a remote P2PError with `code` on
  * malformed input. `what` names the message in the error text.
  */
@@ -83,10 +110,10 @@ export function readFields (buf: Uint8Array, code: string, what?: string): Field
   const fields: Field[] = []
   let offset = 0
   while (offset < buf.length) {
-    const key = readVarint(buf, offset, code, what)
+    const key = readSizeVarint(buf, offset, code, what)
     offset = key.next
-    const number = Number(key.value >> 3n)
-    const wireType = Number(key.value & 7n)
+    const number = Math.floor(key.value / 8)
+    const wireType = key.value % 8
     // protobuf.dev: "field numbers ... 1 to 536,870,911"; 0 is never valid
     if (number < 1 || number > MAX_FIELD_NUMBER) {
       throw malformed(code, what, `protobuf field number ${number} is outside 1..536870911`)
@@ -109,12 +136,12 @@ export function readFields (buf: Uint8Array, code: string, what?: string): Field
         break
       }
       case WireType.LEN: {
-        const length = readVarint(buf, offset, code, what)
+        const length = readSizeVarint(buf, offset, code, what)
         offset = length.next
-        if (length.value > BigInt(buf.length - offset)) {
+        if (length.value > buf.length - offset) {
           throw malformed(code, what, `field ${number} claims ${length.value} bytes, ${buf.length - offset} remain`)
         }
-        const end = offset + Number(length.value)
+        const end = offset + length.value
         fields.push({ wireType, number, value: buf.subarray(offset, end) })
         offset = end
         break

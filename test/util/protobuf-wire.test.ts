@@ -82,3 +82,24 @@ t.test('property: any prefix cut of a message is a typed error or fewer fields, 
     return true
   }), { numRuns: 500 })
 })
+
+t.test('keys and lengths (read as numbers) agree with protobufjs at every field number and size', async t => {
+  fc.assert(fc.property(
+    fc.integer({ min: 1, max: 0x1fffffff }),
+    fc.uint8Array({ maxLength: 300 }),
+    (number, bytes) => {
+      const w = protobuf.Writer.create()
+      w.uint32((number << 3 | 2) >>> 0).bytes(bytes)
+      const fields = readFields(w.finish(), CODE)
+      return fields.length === 1 && fields[0].number === number && fields[0].wireType === WireType.LEN &&
+        hex(fields[0].value as Uint8Array) === hex(bytes)
+    }), { numRuns: 300 })
+  // the largest field number, its key padded to ten bytes (protobuf allows it), a length padded too
+  const max = readFields(Uint8Array.of(0xfa, 0xff, 0xff, 0xff, 0x8f, 0x80, 0x80, 0x80, 0x80, 0x00, 0x82, 0x00, 7, 8), CODE)
+  t.same(max.map(f => [f.number, f.wireType, hex(f.value as Uint8Array)]), [[0x1fffffff, WireType.LEN, '0708']])
+  // one past it, and a key of 2^63 + 2 (bits a double cannot hold): refused, not wrapped around
+  t.throws(() => readFields(Uint8Array.of(0x82, 0x80, 0x80, 0x80, 0x10, 0), CODE), { code: CODE, message: /field number 536870912 is outside/ })
+  t.throws(() => readFields(Uint8Array.of(0x92, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), CODE), { code: CODE, message: /is outside 1\.\.536870911/ })
+  // a length of 2^63 (ten bytes): more than remains
+  t.throws(() => readFields(Uint8Array.of(0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 1), CODE), { code: CODE, message: /field 1 claims \d+ bytes, 1 remain/ })
+})
