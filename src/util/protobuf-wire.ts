@@ -21,9 +21,8 @@
 // read with it on purpose: the peer-ids spec allows only one canonical byte
 // form there, which a general field walker would accept in any order.
 
-import { concatBytes } from './bytes.js'
 import { P2PError } from './errors.js'
-import { encodeUvarint } from './varint.js'
+import { uvarintLength, writeUvarint } from './varint.js'
 
 /** Wire types (protobuf.dev "Message Structure"). */
 export const WireType = {
@@ -194,18 +193,26 @@ function tag (number: number, wireType: WireTypeCode): number {
   return number * 8 + wireType
 }
 
-/** Accumulates fields and produces the encoded message. */
+/**
+ * Accumulates fields and produces the encoded message. Keys and lengths are
+ * kept as numbers and written straight into the one output array by
+ * finish(), not encoded into an array each first.
+ */
 export class FieldWriter {
-  private readonly parts: Uint8Array[] = []
+  /** In order: a number is a varint still to write, an array bytes to copy. */
+  private readonly parts: Array<number | Uint8Array> = []
+  private length = 0
 
   private push (part: Uint8Array): void {
     this.parts.push(part)
+    this.length += part.length
   }
 
   /** Keys and lengths come as numbers (the common case, no BigInt arithmetic); uint64 values as bigint. */
   private varint (value: number | bigint): void {
     if (typeof value === 'number') {
-      this.push(encodeUvarint(value))
+      this.parts.push(value)
+      this.length += uvarintLength(value)
       return
     }
     const out: number[] = []
@@ -236,6 +243,16 @@ export class FieldWriter {
   }
 
   finish (): Uint8Array {
-    return concatBytes(this.parts)
+    const out = new Uint8Array(this.length)
+    let offset = 0
+    for (const part of this.parts) {
+      if (typeof part === 'number') {
+        offset = writeUvarint(part, out, offset)
+      } else {
+        out.set(part, offset)
+        offset += part.length
+      }
+    }
+    return out
   }
 }
