@@ -88,10 +88,12 @@ export class StreamReader {
     return varintValue(bytes, bytes.length)
   }
 
-  private async waitForUvarint (bytes: Uint8Array, at: number): Promise<number> {
-    bytes[at] = (await this.waitFor(1))[0]
-    if ((bytes[at] & 0x80) === 0) return varintValue(bytes, at + 1)
-    return await this.takeUvarint(bytes, at + 1)
+  private waitForUvarint (bytes: Uint8Array, at: number): Promise<number> {
+    return this.waitFor(1).then(byte => {
+      bytes[at] = byte[0]
+      if ((bytes[at] & 0x80) === 0) return varintValue(bytes, at + 1)
+      return this.takeUvarint(bytes, at + 1)
+    })
   }
 
   /**
@@ -120,8 +122,10 @@ export class StreamReader {
    * Waits until `read(n)` succeeds. The 'readable' listener stays attached
    * for the whole wait: attaching it while bytes are buffered fires it at
    * once, so re-attaching it in a loop would spin without ever yielding.
+   * Not an async function (a promise fewer per wait): a stream already
+   * over, or a time limit already spent, throws at once (see `Taken`).
    */
-  private async waitFor (n: number): Promise<Uint8Array> {
+  private waitFor (n: number): Promise<Uint8Array> {
     const stream = this.stream
     if (stream.readableEnded || stream.destroyed) {
       throw stream.errored ?? new P2PError('ERR_UNEXPECTED_EOF', `stream closed while ${n} bytes were expected`, { remote: true })
@@ -129,7 +133,7 @@ export class StreamReader {
     const timeLimit = this.timeLimit
     const remainingMs = timeLimit === undefined ? Infinity : timeLimit.expiresAt - performance.now()
     if (timeLimit !== undefined && remainingMs <= 0) throw timeLimit.timeoutError()
-    return await new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       const cleanup = (): void => {
         stream.off('readable', onReadable)
         stream.off('end', onEnd)
