@@ -139,7 +139,7 @@ export class Connection extends EventEmitter {
     let stream: MuxedStream
     try {
       // a muxer that can queue an opening (yamux, while its ACK backlog is full) makes us wait, not fail
-      stream = canQueueOpening(this.session)
+      stream = canQueueOpening(this.session) && !this.session.canOpenNow()
         ? await this.session.openStream({ signal: options.signal })
         : this.session.newStream()
     } catch (err) {
@@ -195,6 +195,8 @@ export class Connection extends EventEmitter {
  */
 interface QueueingMuxer extends StreamMuxer {
   openStream: (options: { signal?: AbortSignal }) => Promise<MuxedStream>
+  /** Whether openStream would open at once (then newStream does the same, without a promise). */
+  canOpenNow: () => boolean
 }
 
 function canQueueOpening (session: StreamMuxer): session is QueueingMuxer {

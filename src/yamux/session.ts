@@ -206,6 +206,11 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     return stream
   }
 
+  /** Whether openStream would open at once: the ACK backlog has room and no opener waits. */
+  canOpenNow (): boolean {
+    return !this.ackBacklogFull() && this.ackSlotWaiters.length === 0
+  }
+
   /**
    * Like `newStream`, but waits while the ACK backlog is full instead of
    * throwing ERR_YAMUX_ACK_BACKLOG_FULL. libp2p yamux "ACK backlog":

@@ -118,10 +118,12 @@ t.test('openStream waits for the ACK backlog to drain, in order; newStream still
   t.teardown(() => { client.abort(new Error('test over')) })
   const ignore = (): void => {}
   // raw session streams: the test is their user, and the teardown's abort resets them
+  t.equal(client.canOpenNow(), true, 'an empty backlog: openStream would open at once')
   const first = (await client.openStream()).on('error', ignore)
   const second = (await client.openStream()).on('error', ignore)
   t.equal(first.id, 1)
   t.equal(second.id, 3)
+  t.equal(client.canOpenNow(), false, 'a full backlog: openStream would wait')
   t.throws(() => client.newStream(), { code: 'ERR_YAMUX_ACK_BACKLOG_FULL' })
   const order: number[] = []
   const third = client.openStream().then(s => { order.push(s.id); return s.on('error', ignore) })
@@ -131,6 +133,7 @@ t.test('openStream waits for the ACK backlog to drain, in order; newStream still
   // Window Update (type 1), flags ACK (2), stream 1, length 0: version 0
   b.write(Buffer.from([0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0]))
   t.equal((await third).id, 5, 'the ACK of stream 1 lets the oldest waiter open stream 5')
+  t.equal(client.canOpenNow(), false, 'with an opener still waiting, a new one would queue behind it')
   await new Promise(resolve => setImmediate(resolve))
   t.same(order, [5], 'the other still waits: the backlog is full again')
   const controller = new AbortController()
