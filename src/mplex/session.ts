@@ -79,6 +79,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
 
   /** Streams the remote opened (we are receiver), by ID. */
   private readonly inbound = new Map<number, MplexStream>()
+  /** Inbound streams the chunk being read opened, announced once it is handled. */
+  private unannounced: MplexStream[] = []
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
   private readonly queue = new ByteQueue()
@@ -306,6 +308,25 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     } catch (err) {
       this.abort(err instanceof Error ? err : new P2PError(MplexErrorCode.CONNECTION_CLOSED, String(err)))
     }
+    this.announceStreams()
+  }
+
+  /**
+   * Emits 'stream' for the streams this chunk opened, once all of its frames
+   * are handled: a stream's first message usually comes in the same read as
+   * its NewStream (an optimistic dialer's header and proposal), and is then
+   * already buffered when its handler starts reading. A stream reset in the
+   * same read is not announced.
+   */
+  private announceStreams (): void {
+    if (this.unannounced.length === 0) return
+    const streams = this.unannounced
+    this.unannounced = []
+    for (const stream of streams) {
+      if (stream.destroyed) continue
+      stream.off('error', ignoreUnannounced)
+      this.emit('stream', stream)
+    }
   }
 
   private handleFrame (frame: Frame): void {
@@ -356,7 +377,10 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     }
     const stream = new MplexStream(this, id, 'inbound')
     this.inbound.set(id, stream)
-    this.emit('stream', stream)
+    // until it is announced nobody listens: a reset or the session's end in
+    // this same read must not become an uncaught 'error'
+    stream.on('error', ignoreUnannounced)
+    this.unannounced.push(stream)
   }
 
   // ---- the end of the session ----
@@ -420,3 +444,6 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
 export function createMplex (connection: Duplex, options: MplexOptions & { initiator: boolean }): MplexSession {
   return new MplexSession(connection, options)
 }
+
+/** The 'error' listener of an inbound stream not yet announced (it is destroyed unannounced). */
+function ignoreUnannounced (): void {}

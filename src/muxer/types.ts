@@ -29,7 +29,10 @@ export interface MuxedStream extends Duplex {
 
 /**
  * Events:
- *   'stream' (stream: MuxedStream)  the remote opened a stream
+ *   'stream' (stream: MuxedStream)  the remote opened a stream; announced once
+ *                                   the read that opened it is handled, so its
+ *                                   first data from that read is buffered (a
+ *                                   stream reset within that read is not announced)
  *   'close'  (err?: Error)          the session is finished; every stream is closed or reset
  */
 export interface StreamMuxer extends EventEmitter {

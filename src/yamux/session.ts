@@ -115,6 +115,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private readingFin = false
   /** True while processInput runs (see onConnectionData). */
   private processing = false
+  /** Inbound streams accepted during this run of the input, announced when it ends. */
+  private unannounced: YamuxStream[] = []
 
   private localGoAway = false
   private remoteGoAway: number | undefined
@@ -381,6 +383,26 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     } finally {
       this.processing = false
     }
+    this.announceStreams()
+  }
+
+  /**
+   * Emits 'stream' for the inbound streams this run of the input accepted,
+   * once all of it is handled: a stream's first data usually comes in the
+   * same read as its SYN (an optimistic dialer's header and proposal), and
+   * is then already buffered when its handler starts reading, which can
+   * take it at once instead of waiting for it. A stream reset in the same
+   * read is not announced.
+   */
+  private announceStreams (): void {
+    if (this.unannounced.length === 0) return
+    const streams = this.unannounced
+    this.unannounced = []
+    for (const stream of streams) {
+      if (stream.destroyed) continue
+      stream.off('error', ignoreUnannounced)
+      this.emit('stream', stream)
+    }
   }
 
   private processInput (): void {
@@ -492,6 +514,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       this.streamMap.size >= this.maxStreams ||
       // inbound buffering MUST be bounded: over the limit, RST
       this.inboundUnacked >= this.maxInboundUnacked ||
+      // nobody accepts streams on this session: reject it rather than buffer it
+      this.listenerCount('stream') === 0 ||
       // last, so that nothing is reserved for a stream refused anyway
       !this.reserveInitialWindow()
     if (refuse) {
@@ -502,11 +526,10 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const stream = new YamuxStream(this, streamId, 'inbound')
     this.streamMap.set(streamId, stream)
     this.inboundUnacked++
-    if (!this.emit('stream', stream)) {
-      // nobody accepts streams on this session: reject it rather than buffer it
-      stream.destroy()
-      return undefined
-    }
+    // until it is announced nobody listens: a reset or the session's end in
+    // this same read must not become an uncaught 'error'
+    stream.on('error', ignoreUnannounced)
+    this.unannounced.push(stream)
     return stream
   }
 
@@ -675,3 +698,6 @@ export const yamux: StreamMuxerFactory & { create: (connection: Duplex, options:
   protocol: PROTOCOL_ID,
   create: (connection, options) => createYamux(connection, options)
 }
+
+/** The 'error' listener of an inbound stream not yet announced (it is destroyed unannounced). */
+function ignoreUnannounced (): void {}

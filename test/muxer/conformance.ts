@@ -5,7 +5,7 @@
 import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import type { Duplex } from 'node:stream'
+import { Duplex } from 'node:stream'
 import type { MuxedStream, StreamMuxer, StreamMuxerFactory } from '../../src/muxer/types.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
 
@@ -58,7 +58,64 @@ function errorCode (stream: Duplex): Promise<string | undefined> {
   })
 }
 
+/**
+ * A duplexPair whose first end delivers each batch of writes (a corked
+ * writev) to the other as one chunk, as a secure channel delivers the one
+ * message it sealed them into.
+ */
+function joiningPair (): [Duplex, Duplex] {
+  const [a, b] = duplexPair()
+  const joining = new Duplex({
+    allowHalfOpen: true,
+    read () {},
+    write (chunk: Buffer, _encoding, callback) { a.write(chunk, callback) },
+    writev (chunks: Array<{ chunk: Buffer }>, callback) { a.write(Buffer.concat(chunks.map(c => c.chunk)), callback) },
+    final (callback) { a.end(); callback() }
+  })
+  a.on('data', (chunk: Buffer) => joining.push(chunk))
+  a.on('end', () => joining.push(null))
+  return [joining, b]
+}
+
 export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
+  t.test('a stream is announced with the data that came in the same read as its opening', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    let buffered: number | undefined
+    const announced = new Promise<MuxedStream>(resolve => {
+      server.once('stream', (stream: MuxedStream) => {
+        // looked at in the listener itself, as a handler's first read would
+        buffered = stream.readableLength
+        resolve(stream)
+      })
+    })
+    const stream = client.newStream()
+    stream.write(Buffer.from('hello'))
+    const inbound = await announced
+    t.equal(buffered, 5, 'the handler finds the first bytes already buffered')
+    // and the stream works on from there, both ways
+    stream.end(Buffer.from(' world'))
+    t.equal((await readAll(inbound)).toString(), 'hello world')
+    inbound.end(Buffer.from('back'))
+    t.equal((await readAll(stream)).toString(), 'back')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a stream opened and reset in the same read is never announced, and raises nothing', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const announced: MuxedStream[] = []
+    server.on('stream', (stream: MuxedStream) => { announced.push(stream) })
+    const gone = client.newStream()
+    gone.write(Buffer.from('never read'))
+    gone.destroy()
+    // a second stream in a later read shows the first has been handled
+    await new Promise(resolve => setImmediate(resolve))
+    const next = nextStream(server)
+    client.newStream().end(Buffer.from('x'))
+    const second = await next
+    t.same(announced, [second], 'only the stream that lived past its read was announced')
+    client.abort(new Error('done'))
+  })
+
   t.test('a stream carries bytes both ways and closes on both sides', async t => {
     const { client, server } = sessions(factory, duplexPair())
     serveEcho(server)
