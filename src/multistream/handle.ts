@@ -9,7 +9,7 @@
 // those application bytes stay in the stream for the agreed protocol.
 
 import type { Duplex } from 'node:stream'
-import { StreamReader } from '../util/stream-reader.js'
+import { StreamReader, type Taken } from '../util/stream-reader.js'
 import { ListenerMachine, type ListenerOptions } from './listener.js'
 import { negotiationTimeLimit, readMessageBody, traceReceived, writeMessages, type NegotiationOptions } from './io.js'
 import { toMatcher, type ProtocolMatcher } from './registry.js'
@@ -29,6 +29,15 @@ export interface HandleOptions extends NegotiationOptions, ListenerOptions {
 
 /** Resolves with the protocol agreed with the dialer, after sending its echo. */
 export async function handleProtocols (stream: Duplex, protocols: string[] | ProtocolMatcher, options: HandleOptions = {}): Promise<string> {
+  return await handleProtocolsNow(stream, protocols, options)
+}
+
+/**
+ * handleProtocols, the agreed protocol at once when every message it needs
+ * is already buffered (an optimistic dialer's header and proposal usually
+ * are), else a promise: see StreamReader's `Taken`. May throw synchronously.
+ */
+export function handleProtocolsNow (stream: Duplex, protocols: string[] | ProtocolMatcher, options: HandleOptions = {}): Taken<string> {
   const machine = new ListenerMachine(toMatcher(protocols), options)
   options.signal?.throwIfAborted()
   const reader = new StreamReader(stream, options.signal, negotiationTimeLimit(options))
@@ -36,9 +45,10 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
   // what we owe the dialer and have not written yet: our header, when lazy
   let held = options.lazyHeader === true ? header : []
   if (held.length === 0) writeMessages(stream, header, options.onMessage)
-  while (true) {
-    const body = readMessageBody(reader)
-    const step = machine.receive(body instanceof Uint8Array ? body : await body)
+
+  /** Answers one message; the protocol once one is agreed. */
+  const answer = (body: Uint8Array): string | undefined => {
+    const step = machine.receive(body)
     traceReceived(options.onMessage, step.received)
     if (step.outcome.type === 'selected') options.beforeAgreement?.()
     held = [...held, ...step.send]
@@ -47,6 +57,16 @@ export async function handleProtocols (stream: Duplex, protocols: string[] | Pro
       writeMessages(stream, held, options.onMessage)
       held = []
     }
-    if (step.outcome.type === 'selected') return step.outcome.protocol
+    return step.outcome.type === 'selected' ? step.outcome.protocol : undefined
   }
+  /** Answers messages while they are buffered; waits (a promise) for the next one that is not. */
+  const answerAll = (): Taken<string> => {
+    while (true) {
+      const body = readMessageBody(reader)
+      if (!(body instanceof Uint8Array)) return body.then(b => answer(b) ?? answerAll())
+      const protocol = answer(body)
+      if (protocol !== undefined) return protocol
+    }
+  }
+  return answerAll()
 }

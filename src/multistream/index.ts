@@ -19,6 +19,6 @@ export { DialerMachine, type DialerState, type DialerOutcome, type DialerStep, t
 export { ListenerMachine, type ListenerState, type ListenerOutcome, type ListenerStep, type ListenerOptions } from './listener.js'
 export { readMessageBody, writeMessages, negotiationTimeLimit, type MessageHook, type NegotiationOptions } from './io.js'
 export { selectProtocol, listProtocols, type SelectOptions } from './select.js'
-export { handleProtocols, type HandleOptions } from './handle.js'
+export { handleProtocols, handleProtocolsNow, type HandleOptions } from './handle.js'
 export { writeOptimisticProposal, readOptimisticAccept } from './optimistic.js'
 export { selectOptimistic, OptimisticStream } from './optimistic-stream.js'

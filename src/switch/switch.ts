@@ -25,7 +25,8 @@ import { Multiaddr, CODE_P2P } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxerFactory } from '../muxer/types.js'
 import { yamux } from '../yamux/index.js'
 import { mplex } from '../mplex/index.js'
-import { handleProtocols } from '../multistream/index.js'
+import { handleProtocolsNow } from '../multistream/index.js'
+import type { Taken } from '../util/stream-reader.js'
 import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../tcp/index.js'
 import { Upgrader, releaseOnClose } from '../upgrader/index.js'
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
@@ -359,30 +360,44 @@ export class Switch extends EventEmitter {
     }
     releaseOnClose(stream, perPeer)
     const limits = this.resources.limits
-    handleProtocols(stream, this.registry, { timeoutMs: limits.streamNegotiationTimeoutMs })
-      .then(protocol => {
-        const entry = this.registry.get(protocol)
-        if (entry === undefined) {
-          stream.destroy()
-          return
-        }
-        const perProtocol = this.resources.reserveProtocolStream(connection.id, protocol, entry.maxInboundStreams)
-        if (!perProtocol.ok) {
-          stream.destroy()
-          return
-        }
-        releaseOnClose(stream, perProtocol)
-        stream.protocol = protocol
-        Promise.resolve()
-          .then(async () => { await entry.handler(stream as ProtocolStream, connection) })
-          .catch(() => { stream.destroy() })
-      })
-      .catch((err: unknown) => {
-        // a remote that proposed, heard `na` and left is no violation: close gracefully
-        if (isP2PError(err, 'ERR_UNEXPECTED_EOF')) stream.end()
-        else stream.destroy()
-      })
+    // the dialer's header and proposal usually came with the stream: then
+    // the protocol is agreed at once, with no promise (handleProtocolsNow)
+    let negotiated: Taken<string>
+    try {
+      negotiated = handleProtocolsNow(stream, this.registry, { timeoutMs: limits.streamNegotiationTimeoutMs })
+    } catch (err) {
+      negotiationFailed(stream, err)
+      return
+    }
+    if (typeof negotiated === 'string') this.serveInbound(stream, connection, negotiated)
+    else negotiated.then(protocol => { this.serveInbound(stream, connection, protocol) }, (err: unknown) => { negotiationFailed(stream, err) })
   }
+
+  /** Hands a stream whose protocol was agreed to that protocol's handler, within its limit. */
+  private serveInbound (stream: MuxedStream, connection: Connection, protocol: string): void {
+    const entry = this.registry.get(protocol)
+    if (entry === undefined) {
+      stream.destroy()
+      return
+    }
+    const perProtocol = this.resources.reserveProtocolStream(connection.id, protocol, entry.maxInboundStreams)
+    if (!perProtocol.ok) {
+      stream.destroy()
+      return
+    }
+    releaseOnClose(stream, perProtocol)
+    stream.protocol = protocol
+    // in a microtask of its own, so that a handler that throws at once is caught the same way
+    Promise.resolve()
+      .then(() => entry.handler(stream as ProtocolStream, connection))
+      .catch(() => { stream.destroy() })
+  }
+}
+
+/** A failed inbound negotiation: a remote that proposed, heard `na` and left is no violation, and is closed gracefully. */
+function negotiationFailed (stream: MuxedStream, err: unknown): void {
+  if (isP2PError(err, 'ERR_UNEXPECTED_EOF')) stream.end()
+  else stream.destroy()
 }
 
 /** The remote IP of a TCP connection ('' when its address names none). */

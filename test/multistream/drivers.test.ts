@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type { Duplex } from 'node:stream'
 import { setImmediate as tick } from 'node:timers/promises'
 import {
-  encodeMessages, handleProtocols, listProtocols, MULTISTREAM_PROTOCOL_ID, ProtocolRegistry, selectProtocol, type MessageHook
+  encodeMessages, handleProtocols, handleProtocolsNow, listProtocols, MULTISTREAM_PROTOCOL_ID, ProtocolRegistry, selectProtocol, type MessageHook
 } from '../../src/multistream/index.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
 import { StreamReader } from '../../src/util/stream-reader.js'
@@ -200,4 +200,31 @@ t.test('property: any re-cutting of the byte stream gives the same negotiation a
       return ok
     }), { numRuns: 25, seed: 0x6d7373 })
   t.pass('negotiations agreed under every cut')
+})
+
+t.test('handleProtocolsNow: agreed at once when the dialer\'s messages are buffered, else a promise', async t => {
+  // header, a refused proposal and an accepted one, all here before the listener starts
+  const [a, b] = duplexPair()
+  a.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, '/tls/1.0.0', '/noise']))
+  a.write(utf8('app bytes'))
+  await tick()
+  const now = handleProtocolsNow(b, ['/noise'])
+  t.equal(now, '/noise', 'a string, not a promise')
+  t.equal(await readRest(b, 9), 'app bytes', 'the bytes after the proposal stay in the stream')
+  const answer = encodeMessages([MULTISTREAM_PROTOCOL_ID, 'na', '/noise'])
+  t.same(Buffer.from(await new StreamReader(a).readExactly(answer.length)), Buffer.from(answer), 'header, na and the echo, in order')
+
+  // nothing here yet: a promise, resolved by what arrives
+  const [c, d] = duplexPair()
+  const later = handleProtocolsNow(d, ['/noise'])
+  t.ok(later instanceof Promise)
+  c.write(encodeMessages([MULTISTREAM_PROTOCOL_ID]))
+  setTimeout(() => c.write(encodeMessages(['/noise'])), 5)
+  t.equal(await later, '/noise')
+
+  // a malformed message already here: thrown at once
+  const [e, f] = duplexPair()
+  e.write(encodeMessages(['/not-the-header']))
+  await tick()
+  t.throws(() => handleProtocolsNow(f, ['/noise']), { code: 'ERR_INVALID_HEADER' })
 })
