@@ -13,22 +13,30 @@ import type { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 
 /**
+ * The promise the functions below return when nothing has to wait. They
+ * are plain functions, not async ones (an async call costs a promise of
+ * its own, several per connection), and like async functions they never
+ * throw: a failure is a rejected promise.
+ */
+const DONE = Promise.resolve()
+
+/**
  * Writes `chunk`; when the stream's buffer is full (write() returned false)
  * waits for 'drain'. Rejects when the stream errors or closes first.
  */
-export async function writeChunk (stream: Duplex, chunk: Uint8Array): Promise<void> {
+export function writeChunk (stream: Duplex, chunk: Uint8Array): Promise<void> {
   if (stream.destroyed || stream.writableEnded) {
-    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'cannot write: the stream is closed for writing')
+    return Promise.reject(stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'cannot write: the stream is closed for writing'))
   }
-  if (stream.write(chunk)) return
-  await waitForDrain(stream)
+  if (stream.write(chunk)) return DONE
+  return waitForDrain(stream)
 }
 
-export async function waitForDrain (stream: Duplex): Promise<void> {
+export function waitForDrain (stream: Duplex): Promise<void> {
   if (stream.destroyed) {
-    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed while waiting for the write buffer to drain')
+    return Promise.reject(stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed while waiting for the write buffer to drain'))
   }
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const cleanup = (): void => {
       stream.off('drain', onDrain)
       stream.off('error', onError)
@@ -47,12 +55,12 @@ export async function waitForDrain (stream: Duplex): Promise<void> {
 }
 
 /** Half-closes the writable side; resolves once everything is flushed. */
-export async function endStream (stream: Duplex): Promise<void> {
-  if (stream.writableFinished) return
+export function endStream (stream: Duplex): Promise<void> {
+  if (stream.writableFinished) return DONE
   if (stream.destroyed) {
-    throw stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed before its half-close was flushed')
+    return Promise.reject(stream.errored ?? new P2PError('ERR_STREAM_CLOSED', 'stream closed before its half-close was flushed'))
   }
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const cleanup = (): void => {
       stream.off('finish', onFinish)
       stream.off('error', onError)
