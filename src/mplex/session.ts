@@ -79,8 +79,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
 
   /** Streams the remote opened (we are receiver), by ID. */
   private readonly inbound = new Map<number, MplexStream>()
-  /** Inbound streams the chunk being read opened, announced once it is handled. */
-  private unannounced: MplexStream[] = []
+  /** The inbound stream just opened, announced before a frame of another stream or when the chunk is handled. */
+  private unannounced: MplexStream | undefined
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
   private readonly queue = new ByteQueue()
@@ -302,31 +302,32 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
       while (!this.isClosed()) {
         const frame = decodeFrame(this.queue, MAX_MESSAGE_SIZE)
         if (frame === undefined) break
+        if (this.unannounced !== undefined && !isOfRemoteStream(frame, this.unannounced.id)) this.announceStream()
         this.onFrame?.('in', frame)
         this.handleFrame(frame)
       }
     } catch (err) {
       this.abort(err instanceof Error ? err : new P2PError(MplexErrorCode.CONNECTION_CLOSED, String(err)))
     }
-    this.announceStreams()
+    this.announceStream()
   }
 
   /**
-   * Emits 'stream' for the streams this chunk opened, once all of its frames
-   * are handled: a stream's first message usually comes in the same read as
-   * its NewStream (an optimistic dialer's header and proposal), and is then
-   * already buffered when its handler starts reading. A stream reset in the
-   * same read is not announced.
+   * Emits 'stream' for the stream just opened, once the frames of that
+   * stream which follow its NewStream in the chunk are handled: its first
+   * message usually comes right behind (an optimistic dialer's header and
+   * proposal), and is then already buffered when its handler starts
+   * reading. A frame of any other stream announces it first, so a burst of
+   * NewStreams is seen one stream at a time. A stream reset before it is
+   * announced never is.
    */
-  private announceStreams (): void {
-    if (this.unannounced.length === 0) return
-    const streams = this.unannounced
-    this.unannounced = []
-    for (const stream of streams) {
-      if (stream.destroyed) continue
-      stream.off('error', ignoreUnannounced)
-      this.emit('stream', stream)
-    }
+  private announceStream (): void {
+    const stream = this.unannounced
+    if (stream === undefined) return
+    this.unannounced = undefined
+    if (stream.destroyed) return
+    stream.off('error', ignoreUnannounced)
+    this.emit('stream', stream)
   }
 
   private handleFrame (frame: Frame): void {
@@ -380,7 +381,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     // until it is announced nobody listens: a reset or the session's end in
     // this same read must not become an uncaught 'error'
     stream.on('error', ignoreUnannounced)
-    this.unannounced.push(stream)
+    this.announceStream()
+    this.unannounced = stream
   }
 
   // ---- the end of the session ----
@@ -447,3 +449,8 @@ export function createMplex (connection: Duplex, options: MplexOptions & { initi
 
 /** The 'error' listener of an inbound stream not yet announced (it is destroyed unannounced). */
 function ignoreUnannounced (): void {}
+
+/** Whether `frame` is about the remote-opened stream `id` (mplex IDs are per side: *Initiator frames come from the side that opened it). */
+function isOfRemoteStream (frame: Frame, id: number): boolean {
+  return frame.streamId === id && (frame.type === 'MessageInitiator' || frame.type === 'CloseInitiator' || frame.type === 'ResetInitiator')
+}

@@ -115,8 +115,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private readingFin = false
   /** True while processInput runs (see onConnectionData). */
   private processing = false
-  /** Inbound streams accepted during this run of the input, announced when it ends. */
-  private unannounced: YamuxStream[] = []
+  /** The inbound stream just accepted, announced before a frame of another stream or when the input runs out. */
+  private unannounced: YamuxStream | undefined
 
   private localGoAway = false
   private remoteGoAway: number | undefined
@@ -383,26 +383,26 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     } finally {
       this.processing = false
     }
-    this.announceStreams()
+    this.announceStream()
   }
 
   /**
-   * Emits 'stream' for the inbound streams this run of the input accepted,
-   * once all of it is handled: a stream's first data usually comes in the
-   * same read as its SYN (an optimistic dialer's header and proposal), and
-   * is then already buffered when its handler starts reading, which can
-   * take it at once instead of waiting for it. A stream reset in the same
-   * read is not announced.
+   * Emits 'stream' for the inbound stream just accepted, once the frames of
+   * that stream which follow its SYN in the input are handled: its first
+   * data usually comes right behind the SYN (an optimistic dialer's header
+   * and proposal), and is then already buffered when its handler starts
+   * reading, which can take it at once instead of waiting for it. A frame
+   * of any other stream announces it first, so a burst of SYNs is seen
+   * (and refused over a limit) one stream at a time. A stream reset before
+   * it is announced never is.
    */
-  private announceStreams (): void {
-    if (this.unannounced.length === 0) return
-    const streams = this.unannounced
-    this.unannounced = []
-    for (const stream of streams) {
-      if (stream.destroyed) continue
-      stream.off('error', ignoreUnannounced)
-      this.emit('stream', stream)
-    }
+  private announceStream (): void {
+    const stream = this.unannounced
+    if (stream === undefined) return
+    this.unannounced = undefined
+    if (stream.destroyed) return
+    stream.off('error', ignoreUnannounced)
+    this.emit('stream', stream)
   }
 
   private processInput (): void {
@@ -422,6 +422,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       }
       const header = decodeHeader(queue)
       if (header === undefined) return
+      if (this.unannounced !== undefined && header.streamId !== this.unannounced.id) this.announceStream()
       this.onFrame?.('in', header)
       this.handleHeader(header)
     }
@@ -529,7 +530,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     // until it is announced nobody listens: a reset or the session's end in
     // this same read must not become an uncaught 'error'
     stream.on('error', ignoreUnannounced)
-    this.unannounced.push(stream)
+    this.announceStream()
+    this.unannounced = stream
     return stream
   }
 
