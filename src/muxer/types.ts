@@ -29,10 +29,12 @@ export interface MuxedStream extends Duplex {
 
 /**
  * Events:
- *   'stream' (stream: MuxedStream)  the remote opened a stream; announced once
- *                                   the read that opened it is handled, so its
- *                                   first data from that read is buffered (a
- *                                   stream reset within that read is not announced)
+ *   'stream' (stream: MuxedStream)  the remote opened a stream; announced after
+ *                                   the frames of that stream right behind its
+ *                                   opening in the same read, so its first data
+ *                                   is buffered (a stream reset among them is
+ *                                   not announced); a frame of another stream
+ *                                   announces it at once
  *   'close'  (err?: Error)          the session is finished; every stream is closed or reset
  */
 export interface StreamMuxer extends EventEmitter {
