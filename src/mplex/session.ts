@@ -35,6 +35,7 @@ import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
+import { StreamAnnouncement } from '../muxer/announcement.js'
 import { decodeFrame, frameHeaderLength, writeFrameHeader } from './codec.js'
 import {
   COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
@@ -79,8 +80,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
 
   /** Streams the remote opened (we are receiver), by ID. */
   private readonly inbound = new Map<number, MplexStream>()
-  /** The inbound stream just opened, announced before a frame of another stream or when the chunk is handled. */
-  private unannounced: MplexStream | undefined
+  /** The inbound stream just opened, held back until its own frames behind the NewStream are handled. */
+  private readonly announcement = new StreamAnnouncement(this)
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
   private readonly queue = new ByteQueue()
@@ -302,32 +303,15 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
       while (!this.isClosed()) {
         const frame = decodeFrame(this.queue, MAX_MESSAGE_SIZE)
         if (frame === undefined) break
-        if (this.unannounced !== undefined && !isOfRemoteStream(frame, this.unannounced.id)) this.announceStream()
+        const pendingId = this.announcement.pendingId
+        if (pendingId !== undefined && !isOfRemoteStream(frame, pendingId)) this.announcement.announce()
         this.onFrame?.('in', frame)
         this.handleFrame(frame)
       }
     } catch (err) {
       this.abort(err instanceof Error ? err : new P2PError(MplexErrorCode.CONNECTION_CLOSED, String(err)))
     }
-    this.announceStream()
-  }
-
-  /**
-   * Emits 'stream' for the stream just opened, once the frames of that
-   * stream which follow its NewStream in the chunk are handled: its first
-   * message usually comes right behind (an optimistic dialer's header and
-   * proposal), and is then already buffered when its handler starts
-   * reading. A frame of any other stream announces it first, so a burst of
-   * NewStreams is seen one stream at a time. A stream reset before it is
-   * announced never is.
-   */
-  private announceStream (): void {
-    const stream = this.unannounced
-    if (stream === undefined) return
-    this.unannounced = undefined
-    if (stream.destroyed) return
-    stream.off('error', ignoreUnannounced)
-    this.emit('stream', stream)
+    this.announcement.announce()
   }
 
   private handleFrame (frame: Frame): void {
@@ -378,11 +362,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     }
     const stream = new MplexStream(this, id, 'inbound')
     this.inbound.set(id, stream)
-    // until it is announced nobody listens: a reset or the session's end in
-    // this same read must not become an uncaught 'error'
-    stream.on('error', ignoreUnannounced)
-    this.announceStream()
-    this.unannounced = stream
+    this.announcement.hold(stream)
   }
 
   // ---- the end of the session ----
@@ -446,9 +426,6 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
 export function createMplex (connection: Duplex, options: MplexOptions & { initiator: boolean }): MplexSession {
   return new MplexSession(connection, options)
 }
-
-/** The 'error' listener of an inbound stream not yet announced (it is destroyed unannounced). */
-function ignoreUnannounced (): void {}
 
 /** Whether `frame` is about the remote-opened stream `id` (mplex IDs are per side: *Initiator frames come from the side that opened it). */
 function isOfRemoteStream (frame: Frame, id: number): boolean {

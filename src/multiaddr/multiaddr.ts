@@ -67,12 +67,7 @@ export class Multiaddr {
   /** Parses the text form; throws P2PError ERR_MULTIADDR_*. */
   static fromString (text: string): Multiaddr {
     if (typeof text !== 'string' || text.length > MAX_REMEMBERED_BYTES) return Multiaddr.#parseText(text)
-    let addr = parsedTexts.get(text)
-    if (addr === undefined) {
-      addr = Multiaddr.#parseText(text)
-      parsedTexts.set(text, addr)
-    }
-    return addr
+    return parsedTexts.remember(text, () => Multiaddr.#parseText(text))
   }
 
   static #parseText (text: string): Multiaddr {
@@ -84,12 +79,7 @@ export class Multiaddr {
   static fromBytes (bytes: Uint8Array): Multiaddr {
     if (!(bytes instanceof Uint8Array) || bytes.length > MAX_REMEMBERED_BYTES) return Multiaddr.#parseBytes(bytes)
     const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-    let addr = parsedBytes.get(key)
-    if (addr === undefined) {
-      addr = Multiaddr.#parseBytes(bytes)
-      parsedBytes.set(key, addr)
-    }
-    return addr
+    return parsedBytes.remember(key, () => Multiaddr.#parseBytes(bytes))
   }
 
   static #parseBytes (bytes: Uint8Array): Multiaddr {

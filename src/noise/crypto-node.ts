@@ -74,12 +74,7 @@ const importedPublicKeys = new RecentMap<string, crypto.KeyObject>(64)
 function publicKeyObject (publicKey: Uint8Array): crypto.KeyObject {
   checkKey('public key', publicKey)
   const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url')
-  let key = importedPublicKeys.get(x)
-  if (key === undefined) {
-    key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
-    importedPublicKeys.set(x, key)
-  }
-  return key
+  return importedPublicKeys.remember(x, () => crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' }))
 }
 
 /** The public key of an imported private KeyObject, as raw bytes. */

@@ -57,18 +57,13 @@ export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey:
     madePayloads.set(privateKey, made)
   }
   const id = `${Buffer.from(staticPublicKey).toString('hex')} ${(streamMuxers ?? []).join(' ')}`
-  let payload = made.get(id)
-  if (payload === undefined) {
-    payload = encodeNoiseHandshakePayload({
-      identityKey: publicKeyToProtobuf(privateKey.publicKey),
-      identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),
-      ...(streamMuxers !== undefined && streamMuxers.length > 0
-        ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
-        : {})
-    })
-    made.set(id, payload)
-  }
-  return payload
+  return made.remember(id, () => encodeNoiseHandshakePayload({
+    identityKey: publicKeyToProtobuf(privateKey.publicKey),
+    identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),
+    ...(streamMuxers !== undefined && streamMuxers.length > 0
+      ? { extensions: { streamMuxers, webtransportCerthashes: [] } }
+      : {})
+  }))
 }
 
 /**
@@ -81,35 +76,9 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
   const triple = `${decoded.identityKey.length} ${remoteStaticKey.length} ` +
     [decoded.identityKey, remoteStaticKey, decoded.identitySig].map(b => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')).join('')
   // a triple checked before proves the same identity again: its key and peer
-  // ID are the objects made then (immutable, computed from the key alone)
-  let proven = verifiedSignatures.get(triple)
-  if (proven === undefined) {
-    // "peers MUST decode the public key from the `identity_key` field into a usable form."
-    let remotePublicKey: PublicKey
-    try {
-      remotePublicKey = publicKeyFromProtobuf(decoded.identityKey)
-    } catch (err) {
-      const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
-      throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
-    }
-    // "The key MUST then be used to validate the `identity_sig` field against
-    // the static Noise key received in the handshake. If the signature is
-    // invalid, the connection MUST be terminated immediately."
-    let valid = false
-    try {
-      valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), decoded.identitySig)
-    } catch {
-      // a malformed signature (e.g. bad DER) is just an invalid one
-    }
-    if (!valid) {
-      throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
-        `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })
-    }
-    // only a valid signature is remembered: a bad one is checked (and refused) every time
-    proven = { remotePeer: PeerId.fromPublicKey(remotePublicKey), remotePublicKey }
-    verifiedSignatures.set(triple, proven)
-  }
-  const { remotePeer, remotePublicKey } = proven
+  // ID are the objects made then (immutable, computed from the key alone);
+  // only a valid signature is remembered: a bad one is checked (and refused) every time
+  const { remotePeer, remotePublicKey } = verifiedSignatures.remember(triple, () => proveIdentity(decoded.identityKey, decoded.identitySig, remoteStaticKey))
   // "The `remotePeer` PeerId argument MUST be validated against the libp2p
   // public identity sent by the remote peer during the handshake. If a remote
   // peer sends a public key that is not capable of deriving their expected
@@ -122,4 +91,30 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
     remotePublicKey,
     remoteExtensions: decoded.extensions ?? { streamMuxers: [], webtransportCerthashes: [] }
   }
+}
+
+/** The identity that `identitySig` proves for `remoteStaticKey`, or the spec's error. */
+function proveIdentity (identityKey: Uint8Array, identitySig: Uint8Array, remoteStaticKey: Uint8Array): { remotePeer: PeerId, remotePublicKey: PublicKey } {
+  // "peers MUST decode the public key from the `identity_key` field into a usable form."
+  let remotePublicKey: PublicKey
+  try {
+    remotePublicKey = publicKeyFromProtobuf(identityKey)
+  } catch (err) {
+    const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
+    throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
+  }
+  // "The key MUST then be used to validate the `identity_sig` field against
+  // the static Noise key received in the handshake. If the signature is
+  // invalid, the connection MUST be terminated immediately."
+  let valid = false
+  try {
+    valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), identitySig)
+  } catch {
+    // a malformed signature (e.g. bad DER) is just an invalid one
+  }
+  if (!valid) {
+    throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
+      `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })
+  }
+  return { remotePeer: PeerId.fromPublicKey(remotePublicKey), remotePublicKey }
 }

@@ -126,8 +126,7 @@ export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
     throw invalidKey('Ed25519', `public key Data must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${raw.length}`)
   }
   const id = asBuffer(raw).toString('latin1')
-  let keyObject = checkedKeys.get(id)
-  if (keyObject === undefined) {
+  const keyObject = checkedKeys.remember(id, () => {
     // RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
     // encoding of a point on the curve. A key that is not a point can never
     // verify a signature, so refuse it where it arrives (OpenSSL would
@@ -137,9 +136,8 @@ export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
     } catch (err) {
       throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
     }
-    keyObject = publicKeyObject(raw)
-    checkedKeys.set(id, keyObject)
-  }
+    return publicKeyObject(raw)
+  })
   return new Ed25519PublicKey(copyBytes(raw), keyObject)
 }
 

@@ -210,10 +210,7 @@ const SHARED_STRING_MAX_LENGTH = 128
 export function wellFormed (text: string): string {
   const formed = SURROGATE.test(text) ? Buffer.from(text, 'utf8').toString('utf8') : text
   if (formed.length > SHARED_STRING_MAX_LENGTH) return formed
-  const known = recentStrings.get(formed)
-  if (known !== undefined) return known
-  recentStrings.set(formed, formed)
-  return formed
+  return recentStrings.remember(formed, () => formed)
 }
 
 /** The protocol ID, well-formed, or a P2PError. */

@@ -111,13 +111,7 @@ export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): M
   if (host === undefined || port === undefined) return undefined
   const make = (): Multiaddr => Multiaddr.fromSocketAddress({ family: family === 'IPv6' ? 6 : 4, host: stripZone(host), port, transport: 'tcp' })
   if (end === 'remote') return make()
-  const key = `${host} ${port}`
-  let addr = localAddrs.get(key)
-  if (addr === undefined) {
-    addr = make()
-    localAddrs.set(key, addr)
-  }
-  return addr
+  return localAddrs.remember(`${host} ${port}`, make)
 }
 
 /**

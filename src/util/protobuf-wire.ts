@@ -56,29 +56,12 @@ function malformed (code: string, what: string | undefined, message: string, cau
   return new P2PError(code, what === undefined ? message : `invalid ${what}: ${message}`, { remote: true, cause })
 }
 
-function readVarint (buf: Uint8Array, offset: number, code: string, what: string | undefined): { value: bigint, next: number } {
-  let value = 0n
-  for (let i = 0; i < MAX_PROTOBUF_VARINT_BYTES; i++) {
-    if (offset + i >= buf.length) {
-      throw malformed(code, what, `protobuf varint at offset ${offset} runs past the end of the ${buf.length}-byte message`)
-    }
-    const byte = buf[offset + i]
-    value |= BigInt(byte & 0x7f) << BigInt(7 * i)
-    if ((byte & 0x80) === 0) {
-      if (value >= 1n << 64n) {
-        throw malformed(code, what, `protobuf varint at offset ${offset} exceeds 64 bits`)
-      }
-      return { value, next: offset + i + 1 }
-    }
-  }
-  throw malformed(code, what, `protobuf varint at offset ${offset} is longer than ${MAX_PROTOBUF_VARINT_BYTES} bytes`)
-}
-
 /**
- * readVarint for keys and lengths, as a plain number: a BigInt per byte
- * cost more than the rest of decoding a small message. Keys and lengths
- * past 2^53 are not exact, but they are refused anyway (a field number
- * over MAX_FIELD_NUMBER, a length past the end), with the same errors.
+ * A varint as a plain number, for keys and lengths: a BigInt per byte cost
+ * more than the rest of decoding a small message. Values past 2^53 are not
+ * exact, but as keys and lengths they are refused anyway (a field number
+ * over MAX_FIELD_NUMBER, a length past the end). Throws for a varint that
+ * runs past the end, is over ten bytes or over 64 bits.
  */
 function readSizeVarint (buf: Uint8Array, offset: number, code: string, what: string | undefined): { value: number, next: number } {
   let value = 0
@@ -99,6 +82,14 @@ function readSizeVarint (buf: Uint8Array, offset: number, code: string, what: st
     scale *= 0x80
   }
   throw malformed(code, what, `protobuf varint at offset ${offset} is longer than ${MAX_PROTOBUF_VARINT_BYTES} bytes`)
+}
+
+/** A VARINT field's value, exact to 64 bits: readSizeVarint's checks, the bytes summed as a BigInt. */
+function readVarint (buf: Uint8Array, offset: number, code: string, what: string | undefined): { value: bigint, next: number } {
+  const { next } = readSizeVarint(buf, offset, code, what)
+  let value = 0n
+  for (let i = next - 1; i >= offset; i--) value = (value << 7n) | BigInt(buf[i] & 0x7f)
+  return { value, next }
 }
 
 /**

@@ -24,6 +24,20 @@ export class RecentMap<K, V> {
     return value
   }
 
+  /**
+   * The value for `key`: the remembered one, else the one `make()` computes,
+   * remembered now. A make() that throws remembers nothing, so bad input is
+   * refused again every time.
+   */
+  remember (key: K, make: () => V): V {
+    let value = this.get(key)
+    if (value === undefined) {
+      value = make()
+      this.set(key, value)
+    }
+    return value
+  }
+
   /** Remembers `value` for `key`, forgetting the least recently used entry when full. */
   set (key: K, value: V): void {
     this.entries.delete(key)

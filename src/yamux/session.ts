@@ -44,6 +44,7 @@ import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError, isP2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
+import { StreamAnnouncement } from '../muxer/announcement.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
   DEFAULT_MAX_INBOUND_UNACKED, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAM_WINDOW, DEFAULT_MAX_STREAMS,
@@ -115,8 +116,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private readingFin = false
   /** True while processInput runs (see onConnectionData). */
   private processing = false
-  /** The inbound stream just accepted, announced before a frame of another stream or when the input runs out. */
-  private unannounced: YamuxStream | undefined
+  /** The inbound stream just accepted, held back until its own frames behind the SYN are handled. */
+  private readonly announcement = new StreamAnnouncement(this)
 
   private localGoAway = false
   private remoteGoAway: number | undefined
@@ -383,26 +384,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     } finally {
       this.processing = false
     }
-    this.announceStream()
-  }
-
-  /**
-   * Emits 'stream' for the inbound stream just accepted, once the frames of
-   * that stream which follow its SYN in the input are handled: its first
-   * data usually comes right behind the SYN (an optimistic dialer's header
-   * and proposal), and is then already buffered when its handler starts
-   * reading, which can take it at once instead of waiting for it. A frame
-   * of any other stream announces it first, so a burst of SYNs is seen
-   * (and refused over a limit) one stream at a time. A stream reset before
-   * it is announced never is.
-   */
-  private announceStream (): void {
-    const stream = this.unannounced
-    if (stream === undefined) return
-    this.unannounced = undefined
-    if (stream.destroyed) return
-    stream.off('error', ignoreUnannounced)
-    this.emit('stream', stream)
+    this.announcement.announce()
   }
 
   private processInput (): void {
@@ -422,7 +404,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       }
       const header = decodeHeader(queue)
       if (header === undefined) return
-      if (this.unannounced !== undefined && header.streamId !== this.unannounced.id) this.announceStream()
+      if (header.streamId !== this.announcement.pendingId) this.announcement.announce()
       this.onFrame?.('in', header)
       this.handleHeader(header)
     }
@@ -527,11 +509,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     const stream = new YamuxStream(this, streamId, 'inbound')
     this.streamMap.set(streamId, stream)
     this.inboundUnacked++
-    // until it is announced nobody listens: a reset or the session's end in
-    // this same read must not become an uncaught 'error'
-    stream.on('error', ignoreUnannounced)
-    this.announceStream()
-    this.unannounced = stream
+    this.announcement.hold(stream)
     return stream
   }
 
@@ -700,6 +678,3 @@ export const yamux: StreamMuxerFactory & { create: (connection: Duplex, options:
   protocol: PROTOCOL_ID,
   create: (connection, options) => createYamux(connection, options)
 }
-
-/** The 'error' listener of an inbound stream not yet announced (it is destroyed unannounced). */
-function ignoreUnannounced (): void {}

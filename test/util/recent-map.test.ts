@@ -18,3 +18,18 @@ t.test('RecentMap keeps at most max entries and forgets the least recently used 
   t.equal(map.size, 3, 'bounded whatever comes')
   t.same([map.get('k997'), map.get('k998'), map.get('k999')], [997, 998, 999])
 })
+
+t.test('remember: the remembered value, else make()\'s, remembered; a make() that throws remembers nothing', async t => {
+  const map = new RecentMap<string, number>(2)
+  let made = 0
+  const make = (): number => ++made
+  t.equal(map.remember('a', make), 1)
+  t.equal(map.remember('a', make), 1, 'remembered: make() not called again')
+  t.equal(made, 1)
+  t.throws(() => map.remember('bad', () => { throw new Error('refused') }), /refused/)
+  t.equal(map.get('bad'), undefined, 'nothing remembered for a failure')
+  t.throws(() => map.remember('bad', () => { throw new Error('refused again') }), /refused again/, 'so it is refused every time')
+  t.equal(map.remember('b', make), 2)
+  t.equal(map.remember('c', make), 3, 'bounded: a, the least recently used, is forgotten')
+  t.equal(map.remember('a', make), 4, 'and made again')
+})

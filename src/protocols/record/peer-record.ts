@@ -130,11 +130,7 @@ export function createSignedPeerRecord (privateKey: PrivateKey, peerId: PeerId, 
  */
 export function openSignedPeerRecord (bytes: Uint8Array): OpenedPeerRecord {
   const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-  let record = openedRecords.get(id)
-  if (record === undefined) {
-    record = openUncached(bytes)
-    openedRecords.set(id, record)
-  }
+  const record = openedRecords.remember(id, () => openUncached(bytes))
   return { ...record, addresses: [...record.addresses] }
 }
 

@@ -1,0 +1,47 @@
+// When a muxer tells its user about an inbound stream (the 'stream' event,
+// ./types.ts). Not a protocol rule: a performance measure both muxers share.
+//
+// A stream's first data usually comes right behind its opening frame in the
+// same read (an optimistic dialer's multistream header and proposal). Held
+// back until the frames of that stream which follow its opening are
+// handled, the stream is announced with those bytes already buffered, and
+// its handler takes them at once instead of waiting for them. A frame of any
+// other stream announces it first, so a burst of openings reaches the user
+// one stream at a time (and over a limit is refused one at a time). A stream
+// reset before it is announced never is.
+
+import type { EventEmitter } from 'node:events'
+import type { MuxedStream } from './types.js'
+
+export class StreamAnnouncement {
+  private pending: MuxedStream | undefined
+
+  constructor (private readonly session: EventEmitter) {}
+
+  /** The ID of the stream held back, if any. */
+  get pendingId (): number | undefined {
+    return this.pending?.id
+  }
+
+  /** Holds `stream` back, announcing the one held before it. */
+  hold (stream: MuxedStream): void {
+    // until it is announced nobody listens: a reset or the session's end in
+    // this same read must not become an uncaught 'error'
+    stream.on('error', ignoreUnannounced)
+    this.announce()
+    this.pending = stream
+  }
+
+  /** Emits 'stream' for the stream held back, unless it was destroyed meanwhile. */
+  announce (): void {
+    const stream = this.pending
+    if (stream === undefined) return
+    this.pending = undefined
+    if (stream.destroyed) return
+    stream.off('error', ignoreUnannounced)
+    this.session.emit('stream', stream)
+  }
+}
+
+/** The 'error' listener of a stream not yet announced (one destroyed unannounced keeps it). */
+function ignoreUnannounced (): void {}
