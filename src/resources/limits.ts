@@ -59,6 +59,8 @@ export interface ResourceLimits {
   streamNegotiationTimeoutMs: number
   /** A connection with no open stream for this long is closed; 0 disables. */
   connectionIdleTimeoutMs: number
+  /** After a connection closed, how long its socket waits for the remote's end before it is destroyed. */
+  socketCloseTimeoutMs: number
 }
 
 export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
@@ -104,7 +106,11 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   streamNegotiationTimeoutMs: 10_000,
   // go-libp2p's connection manager trims idle connections after a grace period of minutes; ours
   // closes a connection with no stream for 10 minutes (keeps descriptors for peers we still talk to)
-  connectionIdleTimeoutMs: 10 * 60_000
+  connectionIdleTimeoutMs: 10 * 60_000,
+  // js-libp2p's TCP transport destroys a socket 500 ms into its close. Without a bound, a remote that
+  // never sends its end would hold the socket (and its descriptor) forever, after the connection
+  // above it has left every count
+  socketCloseTimeoutMs: 500
 })
 
 /**

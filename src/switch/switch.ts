@@ -100,6 +100,7 @@ export class Switch extends EventEmitter {
       privateKey: init.privateKey,
       muxers: init.muxers ?? [yamux, mplex],
       timeoutMs: limits.upgradeTimeoutMs,
+      socketCloseTimeoutMs: limits.socketCloseTimeoutMs,
       muxerOptions: muxerOptionsFor(limits),
       connectionMemory: () => this.resources.openConnectionMemory(),
       reserveOutboundStream: connection => {

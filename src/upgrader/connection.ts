@@ -62,7 +62,14 @@ export interface ConnectionInit {
   reserveOutboundStream?: OutboundStreamGate
   /** The account the muxer reserves its buffers from; closed when the connection closes. */
   memory?: ConnectionMemory
+  /** The raw transport under the session (the socket): close() resolves once it has closed. */
+  transport?: Duplex
+  /** How long the transport may wait for the remote's end after the session closed (default 500 ms). */
+  transportCloseTimeoutMs?: number
 }
+
+/** js-libp2p's TCP transport destroys a socket 500 ms into its close (@libp2p/tcp CLOSE_TIMEOUT). */
+export const DEFAULT_TRANSPORT_CLOSE_TIMEOUT_MS = 500
 
 let nextId = 0
 export function newConnectionId (): string {
@@ -86,6 +93,7 @@ export class Connection extends EventEmitter {
   private readonly session: StreamMuxer
   private readonly onMultistreamMessage: ConnectionInit['onMultistreamMessage']
   private readonly reserveOutboundStream: OutboundStreamGate | undefined
+  private readonly transport: Duplex | undefined
 
   constructor (init: ConnectionInit) {
     super()
@@ -100,6 +108,8 @@ export class Connection extends EventEmitter {
     this.onMultistreamMessage = init.onMultistreamMessage
     this.reserveOutboundStream = init.reserveOutboundStream
     this.memory = init.memory
+    const transport = this.transport = init.transport
+    const transportCloseTimeoutMs = init.transportCloseTimeoutMs ?? DEFAULT_TRANSPORT_CLOSE_TIMEOUT_MS
     const onStream = init.onStream
     this.session.on('stream', (stream: MuxedStream) => {
       guardStreamErrors(stream)
@@ -111,6 +121,7 @@ export class Connection extends EventEmitter {
       this.status = 'closed'
       // the streams gave back their share as they ended; this returns whatever is left
       this.memory?.close()
+      if (transport !== undefined) destroyUnlessClosedWithin(transport, transportCloseTimeoutMs)
       this.emit('close', err)
     })
   }
@@ -171,11 +182,17 @@ export class Connection extends EventEmitter {
     }
   }
 
-  /** Graceful close: the muxer says goodbye and ends every stream. */
+  /**
+   * Graceful close: the muxer says goodbye and ends every stream. Resolves
+   * once the transport has closed too (as js-libp2p's close does), at most
+   * `transportCloseTimeoutMs` after the session.
+   */
   async close (): Promise<void> {
-    if (this.status === 'closed') return
-    this.status = 'closing'
-    await this.session.close()
+    if (this.status !== 'closed') {
+      this.status = 'closing'
+      await this.session.close()
+    }
+    if (this.transport !== undefined) await whenClosed(this.transport)
   }
 
   /** Immediate close: every stream is reset. */
@@ -212,6 +229,25 @@ function canQueueOpening (session: StreamMuxer): session is QueueingMuxer {
  */
 function guardStreamErrors (stream: Duplex): void {
   stream.on('error', ignoreError)
+}
+
+/**
+ * After the session let go of the transport: it closes when the remote's end
+ * arrives (both ends of the socket are then done), else it is destroyed
+ * after `ms`. The session has ended our side by then, and what the kernel
+ * has accepted is still delivered after a destroy; only bytes a remote
+ * that stopped reading left in our buffer are dropped with it.
+ */
+function destroyUnlessClosedWithin (transport: Duplex, ms: number): void {
+  if (transport.closed) return
+  const timer = setTimeout(() => { transport.destroy() }, ms)
+  timer.unref()
+  transport.once('close', () => { clearTimeout(timer) })
+}
+
+async function whenClosed (transport: Duplex): Promise<void> {
+  if (transport.closed) return
+  await new Promise<void>(resolve => { transport.once('close', () => { resolve() }) })
 }
 
 /** Gives a reservation back once the stream has closed, however it ends. */

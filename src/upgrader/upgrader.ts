@@ -89,6 +89,8 @@ export interface UpgraderInit {
   connectionMemory?: () => ConnectionMemory
   /** Installed on every connection: asked before each outbound stream (src/upgrader/connection.ts). */
   reserveOutboundStream?: OutboundStreamGate
+  /** How long a closed connection's socket may wait for the remote's end (src/upgrader/connection.ts). */
+  socketCloseTimeoutMs?: number
 }
 
 export interface UpgradeOptions {
@@ -155,7 +157,9 @@ export class Upgrader {
         onStream: this.init.onStream,
         onMultistreamMessage: trace?.onStreamMultistream,
         reserveOutboundStream: this.init.reserveOutboundStream,
-        memory
+        memory,
+        transport: socket,
+        transportCloseTimeoutMs: this.init.socketCloseTimeoutMs
       })
     } catch (err) {
       secure?.stream.destroy()

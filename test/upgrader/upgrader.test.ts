@@ -83,6 +83,24 @@ t.test('no common muxer fails the upgrade with ERR_MUXER_UNAVAILABLE', async t =
   t.match(results[0], { status: 'rejected', reason: { code: 'ERR_MUXER_UNAVAILABLE' } })
 })
 
+t.test('close() resolves once the socket has closed, through the remote\'s end (not the timeout)', async t => {
+  for (const muxer of [yamux, mplex]) {
+    const [a, b] = await tcpPair()
+    // a bound far beyond the test's own timeout: only the remote's end can close the sockets
+    const init = { muxers: [muxer], socketCloseTimeoutMs: 10 * 60_000 }
+    const dialer = new Upgrader({ privateKey: generateKeyPair('Ed25519'), ...init })
+    const listener = new Upgrader({ privateKey: generateKeyPair('Ed25519'), ...init })
+    const [out, inb] = await Promise.all([dialer.upgradeOutbound(a, { remoteAddr: addr }), listener.upgradeInbound(b, { remoteAddr: addr })])
+    const inboundClosed = new Promise(resolve => inb.once('close', resolve))
+    await out.close()
+    t.equal(out.status, 'closed', `${muxer.protocol}: closed`)
+    t.ok(a.closed, `${muxer.protocol}: our socket has closed when close() resolves`)
+    await inboundClosed
+    await inb.close()
+    t.ok(b.closed, `${muxer.protocol}: the remote's close() on an already closed connection waits for its socket too`)
+  }
+})
+
 t.test('a dialer that expected another peer fails with ERR_UNEXPECTED_PEER', async t => {
   const other = PeerId.fromPublicKey(generateKeyPair('Ed25519').publicKey)
   const results = await Promise.allSettled(await upgradePairSettled(
