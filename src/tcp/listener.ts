@@ -9,11 +9,11 @@ import net from 'node:net'
 import os from 'node:os'
 import { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
-import { guardSocketErrors, resolveTarget } from './transport.js'
+import { guardSocketErrors, resolveTarget, TCP_KEEPALIVE_DELAY_MS } from './transport.js'
 import { SHARED_READS_ENABLED, useSharedReads } from './shared-reads.js'
 
 export interface TcpListenerOptions {
-  /** Called for every accepted socket (TCP_NODELAY already set). */
+  /** Called for every accepted socket (TCP_NODELAY and keepalive already set). */
   onConnection: (socket: net.Socket) => void
   /** Kernel accept backlog. */
   backlog?: number
@@ -28,7 +28,7 @@ export class TcpListener {
 
   static async listen (addr: Multiaddr, options: TcpListenerOptions): Promise<TcpListener> {
     const target = await resolveTarget(addr)
-    const server = net.createServer({ noDelay: true, allowHalfOpen: true })
+    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, allowHalfOpen: true })
     const listener = new TcpListener(server, target.family)
     server.on('connection', socket => {
       socket.setNoDelay(true)

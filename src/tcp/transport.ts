@@ -5,7 +5,8 @@
 // A dial resolves DNS names itself so that the family the address names is
 // honoured (/dns4 only tries IPv4). Every socket gets TCP_NODELAY: libp2p's
 // handshakes are small request/response messages, and Nagle's algorithm would
-// hold each of them for a delayed ACK. Every socket reads into one shared
+// hold each of them for a delayed ACK. Every socket gets TCP keepalive too
+// (TCP_KEEPALIVE_DELAY_MS). Every socket reads into one shared
 // buffer and lends its reads to the layer that can take them in place
 // (./shared-reads.ts; P2P_SHARED_READS=0 turns that off).
 
@@ -18,6 +19,18 @@ import { RecentMap } from '../util/recent-map.js'
 
 /** go-libp2p and js-libp2p both give up on a TCP connect after 5 s by default. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
+
+/**
+ * Idle time before the kernel starts probing a silent peer (go-libp2p's TCP
+ * transport: keepalive with a 30 s period). Without keepalive a peer that
+ * vanished without a FIN or a reset (power loss, a NAT that dropped the
+ * mapping) leaves a connection waiting on a read forever, and the switch
+ * would keep handing it out for that peer. Node 20's libuv sets only the idle
+ * time; the probes then follow the system's tcp_keepalive_intvl and
+ * tcp_keepalive_probes (Linux: 75 s, 9 times), after which the socket fails
+ * and its connection closes with the error.
+ */
+export const TCP_KEEPALIVE_DELAY_MS = 30_000
 
 export interface TcpDialOptions {
   signal?: AbortSignal
@@ -64,7 +77,16 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   const target = await resolveTarget(addr)
   const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
   return await new Promise<net.Socket>((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, family: target.family, noDelay: true, allowHalfOpen: true, ...(SHARED_READS_ENABLED ? { onread: SHARED_READ_OPTION } : {}) })
+    const socket = net.connect({
+      host: target.host,
+      port: target.port,
+      family: target.family,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS,
+      allowHalfOpen: true,
+      ...(SHARED_READS_ENABLED ? { onread: SHARED_READ_OPTION } : {})
+    })
     if (SHARED_READS_ENABLED) lendReads(socket)
     const timer = setTimeout(() => {
       fail(new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`))

@@ -1,7 +1,8 @@
 import t from 'tap'
 import net from 'node:net'
 import { once } from 'node:events'
-import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../../src/tcp/index.js'
+import { existsSync, readFileSync } from 'node:fs'
+import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener, TCP_KEEPALIVE_DELAY_MS } from '../../src/tcp/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 
 async function listen (addr: string): Promise<{ listener: TcpListener, accepted: net.Socket[] }> {
@@ -60,6 +61,44 @@ t.test('a half-close from the remote leaves our side writable', async t => {
   const chunks: Buffer[] = []
   for await (const chunk of socket) chunks.push(chunk as Buffer)
   t.equal(Buffer.concat(chunks).toString(), 'after FIN')
+  await listener.close({ closeConnections: true })
+})
+
+/**
+ * The kernel's timer on the IPv4 socket from local port `local` to remote
+ * port `remote` (Linux /proc/net/tcp "tr" and "tm->when": timer 2 is
+ * keepalive, 0 none on an idle socket; `when` in USER_HZ ticks, 100 a second).
+ */
+function kernelTimer (local: number, remote: number): { timer: number, seconds: number } | undefined {
+  const hex = (port: number): string => port.toString(16).toUpperCase().padStart(4, '0')
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/)
+    if (fields.length < 6) continue
+    if (fields[1].endsWith(`:${hex(local)}`) && fields[2].endsWith(`:${hex(remote)}`)) {
+      const [timer, when] = fields[5].split(':')
+      return { timer: parseInt(timer, 16), seconds: parseInt(when, 16) / 100 }
+    }
+  }
+  return undefined
+}
+
+t.test('dialed and accepted sockets both probe a silent peer with TCP keepalive after 30 s idle', { skip: existsSync('/proc/net/tcp') ? false : 'needs Linux /proc/net/tcp' }, async t => {
+  const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
+  const socket = await dialTcp(listener.multiaddrs()[0])
+  while (accepted.length < 1) await new Promise(resolve => setTimeout(resolve, 5))
+  // a plain socket beside them: no timer at all when idle
+  const plain = net.connect({ port: Number(listener.multiaddrs()[0].toSocketAddress().port), host: '127.0.0.1' })
+  await once(plain, 'connect')
+  await new Promise(resolve => setTimeout(resolve, 50))
+  for (const [name, s] of [['dialed', socket], ['accepted', accepted[0]]] as const) {
+    const found = kernelTimer(s.localPort ?? 0, s.remotePort ?? 0)
+    t.equal(found?.timer, 2, `${name}: the kernel runs a keepalive timer`)
+    t.ok(found !== undefined && found.seconds > TCP_KEEPALIVE_DELAY_MS / 1000 - 5 && found.seconds <= TCP_KEEPALIVE_DELAY_MS / 1000,
+      `${name}: first probe after ${TCP_KEEPALIVE_DELAY_MS / 1000} s idle (${String(found?.seconds)} s left)`)
+  }
+  t.equal(kernelTimer(plain.localPort ?? 0, plain.remotePort ?? 0)?.timer, 0, 'a socket without keepalive has none')
+  plain.destroy()
+  socket.destroy()
   await listener.close({ closeConnections: true })
 })
 
