@@ -65,11 +65,11 @@ export interface ConnectionInit {
   /** The raw transport under the session (the socket): close() resolves once it has closed. */
   transport?: Duplex
   /** How long the transport may wait for the remote's end after the session closed (default 500 ms). */
-  transportCloseTimeoutMs?: number
+  socketCloseTimeoutMs?: number
 }
 
 /** js-libp2p's TCP transport destroys a socket 500 ms into its close (@libp2p/tcp CLOSE_TIMEOUT). */
-export const DEFAULT_TRANSPORT_CLOSE_TIMEOUT_MS = 500
+export const DEFAULT_SOCKET_CLOSE_TIMEOUT_MS = 500
 
 let nextId = 0
 export function newConnectionId (): string {
@@ -109,7 +109,7 @@ export class Connection extends EventEmitter {
     this.reserveOutboundStream = init.reserveOutboundStream
     this.memory = init.memory
     const transport = this.transport = init.transport
-    const transportCloseTimeoutMs = init.transportCloseTimeoutMs ?? DEFAULT_TRANSPORT_CLOSE_TIMEOUT_MS
+    const socketCloseTimeoutMs = init.socketCloseTimeoutMs ?? DEFAULT_SOCKET_CLOSE_TIMEOUT_MS
     const onStream = init.onStream
     this.session.on('stream', (stream: MuxedStream) => {
       guardStreamErrors(stream)
@@ -121,7 +121,7 @@ export class Connection extends EventEmitter {
       this.status = 'closed'
       // the streams gave back their share as they ended; this returns whatever is left
       this.memory?.close()
-      if (transport !== undefined) destroyUnlessClosedWithin(transport, transportCloseTimeoutMs)
+      if (transport !== undefined) destroyUnlessClosedWithin(transport, socketCloseTimeoutMs)
       this.emit('close', err)
     })
   }
@@ -185,7 +185,7 @@ export class Connection extends EventEmitter {
   /**
    * Graceful close: the muxer says goodbye and ends every stream. Resolves
    * once the transport has closed too (as js-libp2p's close does), at most
-   * `transportCloseTimeoutMs` after the session.
+   * `socketCloseTimeoutMs` after the session.
    */
   async close (): Promise<void> {
     if (this.status !== 'closed') {

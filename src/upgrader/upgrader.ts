@@ -159,7 +159,7 @@ export class Upgrader {
         reserveOutboundStream: this.init.reserveOutboundStream,
         memory,
         transport: socket,
-        transportCloseTimeoutMs: this.init.socketCloseTimeoutMs
+        socketCloseTimeoutMs: this.init.socketCloseTimeoutMs
       })
     } catch (err) {
       secure?.stream.destroy()
