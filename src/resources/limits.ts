@@ -61,6 +61,10 @@ export interface ResourceLimits {
   connectionIdleTimeoutMs: number
   /** After a connection closed, how long its socket waits for the remote's end before it is destroyed. */
   socketCloseTimeoutMs: number
+  /** yamux: ping after this long with nothing received from the remote; 0 disables keepalive. */
+  keepAliveIntervalMs: number
+  /** yamux: close the connection when nothing arrives this long after a keepalive ping; 0: never. */
+  keepAliveTimeoutMs: number
 }
 
 export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
@@ -110,7 +114,12 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   // js-libp2p's TCP transport destroys a socket 500 ms into its close. Without a bound, a remote that
   // never sends its end would hold the socket (and its descriptor) forever, after the connection
   // above it has left every count
-  socketCloseTimeoutMs: 500
+  socketCloseTimeoutMs: 500,
+  // go-yamux and js-libp2p's yamux ping after 30 s. TCP keepalive alone finds a vanished peer only
+  // after ~12 minutes on Linux (9 probes 75 s apart), while a stream waits on it
+  keepAliveIntervalMs: 30_000,
+  // go-yamux gives up on a keepalive ping after its 10 s write timeout (js-libp2p never does)
+  keepAliveTimeoutMs: 10_000
 })
 
 /**
@@ -118,6 +127,9 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
  * stream, and so does each connection's and the node's buffer budget.
  */
 export const MIN_STREAM_BUFFER_BYTES = 1024 * 1024
+
+/** setTimeout's largest delay, 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
 /** Limits that must leave room for one mplex message. */
 const BUFFER_LIMITS = ['maxStreamBufferBytes', 'maxConnectionBufferBytes', 'maxBufferBytes'] as const
@@ -133,6 +145,10 @@ export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonl
     const timeout = name.endsWith('Ms')
     if (typeof value !== 'number' || !Number.isInteger(value) || value < (timeout ? 0 : 1)) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be an integer ≥ ${timeout ? 0 : 1}, got ${String(value)}`)
+    }
+    // setTimeout fires a longer delay at once (with a warning) rather than never
+    if (timeout && value > MAX_TIMEOUT_MS) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be ≤ ${MAX_TIMEOUT_MS} ms (setTimeout's largest delay), got ${value}`)
     }
     limits[name] = value
   }

@@ -12,7 +12,10 @@ export function muxerOptionsFor (limits: Readonly<ResourceLimits>): MuxerOptions
       // over it, newStream throws and an inbound SYN is answered with RST
       maxStreams: limits.maxStreamsPerConnection,
       // the receive window never grows past this: the remote can have no more unread bytes in flight
-      maxStreamWindow: limits.maxStreamBufferBytes
+      maxStreamWindow: limits.maxStreamBufferBytes,
+      // mplex has no ping: its connections rely on TCP keepalive (src/tcp/transport.ts)
+      keepAliveIntervalMs: limits.keepAliveIntervalMs,
+      keepAliveTimeoutMs: limits.keepAliveTimeoutMs
     },
     '/mplex/6.7.0': {
       // a NewStream over it is answered with a reset

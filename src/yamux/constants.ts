@@ -101,3 +101,17 @@ export const COPY_PAYLOAD_THRESHOLD = 16 * 1024
 
 /** How long close() waits for streams to finish before it aborts the session. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000
+
+/**
+ * Keepalive (the spec's Ping: "It can also be used to heart-beat and do
+ * keep-alive over TCP"; the spec sets no period): after this long with
+ * nothing received, the session pings. go-yamux's and js-libp2p's default.
+ */
+export const DEFAULT_KEEP_ALIVE_INTERVAL_MS = 30_000
+
+/**
+ * How long a keepalive ping may go unanswered (nothing at all received)
+ * before the session is torn down: go-yamux bounds its keepalive ping by its
+ * connection write timeout, 10 s.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000

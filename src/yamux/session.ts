@@ -25,6 +25,12 @@
 //   protocol errors: we send Go Away (Protocol error) and tear the session down.
 //   Nothing from the network throws out of an event handler.
 //   Time: the clock is injected (`now`); RTT comes from our own pings.
+//   Keepalive: after `keepAliveIntervalMs` with nothing received, we ping; if
+//   nothing at all arrives within `keepAliveTimeoutMs` after it, the remote
+//   is gone (power loss, a dropped NAT mapping: no FIN, no reset) and the
+//   session is torn down with ERR_YAMUX_KEEPALIVE_TIMEOUT (go-yamux's rule;
+//   js-libp2p pings too but never gives up). Any input proves the remote
+//   alive, so a busy session never pings. One timer per session, real time.
 //   Memory: with a MemoryBudget (the connection's share of the node's buffer
 //   memory), every stream reserves its initial 256 KiB window before it
 //   exists, since the remote may send that much right after the SYN; without
@@ -46,7 +52,8 @@ import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/typ
 import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
 import {
-  CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
+  CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_INTERVAL_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
   DEFAULT_MAX_INBOUND_UNACKED, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAM_WINDOW, DEFAULT_MAX_STREAMS,
   Flag, FrameType, GoAwayCode, HEADER_LENGTH, INITIAL_STREAM_WINDOW, MAX_UINT32, PROTOCOL_ID, SESSION_STREAM_ID,
   type FrameTypeCode
@@ -71,6 +78,10 @@ export interface YamuxOptions {
   measureRtt?: boolean
   /** How long close() waits for streams to finish before it aborts. */
   closeTimeoutMs?: number
+  /** Ping after this long with nothing received; 0: never. Default 30 s. */
+  keepAliveIntervalMs?: number
+  /** Tear the session down when nothing arrives this long after a keepalive ping; 0: never. Default 10 s. */
+  keepAliveTimeoutMs?: number
   /** The clock in ms (injected for tests). Default performance.now. */
   now?: () => number
   /** Wire trace: every frame header sent and received. */
@@ -101,6 +112,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private readonly maxAckBacklog: number
   private readonly maxInboundUnacked: number
   private readonly closeTimeoutMs: number
+  private readonly keepAliveIntervalMs: number
+  private readonly keepAliveTimeoutMs: number
   private readonly onFrame: YamuxOptions['onFrame']
 
   private readonly streamMap = new Map<number, YamuxStream>()
@@ -129,6 +142,13 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   /** Our pings awaiting their ACK; undefined while none is (most of a session's life). */
   private pings: Map<number, PendingPing> | undefined
   private nextPingId = 0
+  /** When the last chunk arrived (performance.now(), the timers' clock, not the injected one). */
+  private lastInputAt = 0
+  /** When our keepalive ping left; undefined while none is out. */
+  private keepAliveSentAt: number | undefined
+  /** The opaque value of our last keepalive ping. */
+  private keepAlivePingId: number | undefined
+  private keepAliveTimer: NodeJS.Timeout | undefined
 
   private writeBlocked = false
   /** Frames of one turn leave as one write (../muxer/write-batch.ts). */
@@ -162,11 +182,18 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     // at least the spec's initial window; at most 2^31 so a Window Update delta (consumed + growth) fits a uint32
     this.maxStreamWindow = Math.min(Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW), 2 ** 31)
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+    this.keepAliveIntervalMs = options.keepAliveIntervalMs ?? DEFAULT_KEEP_ALIVE_INTERVAL_MS
+    this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS
     this.now = options.now ?? monotonicNow
     this.onFrame = options.onFrame
     this.memoryBudget = options.memoryBudget
     if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `maxMessageSize must be an integer in 1..2^32-1, got ${this.maxMessageSize}`)
+    }
+    for (const [name, ms] of [['keepAliveIntervalMs', this.keepAliveIntervalMs], ['keepAliveTimeoutMs', this.keepAliveTimeoutMs]] as const) {
+      if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIMER_MS) {
+        throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be an integer in 0..${MAX_TIMER_MS} (0: never), got ${ms}`)
+      }
     }
 
     connection.on('data', this.onConnectionData)
@@ -176,6 +203,10 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     connection.on('drain', this.onConnectionDrain)
 
     if (options.measureRtt ?? true) this.ping().catch(() => {})
+    if (this.keepAliveIntervalMs > 0) {
+      this.lastInputAt = performance.now()
+      this.armKeepAlive(this.keepAliveIntervalMs)
+    }
   }
 
   get streams (): readonly YamuxStream[] {
@@ -366,6 +397,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   private readonly onConnectionData = (chunk: Uint8Array): void => {
     if (this.closed) return
+    this.lastInputAt = performance.now()
     this.queue.push(chunk)
     this.runInput()
   }
@@ -563,6 +595,52 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.maybeFinishClose()
   }
 
+  // ---- keepalive ----
+
+  private armKeepAlive (ms: number): void {
+    this.keepAliveTimer = setTimeout(this.onKeepAliveTimer, ms)
+    // a session alone must not keep the process alive
+    this.keepAliveTimer.unref()
+  }
+
+  /**
+   * Fires `keepAliveIntervalMs` after the last input (then pings), or
+   * `keepAliveTimeoutMs` after our ping (then gives up unless something
+   * arrived since). The timer is re-armed rather than reset on every chunk:
+   * input only moves a timestamp.
+   */
+  private readonly onKeepAliveTimer = (): void => {
+    this.keepAliveTimer = undefined
+    if (this.closed) return
+    const now = performance.now()
+    if (this.keepAliveSentAt !== undefined) {
+      if (this.lastInputAt <= this.keepAliveSentAt) {
+        const waited = Math.round(now - this.keepAliveSentAt)
+        this.abort(new P2PError('ERR_YAMUX_KEEPALIVE_TIMEOUT', `the remote sent nothing for ${Math.round(now - this.lastInputAt)} ms, and no answer to our keepalive ping within ${waited} ms`, { remote: true }))
+        return
+      }
+      this.keepAliveSentAt = undefined
+    }
+    const idle = now - this.lastInputAt
+    if (idle < this.keepAliveIntervalMs) {
+      this.armKeepAlive(this.keepAliveIntervalMs - idle)
+      return
+    }
+    // never giving up (timeout 0), a remote that does not answer would pile
+    // up our waiters: the previous keepalive ping's, if still there, is dropped
+    if (this.keepAlivePingId !== undefined && this.pings?.delete(this.keepAlivePingId) === true && this.pings.size === 0) this.pings = undefined
+    this.keepAlivePingId = this.nextPingId
+    // its answer, or anything else, moves lastInputAt; a session that closes meanwhile rejects it
+    this.ping().catch(() => {})
+    if (this.keepAliveTimeoutMs > 0) {
+      this.keepAliveSentAt = now
+      this.armKeepAlive(this.keepAliveTimeoutMs)
+    } else {
+      // js-libp2p's way: ping, never give up
+      this.armKeepAlive(this.keepAliveIntervalMs)
+    }
+  }
+
   private readonly onConnectionEnd = (): void => {
     const open = this.streamMap.size
     this.terminate(open === 0 ? undefined : new P2PError('ERR_YAMUX_CONNECTION_CLOSED', `the connection ended with ${open} streams open`, { remote: true }), false)
@@ -638,6 +716,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     if (goAwayCode !== undefined && !this.localGoAway) this.sendHeader(FrameType.GoAway, 0, SESSION_STREAM_ID, goAwayCode)
     this.closed = true
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
+    if (this.keepAliveTimer !== undefined) clearTimeout(this.keepAliveTimer)
     const streams = [...this.streamMap.values()]
     this.streamMap.clear()
     for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
@@ -662,6 +741,9 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.emit('close', err)
   }
 }
+
+/** setTimeout's largest delay (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The default clock: one function for every session, not a closure each. */
 function monotonicNow (): number {

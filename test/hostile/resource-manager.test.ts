@@ -27,7 +27,10 @@ t.test('defaults are the documented values', async t => {
     maxStreamBufferBytes: 16 * 1024 * 1024,
     dialTimeoutMs: 5_000,
     upgradeTimeoutMs: 10_000,
-    streamNegotiationTimeoutMs: 10_000
+    streamNegotiationTimeoutMs: 10_000,
+    socketCloseTimeoutMs: 500,
+    keepAliveIntervalMs: 30_000,
+    keepAliveTimeoutMs: 10_000
   })
   t.ok(Object.isFrozen(DEFAULT_RESOURCE_LIMITS))
 })
@@ -38,6 +41,9 @@ t.test('limits are validated', async t => {
   t.throws(() => resolveLimits({ maxStreamBufferBytes: 1000 }), { code: 'ERR_INVALID_PARAMETERS' })
   t.throws(() => resolveLimits({ nonsense: 3 } as never), { code: 'ERR_INVALID_PARAMETERS' })
   t.equal(resolveLimits({ connectionIdleTimeoutMs: 0 }).connectionIdleTimeoutMs, 0, 'a timeout of 0 disables it')
+  t.equal(resolveLimits({ keepAliveIntervalMs: 2 ** 31 - 1 }).keepAliveIntervalMs, 2 ** 31 - 1, "setTimeout's largest delay is allowed")
+  t.throws(() => resolveLimits({ keepAliveIntervalMs: 2 ** 31 }), { code: 'ERR_INVALID_PARAMETERS', message: /keepAliveIntervalMs must be ≤ 2147483647 ms/ }, 'a longer one would fire at once')
+  t.throws(() => resolveLimits({ dialTimeoutMs: 2 ** 32 }), { code: 'ERR_INVALID_PARAMETERS' })
   t.equal(resolveLimits({ maxConnections: 7, dialTimeoutMs: undefined }).dialTimeoutMs, 5_000, 'undefined keeps the default')
 })
 
@@ -98,8 +104,8 @@ t.test('streams: per peer both ways, per protocol and connection', async t => {
 })
 
 t.test('the muxers get the per-connection limits', async t => {
-  const options = muxerOptionsFor(resolveLimits({ maxStreamsPerConnection: 50, maxStreamBufferBytes: 2 * 1024 * 1024 }))
-  t.same(options['/yamux/1.0.0'], { maxStreams: 50, maxStreamWindow: 2 * 1024 * 1024 })
+  const options = muxerOptionsFor(resolveLimits({ maxStreamsPerConnection: 50, maxStreamBufferBytes: 2 * 1024 * 1024, keepAliveIntervalMs: 1_000, keepAliveTimeoutMs: 300 }))
+  t.same(options['/yamux/1.0.0'], { maxStreams: 50, maxStreamWindow: 2 * 1024 * 1024, keepAliveIntervalMs: 1_000, keepAliveTimeoutMs: 300 })
   t.same(options['/mplex/6.7.0'], { maxInboundStreams: 50, maxOutboundStreams: 50, maxStreamBufferSize: 2 * 1024 * 1024 })
 })
 

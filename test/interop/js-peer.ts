@@ -33,6 +33,8 @@ export interface JsNodeOptions {
   muxer?: JsMuxerName
   muxers?: JsMuxerName[]
   listen?: boolean
+  /** js yamux's keepalive ping period (its default: 30 s); 0 turns its keepalive off. */
+  yamuxKeepAliveIntervalMs?: number
 }
 
 export async function createJsNode (options: JsNodeOptions): Promise<JsNode> {
@@ -41,7 +43,7 @@ export async function createJsNode (options: JsNodeOptions): Promise<JsNode> {
     addresses: { listen: options.listen === false ? [] : ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: names.map(name => name === 'yamux' ? yamux() : mplex({ disconnectThreshold: JS_MPLEX_NEW_STREAMS_PER_SECOND })),
+    streamMuxers: names.map(name => name === 'yamux' ? yamux(yamuxKeepAlive(options.yamuxKeepAliveIntervalMs)) : mplex({ disconnectThreshold: JS_MPLEX_NEW_STREAMS_PER_SECOND })),
     services: { ping: ping(), identify: identify(), identifyPush: identifyPush() },
     connectionManager: { inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 1000, maxConnections: 10_000 }
   })
@@ -52,6 +54,11 @@ export async function createJsNode (options: JsNodeOptions): Promise<JsNode> {
     await stream.close()
   })
   return node
+}
+
+function yamuxKeepAlive (intervalMs: number | undefined): { enableKeepAlive?: boolean, keepAliveInterval?: number } {
+  if (intervalMs === undefined) return {}
+  return intervalMs === 0 ? { enableKeepAlive: false } : { keepAliveInterval: intervalMs }
 }
 
 /**
