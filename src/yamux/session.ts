@@ -605,22 +605,39 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   /**
    * Fires `keepAliveIntervalMs` after the last input (then pings), or
-   * `keepAliveTimeoutMs` after our ping (then gives up unless something
-   * arrived since). The timer is re-armed rather than reset on every chunk:
-   * input only moves a timestamp.
+   * `keepAliveTimeoutMs` after our ping (then gives up, unless something
+   * arrived since). Input only moves a timestamp; the timer is re-armed here
+   * rather than reset on every chunk.
    */
   private readonly onKeepAliveTimer = (): void => {
     this.keepAliveTimer = undefined
     if (this.closed) return
-    const now = performance.now()
-    if (this.keepAliveSentAt !== undefined) {
-      if (this.lastInputAt <= this.keepAliveSentAt) {
-        const waited = Math.round(now - this.keepAliveSentAt)
-        this.abort(new P2PError('ERR_YAMUX_KEEPALIVE_TIMEOUT', `the remote sent nothing for ${Math.round(now - this.lastInputAt)} ms, and no answer to our keepalive ping within ${waited} ms`, { remote: true }))
-        return
-      }
-      this.keepAliveSentAt = undefined
+    // Timers run before I/O in each turn of the event loop: after our own
+    // process was blocked (a long synchronous task), the answer may be
+    // waiting in the socket, unread. Decide after this turn's reads.
+    if (this.keepAliveUnanswered()) setImmediate(this.onKeepAliveDeadline)
+    else this.watchForSilence()
+  }
+
+  private readonly onKeepAliveDeadline = (): void => {
+    if (this.closed) return
+    if (!this.keepAliveUnanswered()) {
+      this.watchForSilence()
+      return
     }
+    const now = performance.now()
+    this.abort(new P2PError('ERR_YAMUX_KEEPALIVE_TIMEOUT', `the remote sent nothing for ${Math.round(now - this.lastInputAt)} ms, and no answer to our keepalive ping within ${Math.round(now - (this.keepAliveSentAt ?? now))} ms`, { remote: true }))
+  }
+
+  /** Our keepalive ping is out and nothing at all has arrived since. */
+  private keepAliveUnanswered (): boolean {
+    return this.keepAliveSentAt !== undefined && this.lastInputAt <= this.keepAliveSentAt
+  }
+
+  /** Pings once the remote has been silent for `keepAliveIntervalMs`, else waits until it will have been. */
+  private watchForSilence (): void {
+    this.keepAliveSentAt = undefined
+    const now = performance.now()
     const idle = now - this.lastInputAt
     if (idle < this.keepAliveIntervalMs) {
       this.armKeepAlive(this.keepAliveIntervalMs - idle)

@@ -3,11 +3,12 @@
 // no reset). The yamux keepalive must find it: a ping after
 // keepAliveIntervalMs of silence, and the connection closed with
 // ERR_YAMUX_KEEPALIVE_TIMEOUT when nothing arrives keepAliveTimeoutMs later.
-// A live peer, equally idle, answers the pings and keeps its connection.
+// A live peer, equally idle, answers the pings and keeps its connection, even
+// when our own process was too busy to read the answer in time.
 
 import t from 'tap'
 import { once } from 'node:events'
-import { decodeFrame, Flag, type Frame } from '../../src/yamux/index.js'
+import { decodeFrame, encodeFrame, Flag, type Frame } from '../../src/yamux/index.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
 import type { Connection } from '../../src/upgrader/index.js'
@@ -54,5 +55,27 @@ t.test('a live peer, as idle, keeps its connection: it answers the pings', async
   t.equal(connection.status, 'open')
   t.equal(target.sw.getConnections().length, 1, 'and open on the target')
   t.ok(await goodPing(target) >= 0)
+  await assertNothingEscaped(t)
+})
+
+t.test('our process blocked past the deadline while the answer waited unread: the connection is kept', async t => {
+  const target = await startTarget(t, KEEPALIVE)
+  const opened = once(target.sw, 'connection:open') as Promise<[Connection]>
+  const { secure } = await secureRaw(target, '/yamux/1.0.0')
+  const collector = new FrameCollector<Frame>(secure.stream, decodeFrame)
+  const [connection] = await opened
+  let closedWith: unknown = 'open'
+  connection.once('close', (err?: Error) => { closedWith = err })
+  // the RTT ping at the start has opaque 0; the keepalive ping comes after 150 ms of silence
+  const ping = await collector.waitFor(f => isPingSyn(f) && f.type === 'ping' && f.opaque > 0)
+  if (ping.type !== 'ping') throw new Error('not a ping')
+  // answer at once: the ACK is in the target's socket buffer when the write completes...
+  await new Promise<void>((resolve, reject) => { secure.stream.write(encodeFrame({ type: 'ping', flags: Flag.ACK, streamId: 0, opaque: ping.opaque }), err => { if (err != null) reject(err); else resolve() }) })
+  // ...but the process (target included) is blocked past the ping's deadline
+  const until = performance.now() + 3 * KEEPALIVE.keepAliveTimeoutMs
+  while (performance.now() < until) { /* a long synchronous task */ }
+  await sleep(50)
+  t.equal(closedWith, 'open', 'the answer read after the block counts: the connection is kept')
+  t.equal(connection.status, 'open')
   await assertNothingEscaped(t)
 })
