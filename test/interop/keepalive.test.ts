@@ -14,8 +14,8 @@ import type { Connection } from '../../src/upgrader/index.js'
 
 const INTERVAL_MS = 100
 // generous: a js event loop busy for a moment must not look like a dead peer
-const TIMEOUT_MS = 300
-const IDLE_MS = 1_000
+const TIMEOUT_MS = 500
+const IDLE_MS = 1_500
 // js pings on a fixed period: longer than ours, so that each of its periods
 // holds a whole interval of silence for ours
 const JS_INTERVAL_MS = 150
