@@ -13,9 +13,11 @@ import type { PeerStore, PeerUpdate } from '../peerstore/index.js'
 import type { PrivateKey } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import {
-  IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION,
+  IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION, DEFAULT_IDENTIFY_TIMEOUT_MS,
   handleIdentify, identify, pushIdentify, handleIdentifyPush, createSignedPeerRecord
 } from '../protocols/index.js'
+import { resetAfter } from '../protocols/stream-io.js'
+import { P2PError } from '../util/errors.js'
 import type { IdentifyResult, LocalIdentifyInfo } from '../protocols/index.js'
 
 export interface IdentifyServiceInit {
@@ -25,6 +27,8 @@ export interface IdentifyServiceInit {
   agentVersion: string
   /** Run identify automatically on every new connection (default true). */
   runOnConnect?: boolean
+  /** How long an Identify answer, or a push sent to us, may take before its stream is reset (default 5 s). */
+  timeoutMs?: number
 }
 
 export interface IdentifyEvent { connection: Connection, result: IdentifyResult, push: boolean }
@@ -32,15 +36,25 @@ export interface IdentifyEvent { connection: Connection, result: IdentifyResult,
 /** Events: 'identify' (IdentifyEvent). */
 export class IdentifyService extends EventEmitter {
   private readonly sw: Switch
+  private readonly timeoutMs: number
 
   constructor (private readonly init: IdentifyServiceInit) {
     super()
     this.sw = init.switch
+    this.timeoutMs = init.timeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 2 ** 31 - 1) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `identify timeoutMs must be an integer in 1..${2 ** 31 - 1}, got ${this.timeoutMs}`)
+    }
     this.sw.handle(IDENTIFY_PROTOCOL, async (stream, connection) => {
       await handleIdentify(stream, this.localInfo(connection))
     })
     this.sw.handle(IDENTIFY_PUSH_PROTOCOL, async (stream, connection) => {
-      this.record(connection, await handleIdentifyPush(stream, connection.remotePeer), true)
+      const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('push', connection))
+      try {
+        this.record(connection, await handleIdentifyPush(stream, connection.remotePeer), true)
+      } finally {
+        clear()
+      }
     })
     if (init.runOnConnect !== false) {
       this.sw.on('connection:open', (connection: Connection) => {
@@ -84,9 +98,23 @@ export class IdentifyService extends EventEmitter {
   /** Asks the remote of `connection` who it is and records the answer. */
   async identify (connection: Connection, options: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
     const stream = await connection.newStream(IDENTIFY_PROTOCOL, { signal: options.signal })
-    const result = await identify(stream, connection.remotePeer, { signal: options.signal })
+    // the negotiation is optimistic: it finishes while we read, within this limit too
+    const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('answer', connection))
+    let result: IdentifyResult
+    try {
+      result = await identify(stream, connection.remotePeer, { signal: options.signal })
+    } finally {
+      clear()
+    }
     this.record(connection, result, false)
     return result
+  }
+
+  private timeoutError (what: 'answer' | 'push', connection: Connection): P2PError {
+    const message = what === 'answer'
+      ? `no Identify answer from ${connection.remotePeer.toString()} within ${this.timeoutMs} ms`
+      : `the Identify push from ${connection.remotePeer.toString()} did not arrive within ${this.timeoutMs} ms`
+    return new P2PError('ERR_IDENTIFY_TIMEOUT', message, { remote: true })
   }
 
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {

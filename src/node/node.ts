@@ -37,6 +37,8 @@ export interface NodeInit {
   echo?: boolean
   /** Run identify on every new connection (default true). */
   identifyOnConnect?: boolean
+  /** How long an Identify answer, or a push sent to us, may take (default 5 s, js-libp2p's). */
+  identifyTimeoutMs?: number
   trace?: UpgradeTrace
 }
 
@@ -66,7 +68,8 @@ export class Libp2pNode extends EventEmitter {
       peerStore: this.peerStore,
       privateKey,
       agentVersion: init.agentVersion ?? AGENT_VERSION,
-      runOnConnect: init.identifyOnConnect
+      runOnConnect: init.identifyOnConnect,
+      timeoutMs: init.identifyTimeoutMs
     })
     this.switch.handle(PING_PROTOCOL, async stream => { await handlePing(stream) })
     if (init.echo === true) this.switch.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })

@@ -176,6 +176,19 @@ export function resetStream (stream: Duplex): void {
   stream.destroy()
 }
 
+/**
+ * Resets `stream` with `timeoutError()` unless the returned function is
+ * called within `timeoutMs`: a step's time limit that costs one timer and
+ * no AbortController. A read waiting on the stream then fails with that
+ * error; guardStreamErrors (below) keeps it from crashing anything.
+ */
+export function resetAfter (stream: Duplex, timeoutMs: number, timeoutError: () => Error): () => void {
+  const timer = setTimeout(() => { stream.destroy(timeoutError()) }, timeoutMs)
+  // a time limit is no reason to keep the process alive
+  timer.unref()
+  return () => { clearTimeout(timer) }
+}
+
 const ignore = (): void => {}
 
 /**

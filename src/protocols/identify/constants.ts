@@ -23,3 +23,11 @@ export const MAX_IDENTIFY_MESSAGE_SIZE = 8 * 1024
  * libp2p/specs PR 709. The messages are merged in order.
  */
 export const MAX_IDENTIFY_MESSAGES = 10
+
+/**
+ * How long the node waits for an Identify answer, or for a push it was sent,
+ * before it resets the stream: js-libp2p's identify timeout (5 s). The spec
+ * names none; without one a remote that accepts the stream and never
+ * answers keeps it open for as long as the connection lives.
+ */
+export const DEFAULT_IDENTIFY_TIMEOUT_MS = 5_000

@@ -1,0 +1,107 @@
+// The identify time limit (src/node/identify-service.ts): a remote that
+// accepts /ipfs/id/1.0.0 and never answers, or opens /ipfs/id/push/1.0.0 and
+// never sends, has its stream reset after `identifyTimeoutMs` (js-libp2p's
+// 5 s by default) with ERR_IDENTIFY_TIMEOUT, instead of holding the stream,
+// and with it the connection, for good.
+
+import t, { type Test } from 'tap'
+import type { Duplex } from 'node:stream'
+import { Libp2pNode, type IdentifyEvent, type NodeInit } from '../../src/node/index.js'
+import { Switch } from '../../src/switch/index.js'
+import { generateKeyPair } from '../../src/peer/index.js'
+import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL } from '../../src/protocols/index.js'
+import { isP2PError } from '../../src/util/errors.js'
+
+const TIMEOUT_MS = 200
+
+/** A peer that accepts identify and identify push streams and never says a word on them. */
+async function silentPeer (t: Test): Promise<{ sw: Switch, held: Duplex[] }> {
+  const sw = new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const held: Duplex[] = []
+  sw.handle(IDENTIFY_PROTOCOL, stream => { held.push(stream); stream.on('error', () => {}) })
+  await sw.start()
+  t.teardown(async () => { await sw.stop() })
+  return { sw, held }
+}
+
+async function startNode (t: Test, init: NodeInit = {}): Promise<Libp2pNode> {
+  const node = new Libp2pNode({ identifyTimeoutMs: TIMEOUT_MS, ...init })
+  await node.start()
+  t.teardown(async () => { await node.stop() })
+  return node
+}
+
+/** Resolves when `stream` has closed, however (events.once would reject on its 'error'). */
+async function closed (stream: Duplex): Promise<void> {
+  if (stream.closed) return
+  await new Promise(resolve => stream.once('close', resolve))
+}
+
+async function waitUntil (what: string, predicate: () => boolean, ms = 3_000): Promise<void> {
+  const deadline = performance.now() + ms
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}
+
+t.test('identify(): no answer within the limit rejects with ERR_IDENTIFY_TIMEOUT and resets the stream', async t => {
+  const peer = await silentPeer(t)
+  const node = await startNode(t, { identifyOnConnect: false })
+  const connection = await node.dial(peer.sw.multiaddrs[0])
+  const start = performance.now()
+  const err = await node.identify(peer.sw.peerId).then(() => undefined, (e: unknown) => e)
+  const elapsed = performance.now() - start
+  t.ok(isP2PError(err, 'ERR_IDENTIFY_TIMEOUT'), `typed error: ${String(err)}`)
+  t.match(String(err), new RegExp(`no Identify answer from ${peer.sw.peerId.toString()} within ${TIMEOUT_MS} ms`))
+  t.ok(elapsed >= TIMEOUT_MS - 5, `not before the limit (${elapsed.toFixed(0)} ms)`)
+  t.equal(peer.held.length, 1, 'the peer had accepted the stream')
+  await closed(peer.held[0])
+  t.ok(isP2PError(peer.held[0].errored, 'ERR_STREAM_RESET'), 'the peer saw the stream reset')
+  await waitUntil('our side to let go of the stream', () => connection.streams.length === 0)
+  t.equal(connection.status, 'open', 'only the stream is reset, the connection stays')
+})
+
+t.test('identify on connect: a silent peer is not identified, and its stream does not outlive the limit', async t => {
+  const peer = await silentPeer(t)
+  const node = await startNode(t)
+  const identified: IdentifyEvent[] = []
+  node.on('peer:identify', (event: IdentifyEvent) => { identified.push(event) })
+  const connection = await node.dial(peer.sw.multiaddrs[0])
+  await waitUntil('the peer to accept the identify stream', () => peer.held.length === 1)
+  t.equal(connection.streams.length, 1, 'the identify stream is open while we wait')
+  await waitUntil('the identify stream to be reset', () => connection.streams.length === 0)
+  t.same(identified, [], 'no peer:identify')
+  t.equal(connection.status, 'open')
+})
+
+t.test('identify push: a push that never comes is reset after the limit', async t => {
+  const node = await startNode(t, { listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
+  const pusher = new Switch({ privateKey: generateKeyPair('Ed25519') })
+  t.teardown(async () => { await pusher.stop() })
+  const start = performance.now()
+  // opens the push stream, negotiates it, sends nothing
+  const stream = await pusher.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
+  stream.on('error', () => {})
+  await closed(stream)
+  const elapsed = performance.now() - start
+  t.ok(isP2PError(stream.errored, 'ERR_STREAM_RESET'), 'the pusher saw its stream reset')
+  t.ok(elapsed >= TIMEOUT_MS - 5 && elapsed < 10 * TIMEOUT_MS, `after the limit (${elapsed.toFixed(0)} ms)`)
+})
+
+t.test('an answer within the limit is unaffected', async t => {
+  const server = await startNode(t, { listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
+  const node = await startNode(t, { identifyOnConnect: false })
+  await node.dial(server.multiaddrs[0])
+  const result = await node.identify(server.peerId)
+  t.ok(result.protocols.includes(IDENTIFY_PROTOCOL))
+  // the timer was cleared: nothing resets the (finished) exchange later
+  await new Promise(resolve => setTimeout(resolve, TIMEOUT_MS + 50))
+  t.equal(node.switch.getConnections(server.peerId)[0]?.status, 'open')
+})
+
+t.test('identifyTimeoutMs is validated', async t => {
+  for (const value of [0, -1, 1.5, 2 ** 31]) {
+    t.throws(() => new Libp2pNode({ identifyTimeoutMs: value }), { code: 'ERR_INVALID_PARAMETERS' }, String(value))
+  }
+})
