@@ -13,9 +13,10 @@ import type { DialTarget, HandlerOptions, StreamHandler } from '../switch/index.
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
 import { MemoryPeerStore } from '../peerstore/index.js'
 import type { PeerStore } from '../peerstore/index.js'
-import { PING_PROTOCOL, handlePing, ping, ECHO_PROTOCOL, handleEcho, PERF_PROTOCOL, handlePerf } from '../protocols/index.js'
+import { ECHO_PROTOCOL, handleEcho, PERF_PROTOCOL, handlePerf } from '../protocols/index.js'
 import type { IdentifyResult } from '../protocols/index.js'
 import { IdentifyService } from './identify-service.js'
+import { PingService, type PingRequest } from './ping-service.js'
 import { debugTracer } from '../trace/index.js'
 
 export const AGENT_VERSION = `libp2p-ts-stack/0.1.0 node/${process.versions.node}`
@@ -47,6 +48,7 @@ export class Libp2pNode extends EventEmitter {
   readonly switch: Switch
   readonly peerStore: PeerStore
   readonly identifyService: IdentifyService
+  readonly pingService: PingService
 
   constructor (init: NodeInit = {}) {
     super()
@@ -71,7 +73,7 @@ export class Libp2pNode extends EventEmitter {
       runOnConnect: init.identifyOnConnect,
       timeoutMs: init.identifyTimeoutMs
     })
-    this.switch.handle(PING_PROTOCOL, async stream => { await handlePing(stream) })
+    this.pingService = new PingService(this.switch)
     if (init.echo === true) this.switch.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })
     if (init.perf === true) this.switch.handle(PERF_PROTOCOL, async stream => { await handlePerf(stream) })
     for (const event of ['peer:connect', 'peer:disconnect', 'connection:open', 'connection:close']) {
@@ -109,10 +111,12 @@ export class Libp2pNode extends EventEmitter {
     this.switch.unhandle(protocol)
   }
 
-  /** Pings the target `count` times over one stream; returns each RTT in ms. */
-  async ping (target: DialTarget, options: { count?: number, signal?: AbortSignal } = {}): Promise<number[]> {
-    const stream = await this.newStream(target, PING_PROTOCOL, { signal: options.signal })
-    return await ping(stream, options)
+  /**
+   * Pings the target `count` times over one stream; returns each RTT in ms.
+   * One ping stream per peer at a time (ping.md): a second ping waits for the first.
+   */
+  async ping (target: DialTarget, options: PingRequest = {}): Promise<number[]> {
+    return await this.pingService.ping(target, options)
   }
 
   /** Runs identify on the connection to the target (dialling if needed). */

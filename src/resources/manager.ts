@@ -162,13 +162,15 @@ export class ResourceManager {
 
   /**
    * An inbound stream agreed on `protocol`: may its handler have it?
-   * `max` is the handler's own limit (default maxInboundStreamsPerProtocol).
+   * `max` is the handler's own limit (default maxInboundStreamsPerProtocol),
+   * counted within `scope`: 'connection <id>', or 'peer <id>' for a handler
+   * limited per peer.
    */
-  reserveProtocolStream (connectionId: string, protocol: string, max = this.limits.maxInboundStreamsPerProtocol): Admission {
-    const key = `${connectionId}\n${protocol}`
+  reserveProtocolStream (scope: string, protocol: string, max = this.limits.maxInboundStreamsPerProtocol): Admission {
+    const key = `${scope}\n${protocol}`
     const active = this.byProtocol.get(key) ?? 0
     if (active >= max) {
-      return this.refuse('maxInboundStreamsPerProtocol', 'stream', `already ${active} inbound ${protocol} streams on connection ${connectionId}`)
+      return this.refuse('maxInboundStreamsPerProtocol', 'stream', `already ${active} inbound ${protocol} streams on ${scope}`)
     }
     increment(this.byProtocol, key)
     return this.reservation(() => { decrement(this.byProtocol, key) })

@@ -11,8 +11,10 @@ import { DEFAULT_RESOURCE_LIMITS } from '../resources/index.js'
 export type StreamHandler = (stream: ProtocolStream, connection: Connection) => void | Promise<void>
 
 export interface HandlerOptions {
-  /** At most this many inbound streams of this protocol per connection; more are reset. */
+  /** At most this many inbound streams of this protocol per connection (or per peer); more are reset. */
   maxInboundStreams?: number
+  /** Count maxInboundStreams over all of the remote peer's connections, not per connection (ping.md asks "per peer"). */
+  limitPerPeer?: boolean
 }
 
 /** The resource manager's default (src/resources/limits.ts maxInboundStreamsPerProtocol). */
@@ -22,6 +24,7 @@ export interface HandlerEntry {
   handler: StreamHandler
   /** undefined: the resource manager's maxInboundStreamsPerProtocol. */
   maxInboundStreams: number | undefined
+  limitPerPeer: boolean
 }
 
 export class ProtocolRegistry implements ProtocolMatcher {
@@ -33,7 +36,8 @@ export class ProtocolRegistry implements ProtocolMatcher {
   handle (protocol: string, handler: StreamHandler, options: HandlerOptions = {}): void {
     this.handlers.set(validateProtocolId(protocol), {
       handler,
-      maxInboundStreams: options.maxInboundStreams
+      maxInboundStreams: options.maxInboundStreams,
+      limitPerPeer: options.limitPerPeer ?? false
     })
     this.sorted = undefined
   }

@@ -381,7 +381,8 @@ export class Switch extends EventEmitter {
       stream.destroy()
       return
     }
-    const perProtocol = this.resources.reserveProtocolStream(connection.id, protocol, entry.maxInboundStreams)
+    const scope = entry.limitPerPeer ? `peer ${connection.remotePeer.toString()}` : `connection ${connection.id}`
+    const perProtocol = this.resources.reserveProtocolStream(scope, protocol, entry.maxInboundStreams)
     if (!perProtocol.ok) {
       stream.destroy()
       return

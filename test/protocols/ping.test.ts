@@ -113,6 +113,30 @@ t.test('abort signal stops a ping waiting for its echo', async t => {
   t.ok(a.destroyed)
 })
 
+t.test('an echo that does not come within timeoutMs is ERR_PING_TIMEOUT, each round timed on its own', async t => {
+  const [a, b] = duplexPair()
+  let echoed = 0
+  // echoes the first two payloads, 60 ms late each, then nothing
+  b.on('data', (chunk: Uint8Array) => {
+    if (echoed++ < 2) setTimeout(() => b.write(chunk), 60)
+  })
+  const start = performance.now()
+  const err = await ping(a, { count: 3, timeoutMs: 100 }).catch(e => e)
+  const elapsed = performance.now() - start
+  t.ok(isP2PError(err, 'ERR_PING_TIMEOUT'), String(err))
+  t.match(err.message, /ping 3: no echo within 100 ms/, 'the third round timed out, not the sum of the first two')
+  t.ok(elapsed >= 220, `two late echoes, then the limit (${elapsed.toFixed(0)} ms)`)
+  t.ok(a.destroyed, 'the stream is reset')
+})
+
+t.test('bad timeoutMs is a local ERR_INVALID_PARAMETERS', async t => {
+  for (const timeoutMs of [0, 1.5, 2 ** 31]) {
+    const [a] = duplexPair()
+    const err = await ping(a, { timeoutMs }).catch(e => e)
+    t.ok(isP2PError(err, 'ERR_INVALID_PARAMETERS'), String(timeoutMs))
+  }
+})
+
 t.test('bad count is a local ERR_INVALID_PARAMETERS', async t => {
   const [a] = duplexPair()
   const err = await ping(a, { count: 0 }).catch(e => e)

@@ -5,3 +5,16 @@ export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
 /** ping.md: "The dialing peer sends a 32-byte payload of random binary data". */
 export const PING_LENGTH = 32
+
+/**
+ * ping.md: "The listening peer SHOULD accept at most two streams per peer
+ * since cross-stream behavior is non-linear and stream writes occur
+ * asynchronously."
+ */
+export const PING_MAX_INBOUND_STREAMS_PER_PEER = 2
+
+/**
+ * How long one echo may take before the ping fails with ERR_PING_TIMEOUT:
+ * js-libp2p's ping timeout (10 s). The spec names none.
+ */
+export const DEFAULT_PING_TIMEOUT_MS = 10_000

@@ -17,14 +17,16 @@ import type { Duplex } from 'node:stream'
 import { randomBytes as poolRandomBytes } from '../../util/random.js'
 import { performance } from 'node:perf_hooks'
 import { P2PError } from '../../util/errors.js'
-import { StreamReader } from '../../util/stream-reader.js'
+import { StreamReader, readTimeLimit } from '../../util/stream-reader.js'
 import { guardStreamErrors, resetStream, writeChunk } from '../stream-io.js'
-import { PING_LENGTH } from './constants.js'
+import { DEFAULT_PING_TIMEOUT_MS, PING_LENGTH } from './constants.js'
 
 export interface PingOptions {
   /** How many payloads to send, one after another (default 1). */
   count?: number
   signal?: AbortSignal
+  /** How long each echo may take, from its payload's write (default DEFAULT_PING_TIMEOUT_MS, 10 s). */
+  timeoutMs?: number
   /** Source of the payloads (default: the CSPRNG, through ../../util/random.ts). */
   randomBytes?: (n: number) => Uint8Array
   /** A monotonic clock in milliseconds (default: performance.now). */
@@ -42,9 +44,12 @@ export async function ping (stream: Duplex, options: PingOptions = {}): Promise<
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `ping count must be a positive integer, got ${count}`)
   }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `ping timeoutMs must be an integer in 1..${2 ** 31 - 1}, got ${timeoutMs}`)
+  }
   const randomBytes = options.randomBytes ?? poolRandomBytes
   const now = options.now ?? (() => performance.now())
-  const reader = new StreamReader(stream, options.signal)
   guardStreamErrors(stream)
   const rtts: number[] = []
   try {
@@ -54,6 +59,9 @@ export async function ping (stream: Duplex, options: PingOptions = {}): Promise<
         throw new P2PError('ERR_INVALID_PARAMETERS', `randomBytes(${PING_LENGTH}) returned ${payload.length} bytes`)
       }
       const start = now()
+      // a reader keeps no bytes of its own: one per round gives each echo its own time limit
+      const round = i + 1
+      const reader = new StreamReader(stream, options.signal, readTimeLimit(timeoutMs, () => new P2PError('ERR_PING_TIMEOUT', `ping ${round}: no echo within ${timeoutMs} ms`, { remote: true })))
       await writeChunk(stream, payload)
       const echo = await reader.readExactly(PING_LENGTH)
       const end = now()

@@ -1,0 +1,79 @@
+// The node's ping (libp2p/specs ping/ping.md): it answers /ipfs/ping/1.0.0
+// and pings peers, within the spec's limits on streams:
+//
+//   "The dialing peer MUST NOT keep more than one outbound stream for the
+//    ping protocol per peer."  A ping waits until the peer's previous ping
+//    stream has closed (a ping that is over half-closes its stream and lets
+//    the listener close it; one that does not close within the time limit is
+//    reset, so it cannot hold the next ping back for good).
+//   "The listening peer SHOULD accept at most two streams per peer"  over
+//    all of the peer's connections; a third is reset.
+
+import type { Switch, DialTarget } from '../switch/index.js'
+import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, handlePing, ping } from '../protocols/index.js'
+import { abortError } from '../protocols/stream-io.js'
+import type { ProtocolStream } from '../upgrader/index.js'
+
+export interface PingRequest {
+  /** How many payloads to send on the stream, one after another (default 1). */
+  count?: number
+  /** How long each echo may take (default 10 s, js-libp2p's). */
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export class PingService {
+  /** Per remote peer, a promise that settles once its current ping stream has closed. */
+  private readonly inUse = new Map<string, Promise<void>>()
+
+  constructor (private readonly sw: Switch) {
+    sw.handle(PING_PROTOCOL, async stream => { await handlePing(stream) }, { maxInboundStreams: PING_MAX_INBOUND_STREAMS_PER_PEER, limitPerPeer: true })
+  }
+
+  /** Pings the target `count` times over one stream (dialling if needed); returns each RTT in ms. */
+  async ping (target: DialTarget, options: PingRequest = {}): Promise<number[]> {
+    const connection = await this.sw.dial(target, { signal: options.signal })
+    const peer = connection.remotePeer.toString()
+    for (let previous = this.inUse.get(peer); previous !== undefined; previous = this.inUse.get(peer)) {
+      await untilSettledOrAborted(previous, options.signal)
+    }
+    // taken before the first await, so that a ping waiting beside this one sees it
+    let release!: () => void
+    const slot = new Promise<void>(resolve => { release = resolve })
+    this.inUse.set(peer, slot)
+    void slot.then(() => { if (this.inUse.get(peer) === slot) this.inUse.delete(peer) })
+    let stream: ProtocolStream
+    try {
+      stream = await connection.newStream(PING_PROTOCOL, { signal: options.signal })
+    } catch (err) {
+      release()
+      throw err
+    }
+    if (stream.closed) release()
+    else stream.once('close', release)
+    const rtts = await ping(stream, options)
+    // over: our half-close is sent, the listener closes its side in turn; bounded all the same
+    if (!stream.closed) {
+      const timer = setTimeout(() => { stream.destroy() }, options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS)
+      timer.unref()
+      stream.once('close', () => { clearTimeout(timer) })
+    }
+    return rtts
+  }
+}
+
+/** Waits for `promise` to settle, or rejects with the abort reason once `signal` aborts. */
+async function untilSettledOrAborted (promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return await promise.catch(() => {})
+  signal.throwIfAborted()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((resolve, reject) => {
+    onAbort = () => { reject(abortError(signal)) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    await Promise.race([promise.catch(() => {}), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
