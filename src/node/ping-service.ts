@@ -11,7 +11,8 @@
 
 import type { Switch, DialTarget } from '../switch/index.js'
 import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, handlePing, ping } from '../protocols/index.js'
-import { abortError } from '../protocols/stream-io.js'
+import { abortError, resetAfter } from '../protocols/stream-io.js'
+import { P2PError } from '../util/errors.js'
 import type { ProtocolStream } from '../upgrader/index.js'
 
 export interface PingRequest {
@@ -54,9 +55,8 @@ export class PingService {
     const rtts = await ping(stream, options)
     // over: our half-close is sent, the listener closes its side in turn; bounded all the same
     if (!stream.closed) {
-      const timer = setTimeout(() => { stream.destroy() }, options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS)
-      timer.unref()
-      stream.once('close', () => { clearTimeout(timer) })
+      const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS
+      stream.once('close', resetAfter(stream, timeoutMs, () => new P2PError('ERR_PING_TIMEOUT', `${peer} did not close its ping stream within ${timeoutMs} ms of the last echo`, { remote: true })))
     }
     return rtts
   }
