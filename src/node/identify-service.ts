@@ -120,8 +120,16 @@ export class IdentifyService extends EventEmitter {
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {
     const changes: PeerUpdate = {}
     if (result.publicKey !== undefined) changes.setPublicKey = result.publicKey
-    // identify/README.md: a push may carry only what changed; absent fields stay as they were
-    if (!push || result.listenAddrs.length > 0) changes.addAddresses = result.listenAddrs
+    const record = result.signedPeerRecord
+    if (record !== undefined && result.signedPeerRecordEnvelope !== undefined) {
+      // RFC 0003: kept only when its seq is greater than the last one the
+      // store accepted, and then its addresses replace the peer's; an older
+      // or equal one is rejected whole (the peer store decides, atomically)
+      changes.certifiedRecord = { seq: record.seq, envelope: result.signedPeerRecordEnvelope, addresses: result.listenAddrs }
+    } else if (!push || result.listenAddrs.length > 0) {
+      // identify/README.md: a push may carry only what changed; absent fields stay as they were
+      changes.addAddresses = result.listenAddrs
+    }
     if (!push || result.protocols.length > 0) changes.setProtocols = result.protocols
     const metadata: Record<string, string> = {}
     if (result.agentVersion !== undefined) metadata.AgentVersion = result.agentVersion

@@ -128,6 +128,9 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     const key = changes.setPublicKey
     if (key !== undefined) checkPublicKey(peer, key)
     const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses)
+    const record = changes.certifiedRecord
+    if (record !== undefined) entries.checkCertifiedRecord(record, this.limits)
+    const recordAddrs = record === undefined ? undefined : this.addressInputs(peer, record.addresses)
     const ttl = checkTtl(changes.addressTtlMs ?? Infinity)
     const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols)
     const metadata: Array<[string, string]> = []
@@ -139,6 +142,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       let next = entry
       if (key !== undefined) next = entries.setPublicKey(next, key)
       if (addrs !== undefined) next = entries.addAddresses(next, addrs, now + ttl, now, this.limits)
+      if (record !== undefined && recordAddrs !== undefined) next = entries.setCertifiedRecord(next, record, recordAddrs, now + ttl, now, this.limits)
       if (protocols !== undefined) next = entries.setProtocols(next, protocols, this.limits)
       for (const [k, v] of metadata) next = entries.setMetadata(next, k, v, this.limits)
       return next
@@ -227,6 +231,7 @@ export function toRecord (id: PeerId, entry: PeerEntry): PeerRecord {
     addresses: entry.addresses.map(a => ({ multiaddr: a.multiaddr, expiresAt: a.expiresAt })),
     protocols: [...entry.protocols],
     ...(entry.publicKey === undefined ? {} : { publicKey: entry.publicKey }),
+    ...(entry.certifiedRecord === undefined ? {} : { certifiedRecord: { seq: entry.certifiedRecord.seq, envelope: Uint8Array.from(entry.certifiedRecord.envelope) } }),
     metadata: new Map(entry.metadata),
     updatedAt: entry.updatedAt
   }

@@ -16,6 +16,8 @@ export const PeerStoreErrorCode = {
   INVALID_PROTOCOL: 'ERR_PEERSTORE_INVALID_PROTOCOL',
   /** An empty or over-long metadata key, or an over-long or non-string value. */
   INVALID_METADATA: 'ERR_PEERSTORE_INVALID_METADATA',
+  /** A signed peer record whose seq is not a uint64 or whose envelope is over limits.maxCertifiedRecordBytes. */
+  INVALID_RECORD: 'ERR_PEERSTORE_INVALID_RECORD',
   /** A TTL that is negative or NaN. */
   INVALID_TTL: 'ERR_PEERSTORE_INVALID_TTL',
   /** A `limits` option that is not a positive integer. */

@@ -10,7 +10,8 @@
 //   bounded set and silently drops the rest — extra items in one call are
 //   ignored, and when merging exceeds the bound the addresses that expire
 //   soonest (oldest first among equals) are dropped;
-// - one item too large (a protocol ID, a metadata key or value, a multiaddr):
+// - one item too large (a protocol ID, a metadata key or value, a multiaddr,
+//   a signed peer record):
 //   the call throws a P2PError before anything is written.
 
 export interface PeerStoreLimits {
@@ -28,6 +29,8 @@ export interface PeerStoreLimits {
   readonly maxProtocolIdBytes: number
   /** Longest multiaddr, in bytes of its binary form. */
   readonly maxMultiaddrBytes: number
+  /** Largest signed peer record envelope kept, in bytes. */
+  readonly maxCertifiedRecordBytes: number
 }
 
 /**
@@ -70,6 +73,12 @@ export const MAX_PROTOCOL_ID_BYTES = 1024
  */
 export const MAX_MULTIADDR_BYTES = 1024
 
+/**
+ * A signed peer record arrives inside an Identify message, which peers cap
+ * at 8 KiB (src/protocols/identify/constants.ts MAX_IDENTIFY_MESSAGE_SIZE).
+ */
+export const MAX_CERTIFIED_RECORD_BYTES = 8 * 1024
+
 export const DEFAULT_LIMITS: PeerStoreLimits = Object.freeze({
   maxAddressesPerPeer: MAX_ADDRESSES_PER_PEER,
   maxProtocolsPerPeer: MAX_PROTOCOLS_PER_PEER,
@@ -77,5 +86,6 @@ export const DEFAULT_LIMITS: PeerStoreLimits = Object.freeze({
   maxMetadataKeyBytes: MAX_METADATA_KEY_BYTES,
   maxMetadataValueBytes: MAX_METADATA_VALUE_BYTES,
   maxProtocolIdBytes: MAX_PROTOCOL_ID_BYTES,
-  maxMultiaddrBytes: MAX_MULTIADDR_BYTES
+  maxMultiaddrBytes: MAX_MULTIADDR_BYTES,
+  maxCertifiedRecordBytes: MAX_CERTIFIED_RECORD_BYTES
 })

@@ -24,6 +24,7 @@ import { RecentMap } from '../util/recent-map.js'
 import { PeerStoreErrorCode } from './errors.js'
 import type { Multiaddr } from './deps.js'
 import type { PeerStoreLimits } from './limits.js'
+import type { CertifiedRecord } from './types.js'
 
 export interface StoredAddress {
   readonly multiaddr: Multiaddr
@@ -38,6 +39,7 @@ export interface PeerEntry {
   readonly protocols: readonly string[]
   readonly publicKey: PublicKey | undefined
   readonly metadata: ReadonlyMap<string, string>
+  readonly certifiedRecord: CertifiedRecord | undefined
   readonly updatedAt: number
 }
 
@@ -46,6 +48,7 @@ export const EMPTY_ENTRY: PeerEntry = Object.freeze({
   protocols: Object.freeze([]),
   publicKey: undefined,
   metadata: new Map<string, string>(),
+  certifiedRecord: undefined,
   updatedAt: 0
 })
 
@@ -61,7 +64,7 @@ export function isLive (address: StoredAddress, now: number): boolean {
 /** True when the entry records nothing at all. */
 export function isEmpty (entry: PeerEntry): boolean {
   return entry.addresses.length === 0 && entry.protocols.length === 0 &&
-    entry.publicKey === undefined && entry.metadata.size === 0
+    entry.publicKey === undefined && entry.metadata.size === 0 && entry.certifiedRecord === undefined
 }
 
 /**
@@ -82,7 +85,8 @@ export function sameFacts (a: PeerEntry | undefined, b: PeerEntry | undefined): 
   return sameAddresses(a.addresses, b.addresses) &&
     sameStrings(a.protocols, b.protocols) &&
     samePublicKey(a.publicKey, b.publicKey) &&
-    sameMetadata(a.metadata, b.metadata)
+    sameMetadata(a.metadata, b.metadata) &&
+    sameCertifiedRecord(a.certifiedRecord, b.certifiedRecord)
 }
 
 /** Same facts and the same `updatedAt`: nothing to write. */
@@ -101,6 +105,11 @@ function sameStrings (a: readonly string[], b: readonly string[]): boolean {
 export function samePublicKey (a: PublicKey | undefined, b: PublicKey | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
   return a.equals(b)
+}
+
+function sameCertifiedRecord (a: CertifiedRecord | undefined, b: CertifiedRecord | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.seq === b.seq && asBuffer(a.envelope).equals(b.envelope)
 }
 
 function sameMetadata (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
@@ -180,6 +189,28 @@ export function removeAddress (entry: PeerEntry, key: string): PeerEntry {
 export function pruneAddresses (entry: PeerEntry, now: number): PeerEntry {
   if (entry.addresses.every(a => isLive(a, now))) return entry
   return withAddresses(entry, entry.addresses.filter(a => isLive(a, now)))
+}
+
+/**
+ * RFC 0003: a record whose seq is not greater than the stored record's is
+ * rejected (the entry is returned unchanged); a newer one replaces the
+ * addresses with its own and is kept. Records replace each other whole
+ * ("newer records replace older ones"), so no unsigned address learned
+ * before stays beside the signed ones.
+ */
+export function setCertifiedRecord (entry: PeerEntry, record: CertifiedRecord, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
+  if (entry.certifiedRecord !== undefined && record.seq <= entry.certifiedRecord.seq) return entry
+  return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: { seq: record.seq, envelope: Uint8Array.from(record.envelope) } }
+}
+
+/** Throws when the envelope is over the size bound or the seq is not a uint64 (nothing is written). */
+export function checkCertifiedRecord (record: CertifiedRecord, limits: PeerStoreLimits): void {
+  if (typeof record.seq !== 'bigint' || record.seq < 0n || record.seq >= 2n ** 64n) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_RECORD, `expected a signed peer record's seq to be a uint64 bigint, got ${describe(record.seq)}`)
+  }
+  if (!(record.envelope instanceof Uint8Array) || record.envelope.length > limits.maxCertifiedRecordBytes) {
+    throw new P2PError(PeerStoreErrorCode.INVALID_RECORD, `expected a signed peer record envelope of at most ${limits.maxCertifiedRecordBytes} bytes, got ${record.envelope instanceof Uint8Array ? `${record.envelope.length} bytes` : describe(record.envelope)}`)
+  }
 }
 
 function withAddresses (entry: PeerEntry, addresses: readonly StoredAddress[]): PeerEntry {

@@ -18,7 +18,7 @@ import { Multiaddr, PeerId, publicKeyFromProtobuf, publicKeyToProtobuf } from '.
 import { hexKey, sortedMap, type PeerEntry, type StoredAddress } from './peer-entry.js'
 import type { Database, SqlValue, Statement } from './sqlite-binding.js'
 import { openPeerStoreDatabase } from './sqlite-schema.js'
-import type { PeerStoreOptions } from './types.js'
+import type { CertifiedRecord, PeerStoreOptions } from './types.js'
 
 /** A result row: column name → value, unchecked until decoded. */
 type Row = Record<string, unknown>
@@ -27,16 +27,17 @@ type Row = Record<string, unknown>
 function prepareStatements (db: Database) {
   const p = (sql: string): Statement => db.prepare(sql)
   return {
-    selectPeer: p('SELECT public_key, updated_at FROM peers WHERE peer_id = ?'),
+    selectPeer: p('SELECT public_key, updated_at, record_seq, record_envelope FROM peers WHERE peer_id = ?'),
     selectAddresses: p('SELECT multiaddr, expires_at FROM addresses WHERE peer_id = ? ORDER BY position'),
     selectProtocols: p('SELECT protocol FROM protocols WHERE peer_id = ?'),
     selectMetadata: p('SELECT key, value FROM metadata WHERE peer_id = ?'),
-    selectAllPeers: p('SELECT peer_id, public_key, updated_at FROM peers'),
+    selectAllPeers: p('SELECT peer_id, public_key, updated_at, record_seq, record_envelope FROM peers'),
     selectAllAddresses: p('SELECT peer_id, multiaddr, expires_at FROM addresses ORDER BY peer_id, position'),
     selectAllProtocols: p('SELECT peer_id, protocol FROM protocols'),
     selectAllMetadata: p('SELECT peer_id, key, value FROM metadata'),
-    upsertPeer: p(`INSERT INTO peers (peer_id, public_key, updated_at) VALUES (?, ?, ?)
-      ON CONFLICT (peer_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at`),
+    upsertPeer: p(`INSERT INTO peers (peer_id, public_key, updated_at, record_seq, record_envelope) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (peer_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at,
+        record_seq = excluded.record_seq, record_envelope = excluded.record_envelope`),
     deletePeer: p('DELETE FROM peers WHERE peer_id = ?'),
     insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at) VALUES (?, ?, ?, ?)'),
     updateAddressExpiry: p('UPDATE addresses SET expires_at = ? WHERE peer_id = ? AND multiaddr = ?'),
@@ -47,7 +48,7 @@ function prepareStatements (db: Database) {
       ON CONFLICT (peer_id, key) DO UPDATE SET value = excluded.value`),
     deleteMetadata: p('DELETE FROM metadata WHERE peer_id = ? AND key = ?'),
     pruneAddresses: p('DELETE FROM addresses WHERE expires_at <= ?'),
-    pruneEmptyPeers: p(`DELETE FROM peers WHERE public_key IS NULL
+    pruneEmptyPeers: p(`DELETE FROM peers WHERE public_key IS NULL AND record_envelope IS NULL
       AND NOT EXISTS (SELECT 1 FROM addresses a WHERE a.peer_id = peers.peer_id)
       AND NOT EXISTS (SELECT 1 FROM protocols p WHERE p.peer_id = peers.peer_id)
       AND NOT EXISTS (SELECT 1 FROM metadata m WHERE m.peer_id = peers.peer_id)`)
@@ -87,8 +88,7 @@ export class SqlitePeerStore extends BasePeerStore {
     const row = this.#sql.selectPeer.get(id) as Row | undefined
     if (row === undefined) return undefined
     return decodeEntry(
-      row.public_key,
-      row.updated_at,
+      row,
       this.#sql.selectAddresses.all(id) as Row[],
       (this.#sql.selectProtocols.all(id) as Row[]).map(r => r.protocol),
       (this.#sql.selectMetadata.all(id) as Row[]).map(r => [r.key, r.value])
@@ -104,8 +104,7 @@ export class SqlitePeerStore extends BasePeerStore {
         const idBytes = blob(r.peer_id, 'peer_id')
         const key = hexKey(idBytes)
         const entry = decodeEntry(
-          r.public_key,
-          r.updated_at,
+          r,
           addresses.get(key) ?? [],
           (protocols.get(key) ?? []).map(p => p.protocol),
           (metadata.get(key) ?? []).map(m => [m.key, m.value])
@@ -122,7 +121,9 @@ export class SqlitePeerStore extends BasePeerStore {
       sql.deletePeer.run(id)
       return
     }
-    sql.upsertPeer.run(id, next.publicKey === undefined ? null : publicKeyToProtobuf(next.publicKey), next.updatedAt)
+    const record = next.certifiedRecord
+    sql.upsertPeer.run(id, next.publicKey === undefined ? null : publicKeyToProtobuf(next.publicKey), next.updatedAt,
+      record === undefined ? null : seqToSql(record.seq), record === undefined ? null : record.envelope)
 
     // Addresses: update expiries in place while the old list is a prefix of
     // the new one (the common case: a refresh, or appended addresses);
@@ -179,6 +180,20 @@ function groupByPeer (rows: readonly Row[]): Map<string, Row[]> {
   return byPeer
 }
 
+/** A uint64 seq as 8 big-endian bytes: SQLite's INTEGER is signed, so the top half would not fit. */
+function seqToSql (seq: bigint): Uint8Array {
+  const bytes = Buffer.alloc(8)
+  bytes.writeBigUInt64BE(seq)
+  return bytes
+}
+
+function decodeCertifiedRecord (seq: unknown, envelope: unknown): CertifiedRecord | undefined {
+  if (seq === null && envelope === null) return undefined
+  const seqBytes = blob(seq, 'record_seq')
+  if (seqBytes.length !== 8) throw corrupt('record_seq')
+  return { seq: Buffer.from(seqBytes).readBigUInt64BE(), envelope: blob(envelope, 'record_envelope') }
+}
+
 /** Permanent addresses are stored as NULL: SQLite has no portable infinity. */
 function expiryToSql (expiresAt: number): SqlValue {
   return expiresAt === Infinity ? null : expiresAt
@@ -203,12 +218,12 @@ function decodePeerId (bytes: Uint8Array): PeerId {
 
 /** Rebuilds an entry from rows, checking every value: the file is outside our control. */
 function decodeEntry (
-  publicKey: unknown,
-  updatedAt: unknown,
+  peerRow: Row,
   addressRows: readonly Row[],
   protocols: unknown[],
   metadata: unknown[][]
 ): PeerEntry {
+  const { public_key: publicKey, updated_at: updatedAt } = peerRow
   if (typeof updatedAt !== 'number') throw corrupt('updated_at')
   const addresses: StoredAddress[] = addressRows.map(row => {
     const bytes = blob(row.multiaddr, 'multiaddr')
@@ -237,6 +252,7 @@ function decodeEntry (
     protocols: (protocols as string[]).sort(),
     publicKey: key,
     metadata: sortedMap(metadata as Array<[string, string]>),
+    certifiedRecord: decodeCertifiedRecord(peerRow.record_seq, peerRow.record_envelope),
     updatedAt
   }
 }

@@ -10,8 +10,10 @@
 // Opening: a file we did not write is never modified. We refuse, with
 // ERR_PEERSTORE_INVALID_FILE, a file that is not SQLite, an SQLite database
 // that has tables but no `schema_version` (another application's file), and
-// a schema version other than ours (newer: written by a later build whose
-// format we cannot know). An empty file or a missing one gets our schema.
+// a schema version newer than ours (written by a later build whose format we
+// cannot know) or one we never wrote. An older version of ours is migrated
+// in place, in one transaction (MIGRATIONS). An empty file or a missing one
+// gets our schema.
 //
 // Durability: WAL journal, so a commit is one append and a crash (even a
 // kill -9 mid-transaction) leaves either the old or the new state, never a
@@ -25,7 +27,20 @@ import { PeerStoreErrorCode } from './errors.js'
 import { loadDatabaseConstructor, type Database } from './sqlite-binding.js'
 
 /** The format this build reads and writes. Bump it with a migration when the tables change. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+/**
+ * From each older version to the next: run in the transaction that checks
+ * the version, so a file is migrated whole or not at all. Only our own
+ * files (a schema_version table with a version we wrote) are migrated.
+ */
+const MIGRATIONS: Record<number, string> = {
+  // 1 → 2: the newest signed peer record of each peer (RFC 0003 seq tracking)
+  1: `
+ALTER TABLE peers ADD COLUMN record_seq BLOB;
+ALTER TABLE peers ADD COLUMN record_envelope BLOB;
+`
+}
 
 /**
  * How long a write waits for another process holding the file's write lock
@@ -42,7 +57,9 @@ CREATE TABLE schema_version (
 CREATE TABLE peers (
   peer_id    BLOB PRIMARY KEY,  -- the peer ID multihash
   public_key BLOB,              -- PublicKey protobuf, or NULL when unknown
-  updated_at REAL NOT NULL      -- ms since the epoch
+  updated_at REAL NOT NULL,     -- ms since the epoch
+  record_seq BLOB,              -- the signed peer record's seq: 8 bytes, big-endian; NULL when none
+  record_envelope BLOB          -- the signed peer record's envelope as received; NULL when none
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE addresses (
@@ -157,8 +174,11 @@ function checkSchema (db: Database, path: string): void {
     if (version > SCHEMA_VERSION) {
       throw invalidFile(path, `it has schema version ${version}, written by a newer build`)
     }
-    if (version !== SCHEMA_VERSION) {
-      throw invalidFile(path, `it has unknown schema version ${version}`)
+    for (let from = version; from < SCHEMA_VERSION; from++) {
+      const migration = MIGRATIONS[from]
+      if (migration === undefined) throw invalidFile(path, `it has unknown schema version ${version}`)
+      db.exec(migration)
+      db.prepare('UPDATE schema_version SET version = ?').run(from + 1)
     }
   }).immediate()
 }

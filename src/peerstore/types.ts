@@ -20,10 +20,25 @@ export interface Address {
   readonly expiresAt: number
 }
 
+/**
+ * The newest signed peer record a peer sent (libp2p/specs RFC 0003), as the
+ * store keeps it: RFC 0003 "a receiving peer MUST keep track of the latest
+ * `seq` value received for each peer and reject incoming `RoutingState`
+ * messages unless they contain a greater `seq` value", and "SHOULD retain
+ * the original signed envelope".
+ */
+export interface CertifiedRecord {
+  readonly seq: bigint
+  /** The signed envelope, byte for byte as received. */
+  readonly envelope: Uint8Array
+}
+
 export interface PeerRecord {
   readonly id: PeerId
   /** Unexpired addresses, in the order they were first added. */
   readonly addresses: Address[]
+  /** The newest signed peer record accepted; the addresses came from it then. */
+  readonly certifiedRecord?: CertifiedRecord
   /** Protocol IDs, sorted (UTF-16 code unit order), without duplicates. */
   readonly protocols: string[]
   readonly publicKey?: PublicKey
@@ -68,6 +83,14 @@ export interface PeerUpdate {
   setProtocols?: string[]
   /** As setMetadata, once per entry; keys not named keep their values. */
   setMetadata?: Record<string, string>
+  /**
+   * A signed peer record (already verified) and the addresses it holds:
+   * accepted only when no record is stored or its seq is greater than the
+   * stored one's; then the peer's addresses become these (with
+   * `addressTtlMs`) and the record is kept. Otherwise it is ignored, its
+   * addresses too (RFC 0003). Use it instead of `addAddresses`.
+   */
+  certifiedRecord?: CertifiedRecord & { addresses: Multiaddr[] }
 }
 
 export interface PeerStore extends EventEmitter<PeerStoreEvents> {

@@ -1,9 +1,14 @@
-// The node's signed peer record (src/node/identify-service.ts): one record
-// per set of listen addresses, signed again with a greater seq when they change.
+// Signed peer records at the node (src/node/identify-service.ts): ours, one
+// per set of listen addresses, signed again with a greater seq when they
+// change; and the remote's, kept only while its seq grows (RFC 0003).
 
 import t from 'tap'
+import { once } from 'node:events'
 import { Libp2pNode } from '../../src/node/index.js'
-import { openSignedPeerRecord } from '../../src/protocols/index.js'
+import { Switch } from '../../src/switch/index.js'
+import { generateKeyPair } from '../../src/peer/index.js'
+import { Multiaddr } from '../../src/multiaddr/index.js'
+import { IDENTIFY_PUSH_PROTOCOL, createSignedPeerRecord, openSignedPeerRecord, pushIdentify } from '../../src/protocols/index.js'
 
 t.test('identify sends the same record until the listen addresses change, then a newer one', async t => {
   const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
@@ -21,4 +26,38 @@ t.test('identify sends the same record until the listen addresses change, then a
   const changed = openSignedPeerRecord(after)
   t.same(changed.addresses, [], 'the record follows the addresses')
   t.ok(changed.seq > opened.seq, `seq increases (${opened.seq} -> ${changed.seq})`)
+})
+
+t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or equal one is rejected', async t => {
+  const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
+  await node.start()
+  t.teardown(async () => { await node.stop() })
+  const key = generateKeyPair('Ed25519')
+  const pusher = new Switch({ privateKey: key })
+  t.teardown(async () => { await pusher.stop() })
+  const addr = (port: number): Multiaddr => Multiaddr.fromString(`/ip4/10.0.0.1/tcp/${port}`)
+
+  /** Pushes an Identify message carrying a record with `seq` and `ports`; resolves once the node recorded it. */
+  const push = async (seq: number, ports: number[]): Promise<void> => {
+    const recorded = once(node, 'peer:identify')
+    const stream = await pusher.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
+    const addrs = ports.map(addr)
+    await pushIdentify(stream, { publicKey: key.publicKey, listenAddrs: addrs, protocols: [`/seq/${seq}`], signedPeerRecord: createSignedPeerRecord(key, pusher.peerId, addrs, seq) })
+    await recorded
+  }
+  const stored = (): { ports: string[], seq: bigint | undefined, protocols: string[] } => {
+    const record = node.peerStore.get(pusher.peerId)
+    return { ports: record?.addresses.map(a => a.multiaddr.toString()) ?? [], seq: record?.certifiedRecord?.seq, protocols: record?.protocols ?? [] }
+  }
+
+  await push(10, [1, 2])
+  t.same(stored(), { ports: ['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2'], seq: 10n, protocols: ['/seq/10'] })
+  const envelope = node.peerStore.get(pusher.peerId)?.certifiedRecord?.envelope
+  t.same(envelope === undefined ? undefined : openSignedPeerRecord(envelope).seq, 10n, 'the envelope is kept as received and still opens')
+  await push(5, [3])
+  t.same(stored(), { ports: ['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2'], seq: 10n, protocols: ['/seq/5'] }, 'an older record is rejected; the rest of the message still counts')
+  await push(10, [4])
+  t.same(stored().ports, ['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2'], 'an equal seq is rejected too')
+  await push(11, [5])
+  t.same(stored(), { ports: ['/ip4/10.0.0.1/tcp/5'], seq: 11n, protocols: ['/seq/11'] }, 'a newer record replaces the addresses')
 })

@@ -365,6 +365,55 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.equal(events.length, 0)
   })
 
+  t.test('signed peer records (RFC 0003): only a greater seq is accepted, and it replaces the addresses', async t => {
+    const { store, backend, clock } = fresh(t)
+    const events = recordEvents(store)
+    const envelope = (n: number): Uint8Array => Uint8Array.from([0x0a, n, n, n])
+    store.addAddresses(alice, [tcp(9)]) // learnt unsigned, before any record
+    store.update(alice, { certifiedRecord: { seq: 10n, envelope: envelope(10), addresses: [tcp(1), tcp(2)] }, setProtocols: ['/a'] })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'the record\'s addresses replace what was known')
+    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10) }, 'the record is kept, envelope as received')
+    t.equal(events.length, 2)
+
+    store.update(alice, { certifiedRecord: { seq: 9n, envelope: envelope(9), addresses: [tcp(3)] }, setProtocols: ['/b'] })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'an older record is rejected, its addresses too')
+    t.equal(store.get(alice)!.certifiedRecord!.seq, 10n)
+    t.same(store.get(alice)!.protocols, ['/b'], 'the rest of the update still applies')
+    store.update(alice, { certifiedRecord: { seq: 10n, envelope: envelope(11), addresses: [tcp(4)] } })
+    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10) }, 'an equal seq is rejected too ("unless they contain a greater seq")')
+
+    clock.advance(5)
+    const big = 2n ** 64n - 1n
+    store.update(alice, { certifiedRecord: { seq: big, envelope: envelope(12), addresses: [tcp(5)] } })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/5'], 'a newer record replaces the older')
+    t.equal(store.get(alice)!.certifiedRecord!.seq, big, 'seq is a full uint64')
+
+    const record = store.get(alice)!
+    record.certifiedRecord!.envelope[0] = 0xff
+    t.equal(store.get(alice)!.certifiedRecord!.envelope[0], 0x0a, 'the record handed out is a copy')
+
+    t.throws(() => store.update(alice, { certifiedRecord: { seq: 2n ** 64n, envelope: envelope(1), addresses: [] } }), { code: 'ERR_PEERSTORE_INVALID_RECORD' })
+    t.throws(() => store.update(alice, { certifiedRecord: { seq: 20n, envelope: new Uint8Array(8193), addresses: [] } }), { code: 'ERR_PEERSTORE_INVALID_RECORD' }, 'over maxCertifiedRecordBytes')
+    t.equal(store.get(alice)!.certifiedRecord!.seq, big, 'nothing written by a refused update')
+
+    if (backend.persistent) {
+      store.close()
+      const again = backend.open({ now: clock.now })
+      t.teardown(() => { again.close() })
+      t.same(again.get(alice)!.certifiedRecord, { seq: big, envelope: envelope(12) }, 'the record survives a reopen')
+      again.update(alice, { certifiedRecord: { seq: 3n, envelope: envelope(3), addresses: [tcp(6)] } })
+      t.same(addressTexts(again, alice), ['/ip4/127.0.0.1/tcp/5'], 'and still rejects an older one after it')
+    }
+  })
+
+  t.test('a peer known only by its record stays in the store', async t => {
+    const { store } = fresh(t)
+    store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })
+    t.equal(store.has(alice), true)
+    store.pruneExpired()
+    t.equal(store.get(alice)!.certifiedRecord!.seq, 1n)
+  })
+
   t.test('a listener that throws cannot undo a committed write', async t => {
     const { store } = fresh(t)
     store.on('change', () => { throw new Error('listener bug') })

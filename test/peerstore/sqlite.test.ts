@@ -153,13 +153,49 @@ t.test('files that are not ours are refused and left untouched', async t => {
   try {
     new SqlitePeerStore(newer)
   } catch (err) {
-    t.match((err as Error).message, /schema version 2, written by a newer build/)
+    t.match((err as Error).message, new RegExp(`schema version ${SCHEMA_VERSION + 1}, written by a newer build`))
   }
 
   mkdirSync(join(dir, 'a-directory'))
   t.throws(() => new SqlitePeerStore(join(dir, 'a-directory')), invalid, 'a directory')
   t.throws(() => new SqlitePeerStore(join(dir, 'missing', 'peers.sqlite')), invalid, 'a missing directory')
   t.throws(() => new SqlitePeerStore(''), invalid, 'an empty path')
+})
+
+t.test('a file of schema version 1 (before signed peer records) is migrated in place, its peers kept', async t => {
+  const file = fileIn(t)
+  const v1 = rawDb(file)
+  // the version 1 schema, as the build before the migration wrote it
+  v1.exec(`
+CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
+CREATE TABLE peers (peer_id BLOB PRIMARY KEY, public_key BLOB, updated_at REAL NOT NULL) STRICT, WITHOUT ROWID;
+CREATE TABLE addresses (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, multiaddr BLOB NOT NULL,
+  position INTEGER NOT NULL, expires_at REAL, PRIMARY KEY (peer_id, multiaddr)) STRICT, WITHOUT ROWID;
+CREATE INDEX addresses_by_expiry ON addresses (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE protocols (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, protocol TEXT NOT NULL,
+  PRIMARY KEY (peer_id, protocol)) STRICT, WITHOUT ROWID;
+CREATE TABLE metadata (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, key TEXT NOT NULL,
+  value TEXT NOT NULL, PRIMARY KEY (peer_id, key)) STRICT, WITHOUT ROWID;
+INSERT INTO schema_version VALUES (1);`)
+  v1.prepare('INSERT INTO peers VALUES (?, ?, ?)').run(alice.bytes, publicKeyToProtobuf(keyFromSeed(1).publicKey), 1234)
+  v1.prepare('INSERT INTO addresses VALUES (?, ?, 0, NULL)').run(alice.bytes, tcp(7).bytes)
+  v1.prepare("INSERT INTO protocols VALUES (?, '/a')").run(alice.bytes)
+  v1.close()
+
+  const store = new SqlitePeerStore(file)
+  t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/7'], 'addresses kept')
+  t.same(store.get(alice)!.protocols, ['/a'], 'protocols kept')
+  t.ok(store.get(alice)!.publicKey!.equals(keyFromSeed(1).publicKey), 'the key kept')
+  t.equal(store.get(alice)!.certifiedRecord, undefined, 'no record yet')
+  store.update(alice, { certifiedRecord: { seq: 5n, envelope: Uint8Array.of(5), addresses: [tcp(8)] } })
+  store.close()
+  const db = rawDb(file)
+  t.same(db.prepare('SELECT version FROM schema_version').all(), [{ version: SCHEMA_VERSION }], `now version ${SCHEMA_VERSION}`)
+  t.same(db.prepare('SELECT record_seq, record_envelope FROM peers').all(), [{ record_seq: Buffer.from('0000000000000005', 'hex'), record_envelope: Buffer.of(5) }], 'the record in its columns: seq as 8 big-endian bytes')
+  db.close()
+  const again = new SqlitePeerStore(file)
+  t.teardown(() => { again.close() })
+  t.equal(again.get(alice)!.certifiedRecord!.seq, 5n, 'and it reads back')
 })
 
 t.test('an empty file becomes a new peer store', async t => {

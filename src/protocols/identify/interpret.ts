@@ -35,6 +35,8 @@ export interface IdentifyResult {
   protocols: string[]
   /** The verified signed peer record, when one was sent. */
   signedPeerRecord?: OpenedPeerRecord
+  /** Its signed envelope, byte for byte (RFC 0003: "SHOULD retain the original signed envelope"). */
+  signedPeerRecordEnvelope?: Uint8Array
   /** How many listen/observed addresses were not valid multiaddrs and were skipped. */
   invalidAddrs: number
 }
@@ -79,6 +81,7 @@ export function interpretIdentify (message: IdentifyMessage, remotePeer: PeerId)
       throw new P2PError('ERR_IDENTIFY_PEER_MISMATCH', `Identify signedPeerRecord is for ${record.peerId.toString()}, but the connection is with ${remotePeer.toString()}`, { remote: true })
     }
     result.signedPeerRecord = record
+    result.signedPeerRecordEnvelope = message.signedPeerRecord
     result.listenAddrs = [...record.addresses]
     result.publicKey ??= record.publicKey
   }
