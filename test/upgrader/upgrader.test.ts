@@ -8,7 +8,9 @@ import { Multiaddr } from '../../src/multiaddr/index.js'
 import { yamux } from '../../src/yamux/index.js'
 import { mplex } from '../../src/mplex/index.js'
 import type { MuxedStream, StreamMuxerFactory } from '../../src/muxer/types.js'
-import { handleProtocols } from '../../src/multistream/index.js'
+import { handleProtocols, readOptimisticAccept, writeOptimisticProposal } from '../../src/multistream/index.js'
+import { secureOutbound } from '../../src/noise/index.js'
+import { StreamReader } from '../../src/util/stream-reader.js'
 import { tcpPair } from '../helpers/duplex-pair.js'
 
 const addr = Multiaddr.fromString('/ip4/127.0.0.1/tcp/1')
@@ -81,6 +83,40 @@ t.test('no common muxer fails the upgrade with ERR_MUXER_UNAVAILABLE', async t =
     { key: generateKeyPair('Ed25519'), muxers: [mplex] },
     { key: generateKeyPair('Ed25519'), muxers: [yamux] }))
   t.match(results[0], { status: 'rejected', reason: { code: 'ERR_MUXER_UNAVAILABLE' } })
+})
+
+t.test('the responder side of inlined negotiation, against a hand-driven initiator', async t => {
+  // inlined-muxer-negotiation.md: the responder takes the first of the
+  // initiator's muxers it supports; "If there is no overlap ... the
+  // handshake MUST fail". Our own dialer gives up before its third message
+  // when there is no overlap, so the responder's side needs a raw initiator.
+  const cases: Array<[string[], string | undefined]> = [
+    [['/foo/1'], undefined],
+    [['/mplex/6.7.0'], '/mplex/6.7.0'],
+    [['/foo/1', '/mplex/6.7.0', '/yamux/1.0.0'], '/mplex/6.7.0']
+  ]
+  for (const [offered, expected] of cases) {
+    const [a, b] = await tcpPair()
+    const listener = new Upgrader({ privateKey: generateKeyPair('Ed25519'), muxers: [yamux, mplex] })
+    const inbound = listener.upgradeInbound(b, { remoteAddr: addr })
+    writeOptimisticProposal(a, '/noise')
+    const reader = new StreamReader(a)
+    const initiator = secureOutbound(a, {
+      privateKey: generateKeyPair('Ed25519'),
+      extensions: { streamMuxers: offered },
+      beforeFirstRead: async () => { await readOptimisticAccept(reader, '/noise') }
+    })
+    a.on('error', () => {})
+    const [inboundResult, initiatorResult] = await Promise.allSettled([inbound, initiator])
+    if (initiatorResult.status === 'fulfilled') initiatorResult.value.stream.on('error', () => {})
+    if (expected === undefined) {
+      t.match(inboundResult, { status: 'rejected', reason: { code: 'ERR_MUXER_UNAVAILABLE' } }, `${offered.join(',')}: no overlap fails the responder's upgrade`)
+    } else {
+      t.equal(inboundResult.status === 'fulfilled' ? inboundResult.value.muxer : String((inboundResult as PromiseRejectedResult).reason), expected, `${offered.join(',')}: the responder takes ${expected}`)
+      if (inboundResult.status === 'fulfilled') inboundResult.value.abort(new Error('done'))
+    }
+    a.destroy()
+  }
 })
 
 t.test('close() resolves once the socket has closed, through the remote\'s end (not the timeout)', async t => {
