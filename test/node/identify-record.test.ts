@@ -61,3 +61,32 @@ t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or e
   await push(11, [5])
   t.same(stored(), { ports: ['/ip4/10.0.0.1/tcp/5'], seq: 11n, protocols: ['/seq/11'] }, 'a newer record replaces the addresses')
 })
+
+t.test('identify push: fields a push leaves out keep their values in the peer store', async t => {
+  const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
+  await node.start()
+  t.teardown(async () => { await node.stop() })
+  const key = generateKeyPair('Ed25519')
+  const pusher = new Switch({ privateKey: key })
+  t.teardown(async () => { await pusher.stop() })
+  const push = async (info: Omit<Parameters<typeof pushIdentify>[1], 'publicKey'>): Promise<void> => {
+    const recorded = once(node, 'peer:identify')
+    const stream = await pusher.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
+    await pushIdentify(stream, { publicKey: key.publicKey, ...info })
+    await recorded
+  }
+  await push({ listenAddrs: [Multiaddr.fromString('/ip4/10.0.0.2/tcp/1')], protocols: ['/a/1'], agentVersion: 'pusher/1' })
+  // identify/README.md "identify/push": missing fields should be ignored
+  await push({ listenAddrs: [], protocols: ['/b/1'] })
+  const record = node.peerStore.get(pusher.peerId)
+  t.same(record?.protocols, ['/b/1'], 'the protocols it sent replace the old ones')
+  t.same(record?.addresses.map(a => a.multiaddr.toString()), ['/ip4/10.0.0.2/tcp/1'], 'addresses it left out are kept')
+  t.equal(record?.metadata.get('AgentVersion'), 'pusher/1', 'so is the agent version')
+})
+
+t.test('a node serves /perf/1.0.0 only when asked (perf.md: "SHOULD NOT be enabled by default")', async t => {
+  const plain = new Libp2pNode()
+  const withPerf = new Libp2pNode({ perf: true })
+  t.notOk(plain.switch.protocols.includes('/perf/1.0.0'))
+  t.ok(withPerf.switch.protocols.includes('/perf/1.0.0'))
+})

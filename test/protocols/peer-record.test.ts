@@ -82,6 +82,16 @@ t.test('wrong domain, wrong type, wrong peer, bad signature', async t => {
   }
 })
 
+t.test('RFC 0002: the signature is checked before the payload is deserialized', async t => {
+  // a payload that does not decode as a PeerRecord, signed properly
+  const junk = Uint8Array.of(0xff, 0xff, 0xff)
+  const signedJunk = sealEnvelope(key, PEER_RECORD_DOMAIN, PEER_RECORD_PAYLOAD_TYPE, junk)
+  t.ok(isP2PError(catchErr(() => openSignedPeerRecord(signedJunk)), 'ERR_PEER_RECORD_INVALID'), 'signed junk: the signature passes, the payload does not decode')
+  const tampered = new Uint8Array(signedJunk)
+  tampered[tampered.length - 1] ^= 0x80
+  t.ok(isP2PError(catchErr(() => openSignedPeerRecord(tampered)), 'ERR_ENVELOPE_INVALID_SIGNATURE'), 'the same junk under a bad signature is refused for its signature, never parsed')
+})
+
 t.test('the RFC 0003 form as written (domain libp2p-routing-state) also opens', async t => {
   t.equal(ROUTING_STATE_DOMAIN, 'libp2p-routing-state')
   t.equal(Buffer.from(ROUTING_STATE_PAYLOAD_TYPE).toString(), '/libp2p/routing-state-record')
