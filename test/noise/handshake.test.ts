@@ -130,3 +130,32 @@ t.test('one huge write is split into messages of at most 65535 bytes', async t =
   t.same(await readAll(inb.stream), data)
   inb.stream.destroy()
 })
+
+t.test('nonce exhaustion on a live channel terminates the connection, on either side', async t => {
+  // noise/README.md "Encryption and I/O": when the nonce would overflow,
+  // implementations "MUST terminate the connection" (and noise.md §5.1:
+  // the maximum nonce is reserved)
+  const MAX_NONCE = 2n ** 64n - 1n
+  type Channel = Duplex & { send: { setNonce: (n: bigint) => void }, receive: { setNonce: (n: bigint) => void } }
+  for (const side of ['send', 'receive'] as const) {
+    const [client, server] = await tcpPair()
+    const [out, inb] = await Promise.all([
+      secureOutbound(client, { privateKey: key('Ed25519') }),
+      secureInbound(server, { privateKey: key('Ed25519') })
+    ])
+    inb.stream.on('error', () => {})
+    const failed = new Promise<Error>(resolve => out.stream.once('error', resolve))
+    // (private fields: the channel's CipherStates, moved to the end of their nonce space)
+    if (side === 'send') (out.stream as Channel).send.setNonce(MAX_NONCE)
+    else (out.stream as Channel).receive.setNonce(MAX_NONCE)
+    // our side reads (a channel nobody reads from leaves its input in the socket)
+    out.stream.resume()
+    if (side === 'send') out.stream.write('one message too many')
+    else inb.stream.write('one message too many')
+    const err = await failed
+    t.match(err, { code: 'ERR_NONCE_EXHAUSTED' }, `${side}: a typed error`)
+    await new Promise(resolve => { if (client.closed) resolve(undefined); else client.once('close', resolve) })
+    t.ok(client.destroyed, `${side}: the TCP connection is terminated`)
+    server.destroy()
+  }
+})
