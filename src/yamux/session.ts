@@ -342,8 +342,15 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     return await this.closing
   }
 
+  /**
+   * Tears the session down at once: streams are reset locally and the
+   * connection destroyed. The remote still hears why first: "When a session
+   * is being terminated, the Go Away message should be sent" (libp2p yamux
+   * README, "Session termination"); Normal, since the remote did nothing
+   * wrong (its protocol errors go through protocolError).
+   */
   abort (err: Error): void {
-    this.terminate(err, true)
+    this.terminate(err, true, GoAwayCode.Normal)
   }
 
   // ---- StreamSession (called by streams) ----

@@ -223,6 +223,17 @@ t.test('Go Away from the remote', async t => {
   }
 })
 
+t.test('abort(): Go Away (Normal) is sent before the connection is torn down', async t => {
+  // libp2p yamux README "Session termination": "When a session is being terminated, the Go Away message should be sent"
+  const { session, peer } = sessionWithRawPeer()
+  const s = session.newStream()
+  s.on('error', () => {})
+  session.abort(new Error('local decision'))
+  t.same(await peer.waitFor(f => f.type === 'goAway'), { type: 'goAway', flags: 0, streamId: 0, errorCode: GoAwayCode.Normal })
+  await peer.waitForEnd()
+  t.equal(peer.frames.at(-1)?.type, 'goAway', 'the last frame before the end')
+})
+
 t.test('after our Go Away, remote SYNs are reset', async t => {
   const { session, peer } = sessionWithRawPeer()
   session.on('stream', () => t.fail('no stream after Go Away'))
