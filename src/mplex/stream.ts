@@ -70,6 +70,8 @@ export class MplexStream extends Duplex implements MuxedStream {
   private pendingCallback: WriteCallback | undefined
   /** Bytes of the session's memory budget held for data received and not yet read. */
   private reservedBytes = 0
+  /** The remote reset the stream: nothing buffered is read any more. */
+  private resetByRemote = false
 
   /** Bytes received and not yet read, as reserved from the memory budget (0 without one). */
   get bufferedBytes (): number {
@@ -129,6 +131,7 @@ export class MplexStream extends Duplex implements MuxedStream {
   onReset (): void {
     if (isFinished(this.state)) return
     this.transition('receiveReset')
+    this.resetByRemote = true
     this.destroy(new P2PError(MplexErrorCode.STREAM_RESET, `the remote reset stream ${this.id}`, { remote: true }))
   }
 
@@ -152,6 +155,9 @@ export class MplexStream extends Duplex implements MuxedStream {
 
   /** Every read (the application's, async iteration's, flowing mode's) gives back what it took. */
   override read (size?: number): ReturnType<Duplex['read']> {
+    // "... and any data queued or in flight should be dropped": nothing
+    // buffered is handed out after a reset (Node's destroy() keeps the buffer)
+    if (this.resetByRemote) return null
     const chunk = super.read(size)
     if (this.reservedBytes > this.readableLength) this.releaseRead(this.session.memoryBudget)
     return chunk

@@ -75,6 +75,8 @@ export class YamuxStream extends Duplex implements MuxedStream {
   private readonly session: StreamSession
   /** The chunk `_write` is sending, while it waits for window. */
   private pendingChunk: Uint8Array | undefined
+  /** The remote reset the stream: nothing buffered is read any more. */
+  private resetByRemote = false
   private pendingOffset = 0
   private pendingCallback: WriteCallback | undefined
 
@@ -126,6 +128,7 @@ export class YamuxStream extends Duplex implements MuxedStream {
   onReset (): void {
     if (isFinished(this.state)) return
     this.transition('reset')
+    this.resetByRemote = true
     this.destroy(new P2PError('ERR_STREAM_RESET', `the remote reset stream ${this.id}`, { remote: true }))
   }
 
@@ -156,6 +159,9 @@ export class YamuxStream extends Duplex implements MuxedStream {
    * window and nothing could make Node call _read again.
    */
   override read (size?: number): ReturnType<Duplex['read']> {
+    // RST: "hard close a stream immediately": what it had buffered is dropped,
+    // not handed out after the error (Node's destroy() keeps the buffer)
+    if (this.resetByRemote) return null
     const chunk = super.read(size)
     if (chunk !== null) this.maybeSendWindowUpdate()
     return chunk

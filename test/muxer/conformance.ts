@@ -191,6 +191,28 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     client.abort(new Error('done'))
   })
 
+  t.test('after a remote reset, data buffered before it is dropped, not read', async t => {
+    // mplex README "Resetting a stream": "All current and future reads and writes must return
+    // errors (*not* EOF) and any data queued or in flight should be dropped"; yamux RST: "hard close"
+    const { client, server } = sessions(factory, duplexPair())
+    const inbound = new Promise<MuxedStream>(resolve => server.once('stream', resolve))
+    const stream = client.newStream()
+    stream.write(Buffer.from('queued-data'))
+    const remote = await inbound
+    // nobody reads on our side: the bytes wait in the stream's buffer
+    const local = client.newStream()
+    local.write('x') // keeps the client busy with another stream meanwhile
+    await new Promise(resolve => setTimeout(resolve, 10))
+    const buffered = new Promise<void>(resolve => { if (remote.readableLength > 0) resolve(); else remote.once('readable', () => { resolve() }) })
+    await buffered
+    t.ok(remote.readableLength > 0, 'the data sits unread in the remote\'s buffer')
+    const code = errorCode(remote)
+    stream.destroy() // our reset
+    t.equal(await code, 'ERR_STREAM_RESET')
+    t.equal(remote.read(), null, 'read() hands out nothing after the reset')
+    client.abort(new Error('done'))
+  })
+
   t.test('a reset stream does not disturb its neighbours', async t => {
     const { client, server } = sessions(factory, duplexPair())
     serveEcho(server)
