@@ -88,8 +88,15 @@ export function validatePeerIdMultihash (bytes: Uint8Array): void {
     }
   } else if (code !== MULTIHASH_IDENTITY) {
     throw invalid(`peer ID multihash uses hash code 0x${code.toString(16)}, expected identity (0x00) or sha2-256 (0x12)`)
+  } else if (digest.length === 0 || digest.length > MAX_INLINE_KEY_BYTES) {
+    // peer-ids.md: "keys that serialize to at most 42 bytes must be hashed using the 'identity'
+    // multihash codec", longer ones with sha256: no peer ID inlines more, or nothing
+    throw invalid(`identity peer ID multihash holds ${digest.length} bytes, expected a serialized key of 1 to ${MAX_INLINE_KEY_BYTES} bytes`)
   }
 }
+
+/** peer-ids.md: the longest serialized key a peer ID holds inline (identity multihash). */
+const MAX_INLINE_KEY_BYTES = 42
 
 /** Text of a /p2p value → its multihash bytes (both text forms: ../util/peer-id-text.ts). */
 export function peerIdFromText (text: string): Uint8Array {

@@ -133,6 +133,19 @@ t.test('/p2p accepts a CIDv1 in base36 ("k51...", "K51...") and upper-case base3
   t.throws(() => multiaddr(`/p2p/k${base36.encode(cid)}!`), { code: 'ERR_MULTIADDR_INVALID_VALUE' })
 })
 
+t.test('/p2p refuses identity multihashes no peer ID can have: empty, or a key over 42 bytes', async t => {
+  // peer-ids.md: "keys that serialize to at most 42 bytes must be hashed using the 'identity' multihash codec"
+  const identity = (n: number): string => base58btc.encode(Uint8Array.from([0x00, n, ...new Uint8Array(n).fill(8)]))
+  for (const n of [0, 43, 60]) {
+    t.throws(() => multiaddr(`/p2p/${identity(n)}`), { code: 'ERR_MULTIADDR_INVALID_VALUE', message: /identity peer ID multihash holds/ }, `${n} bytes inline, from text`)
+    const bytes = Uint8Array.from([0xa5, 0x03, n + 2, 0x00, n, ...new Uint8Array(n).fill(8)])
+    t.throws(() => Multiaddr.fromBytes(bytes), { code: 'ERR_MULTIADDR_INVALID_VALUE' }, `${n} bytes inline, from bytes`)
+  }
+  // a real Ed25519 peer ID inlines its 36-byte key
+  const id = PeerId.fromPublicKey(generateKeyPair('Ed25519').publicKey).toString()
+  t.equal(multiaddr(`/p2p/${id}`).getPeerId(), id)
+})
+
 t.test('the /p2p text of a parsed address is the base58btc of its bytes, from either peer ID form', async t => {
   const id = PeerId.fromPublicKey(generateKeyPair('Ed25519').publicKey)
   const canonical = base58btc.encode(id.bytes)

@@ -5,7 +5,8 @@ import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import {
-  PeerId, ed25519PrivateKeyFromSeed, generateKeyPair, privateKeyFromProtobuf, publicKeyFromProtobuf, publicKeyToProtobuf
+  PeerId, ed25519PrivateKeyFromSeed, generateKeyPair, privateKeyFromProtobuf, publicKeyFromProtobuf, publicKeyToProtobuf,
+  type PublicKey
 } from '../../src/peer/index.js'
 import { base16, base32, base36, base36upper, base58btc, encodeMultibase } from '../../src/util/multibase.js'
 import { isP2PError } from '../../src/util/errors.js'
@@ -192,4 +193,18 @@ t.test('a parsed peer ID prints as base58btc of its bytes, whichever form it was
     return fromBase58.toString() === canonical && fromCid.toString() === canonical &&
       toHex(fromBase58.bytes) === toHex(id.bytes) && toHex(fromCid.bytes) === toHex(id.bytes)
   }), { numRuns: 100 })
+})
+
+t.test('the 42-byte boundary: a 42-byte serialized key is inlined (identity), a 43-byte one is hashed (sha2-256)', async t => {
+  // peer-ids.md "Peer Ids": "If the length of the serialized bytes is less than or equal to 42,
+  // compute the "identity" multihash ... If the length is greater than 42, then hash it using the SHA256 multihash."
+  // Real keys serialize to 36, 37 or 91+ bytes, so only stub keys reach the boundary.
+  // The envelope adds 4 bytes (08 type 12 length): 38 + 4 = 42, 39 + 4 = 43.
+  const stub = (n: number): PublicKey => ({ type: 'Ed25519', raw: new Uint8Array(n).fill(7) }) as unknown as PublicKey
+  const at42 = PeerId.fromPublicKey(stub(38))
+  t.equal(Buffer.from(at42.bytes.subarray(0, 2)).toString('hex'), '002a', '42 bytes: identity multihash of length 0x2a')
+  t.equal(at42.bytes.length, 44)
+  const at43 = PeerId.fromPublicKey(stub(39))
+  t.equal(Buffer.from(at43.bytes.subarray(0, 2)).toString('hex'), '1220', '43 bytes: sha2-256 multihash')
+  t.same([...at43.bytes.subarray(2)], [...createHash('sha256').update(Uint8Array.from([0x08, 0x01, 0x12, 39, ...new Uint8Array(39).fill(7)])).digest()], 'of the serialized key')
 })
