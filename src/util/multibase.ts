@@ -182,7 +182,7 @@ function bufferCodec (name: string, prefix: string, encoding: 'base64url' | 'bas
 }
 
 export const base64url = bufferCodec('base64url', 'u', 'base64url', /^[A-Za-z0-9_-]*$/)
-export const base64 = bufferCodec('base64', 'm', 'base64', /^[A-Za-z0-9+/]*={0,2}$/)
+export const base64 = bufferCodec('base64', 'm', 'base64', /^[A-Za-z0-9+/]*$/)
 export const base16 = bufferCodec('base16', 'f', 'hex', /^(?:[0-9a-fA-F]{2})*$/, true)
 
 const BY_PREFIX = new Map<string, BaseCodec>([base58btc, base36, base36upper, base32, base32upper, base64url, base64, base16].map(c => [c.prefix, c]))

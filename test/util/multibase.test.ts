@@ -16,6 +16,8 @@ t.test('multibase spec examples', async t => {
   t.same([...decodeMultibase('z7paNL19xttacUY')], [...input])
   t.same([...base58btc.decode('1112')], [0, 0, 0, 1])
   t.equal(base58btc.encode(Uint8Array.from([0, 0, 1])), '112')
+  // multibase table: 'm' is base64 "rfc4648 no padding"; padding is for 'M', which we do not read
+  t.throws(() => decodeMultibase('meWVzIG1hbmkgIQ=='), { code: 'ERR_INVALID_MULTIBASE' }, "'m' with padding is refused")
 })
 
 interface MultibaseVectors {
