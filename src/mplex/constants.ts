@@ -22,6 +22,15 @@ export const MAX_MESSAGE_SIZE = 1024 * 1024
 export const MAX_SEND_MESSAGE_SIZE = 64 * 1024
 
 /**
+ * Bytes of frames other than Message (Reset and Close, mostly answers to
+ * the remote's NewStreams) we write while the connection is backed up,
+ * before we stop reading from it until it drains: a peer that opens stream
+ * after stream to be refused, and never reads the resets, cannot grow our
+ * write buffer without bound (yamux's CONTROL_BACKLOG_LIMIT, the same rule).
+ */
+export const CONTROL_BACKLOG_LIMIT = 1024 * 1024
+
+/**
  * Payloads up to this size are copied behind their header into one buffer
  * (one write); bigger ones are written as header + payload view under
  * cork(), so the copy never costs more than the extra write would.

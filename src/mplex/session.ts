@@ -5,7 +5,8 @@
 // "Implementation notes".
 //
 // Theory of operation.
-//   Reading: the connection is read in flowing mode and never paused. Each
+//   Reading: the connection is read in flowing mode, paused only while the
+//   remote does not read what we answer (below). Each
 //   chunk goes into a ByteQueue; complete frames are decoded from it and
 //   dispatched at once, so the queue holds at most one partial frame (bounded
 //   by MAX_MESSAGE_SIZE). A stream whose reader is slow is reset when its
@@ -18,7 +19,11 @@
 //   Writing: header and payload go out as one buffer (small payloads) or as
 //   two writes under cork(). Streams send Message frames only while the
 //   connection is not backed up (`writableNeedDrain`); the others queue here
-//   and resume in turn on 'drain' (./stream.ts `flush`).
+//   and resume in turn on 'drain' (./stream.ts `flush`). Other frames (Close,
+//   Reset: answers to the remote, mostly) are written at once; when more
+//   than CONTROL_BACKLOG_LIMIT bytes of them were written while the
+//   connection is backed up, we stop reading until it drains, so a peer that
+//   never reads cannot make us queue its answers without bound.
 //   Stream IDs: "the session initiator allocates odd IDs and the session
 //   receiver allocates even IDs". We do so, but accept any ID from the remote
 //   (other implementations count from 0 on both sides): the flag, not the
@@ -38,7 +43,7 @@ import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
 import { decodeFrame, frameHeaderLength, writeFrameHeader } from './codec.js'
 import {
-  COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
+  CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
   DEFAULT_MAX_STREAM_BUFFER_SIZE, MAX_MESSAGE_SIZE, MAX_STREAM_ID, PROTOCOL_ID
 } from './constants.js'
 import { MplexErrorCode } from './errors.js'
@@ -85,6 +90,9 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
   private readonly queue = new ByteQueue()
+  /** Bytes of non-Message frames written since the connection last drained while it was backed up. */
+  private controlBytesWhileBlocked = 0
+  private pausedForBacklog = false
   private nextStreamId: number
   /** Write callbacks waiting for the connection's 'drain'. */
   private drainWaiters: WriteCallback[] = []
@@ -243,6 +251,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
       writeFrameHeader(frame, 0, flag, streamId, payload.length)
       frame.set(payload, headerLength)
       connection.write(frame)
+      if (flag !== Flag.MessageReceiver && flag !== Flag.MessageInitiator && connection.writableNeedDrain) this.countControlBytes(frame.length)
       return
     }
     const header = Buffer.allocUnsafe(headerLength)
@@ -259,7 +268,22 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     else callback()
   }
 
+  /** A non-Message frame written while backed up; past the limit, stop reading until 'drain'. */
+  private countControlBytes (bytes: number): void {
+    this.controlBytesWhileBlocked += bytes
+    if (!this.pausedForBacklog && this.controlBytesWhileBlocked > CONTROL_BACKLOG_LIMIT) {
+      this.pausedForBacklog = true
+      this.connection.pause()
+    }
+  }
+
   private readonly onDrain = (): void => {
+    this.controlBytesWhileBlocked = 0
+    if (this.pausedForBacklog) {
+      this.pausedForBacklog = false
+      this.connection.resume()
+      this.processInput()
+    }
     const waiters = this.drainWaiters
     this.drainWaiters = []
     for (const callback of waiters) callback()
@@ -299,8 +323,13 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   private readonly onData = (chunk: Uint8Array): void => {
     if (this.status === 'closed') return
     this.queue.push(chunk)
+    this.processInput()
+  }
+
+  /** Handles the complete frames queued; while paused for the backlog, the rest waits in the queue. */
+  private processInput (): void {
     try {
-      while (!this.isClosed()) {
+      while (!this.isClosed() && !this.pausedForBacklog) {
         const frame = decodeFrame(this.queue, MAX_MESSAGE_SIZE)
         if (frame === undefined) break
         const pendingId = this.announcement.pendingId

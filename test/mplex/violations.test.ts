@@ -3,7 +3,8 @@
 import t from 'tap'
 import { once } from 'node:events'
 import { isP2PError, type P2PError } from '../../src/util/errors.js'
-import { MAX_MESSAGE_SIZE, type MplexStream } from '../../src/mplex/index.js'
+import { CONTROL_BACKLOG_LIMIT, MAX_MESSAGE_SIZE, encodeFrame, mplex, type MplexStream } from '../../src/mplex/index.js'
+import { duplexPair } from '../helpers/duplex-pair.js'
 import { RawPeer, bytes, nextStream, normal, readAll, streamOutcome, tick } from './fixtures/helpers.js'
 
 async function sessionError (peer: RawPeer): Promise<Error | undefined> {
@@ -196,4 +197,28 @@ t.test('a connection that ends mid-frame: close(err), streams reset, no unhandle
   const streamErr = await outcome
   t.ok(isP2PError(streamErr, 'ERR_STREAM_RESET'))
   t.ok(isP2PError((streamErr as P2PError).cause, 'ERR_CONNECTION_CLOSED'))
+})
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+t.test('a peer that opens stream after stream to be refused, and never reads the resets: we stop reading, memory stays bounded', async t => {
+  const [a, b] = duplexPair()
+  // no 'stream' listener: every NewStream is refused with a reset
+  const session = mplex.create(a, { initiator: false })
+  // NewStream for ID 5 (empty name), again and again: a refused ID is free to reuse
+  const newStream = encodeFrame({ type: 'NewStream', streamId: 5, name: new Uint8Array(0) })
+  const burst = Buffer.concat(Array.from({ length: 100_000 }, () => newStream)) // 200 kB
+  // the peer never reads our resets and ignores backpressure: 2 MB of NewStreams
+  for (let i = 0; i < 10; i++) {
+    b.write(burst)
+    await sleep(1)
+  }
+  await sleep(20)
+  t.ok(a.writableLength <= CONTROL_BACKLOG_LIMIT + 64 * 1024, `resets queued on our side stay bounded (${a.writableLength} bytes)`)
+  t.ok(a.isPaused(), 'we stopped reading the connection')
+  t.ok(b.writableLength > 512 * 1024, `the flood stays in the flooder's own buffer (${b.writableLength} bytes)`)
+  b.resume()
+  for (let i = 0; i < 300 && a.isPaused(); i++) await sleep(10)
+  t.notOk(a.isPaused(), 'reading resumes once the peer reads')
+  session.abort(new Error('done'))
 })
