@@ -18,6 +18,7 @@ import {
 } from '../protocols/index.js'
 import { resetAfter } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
+import { checkTimerMs } from '../util/deadline.js'
 import type { IdentifyResult, LocalIdentifyInfo } from '../protocols/index.js'
 
 export interface IdentifyServiceInit {
@@ -41,10 +42,7 @@ export class IdentifyService extends EventEmitter {
   constructor (private readonly init: IdentifyServiceInit) {
     super()
     this.sw = init.switch
-    this.timeoutMs = init.timeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 2 ** 31 - 1) {
-      throw new P2PError('ERR_INVALID_PARAMETERS', `identify timeoutMs must be an integer in 1..${2 ** 31 - 1}, got ${this.timeoutMs}`)
-    }
+    this.timeoutMs = checkTimerMs('identify timeoutMs', init.timeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS, 1)
     this.sw.handle(IDENTIFY_PROTOCOL, async (stream, connection) => {
       await handleIdentify(stream, this.localInfo(connection))
     })

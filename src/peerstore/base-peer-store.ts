@@ -130,7 +130,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses)
     const record = changes.certifiedRecord
     if (record !== undefined) entries.checkCertifiedRecord(record, this.limits)
-    const recordAddrs = record === undefined ? undefined : this.addressInputs(peer, record.addresses)
+    const certified = record === undefined ? undefined : { record, addrs: this.addressInputs(peer, record.addresses) }
     const ttl = checkTtl(changes.addressTtlMs ?? Infinity)
     const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols)
     const metadata: Array<[string, string]> = []
@@ -142,7 +142,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       let next = entry
       if (key !== undefined) next = entries.setPublicKey(next, key)
       if (addrs !== undefined) next = entries.addAddresses(next, addrs, now + ttl, now, this.limits)
-      if (record !== undefined && recordAddrs !== undefined) next = entries.setCertifiedRecord(next, record, recordAddrs, now + ttl, now, this.limits)
+      if (certified !== undefined) next = entries.setCertifiedRecord(next, certified.record, certified.addrs, now + ttl, now, this.limits)
       if (protocols !== undefined) next = entries.setProtocols(next, protocols, this.limits)
       for (const [k, v] of metadata) next = entries.setMetadata(next, k, v, this.limits)
       return next

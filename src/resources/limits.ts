@@ -14,6 +14,7 @@
 // (src/upgrader), each stream's negotiation and idle connections (src/switch).
 
 import { P2PError } from '../util/errors.js'
+import { MAX_TIMER_MS } from '../util/deadline.js'
 
 export interface ResourceLimits {
   // --- connections ---
@@ -128,9 +129,6 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
  */
 export const MIN_STREAM_BUFFER_BYTES = 1024 * 1024
 
-/** setTimeout's largest delay, 2^31 - 1 ms (about 24.8 days). */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1
-
 /** Limits that must leave room for one mplex message. */
 const BUFFER_LIMITS = ['maxStreamBufferBytes', 'maxConnectionBufferBytes', 'maxBufferBytes'] as const
 
@@ -147,8 +145,8 @@ export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonl
       throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be an integer ≥ ${timeout ? 0 : 1}, got ${String(value)}`)
     }
     // setTimeout fires a longer delay at once (with a warning) rather than never
-    if (timeout && value > MAX_TIMEOUT_MS) {
-      throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be ≤ ${MAX_TIMEOUT_MS} ms (setTimeout's largest delay), got ${value}`)
+    if (timeout && value > MAX_TIMER_MS) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `resource limit ${name} must be ≤ ${MAX_TIMER_MS} ms (setTimeout's largest delay), got ${value}`)
     }
     limits[name] = value
   }

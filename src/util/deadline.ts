@@ -10,6 +10,22 @@
 // timer. It also says only "TimeoutError"; here the step says what did not
 // finish in time.
 
+import { P2PError } from './errors.js'
+
+/** setTimeout's largest delay, 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A time limit given as an option: an integer from `min` (0 where 0 means
+ * "never") to MAX_TIMER_MS. Throws ERR_INVALID_PARAMETERS naming `name`.
+ */
+export function checkTimerMs (name: string, ms: number, min: 0 | 1): number {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be an integer in ${min}..${MAX_TIMER_MS} ms${min === 0 ? ' (0: never)' : ''}, got ${String(ms)}`)
+  }
+  return ms
+}
+
 export interface Deadline {
   /** Aborted on timeout (reason: the step's timeout error) or with the caller's signal. */
   readonly signal: AbortSignal

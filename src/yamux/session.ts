@@ -47,6 +47,7 @@
 import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
+import { checkTimerMs } from '../util/deadline.js'
 import { P2PError, isP2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
@@ -182,18 +183,13 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     // at least the spec's initial window; at most 2^31 so a Window Update delta (consumed + growth) fits a uint32
     this.maxStreamWindow = Math.min(Math.max(options.maxStreamWindow ?? DEFAULT_MAX_STREAM_WINDOW, INITIAL_STREAM_WINDOW), 2 ** 31)
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
-    this.keepAliveIntervalMs = options.keepAliveIntervalMs ?? DEFAULT_KEEP_ALIVE_INTERVAL_MS
-    this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS
+    this.keepAliveIntervalMs = checkTimerMs('keepAliveIntervalMs', options.keepAliveIntervalMs ?? DEFAULT_KEEP_ALIVE_INTERVAL_MS, 0)
+    this.keepAliveTimeoutMs = checkTimerMs('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 0)
     this.now = options.now ?? monotonicNow
     this.onFrame = options.onFrame
     this.memoryBudget = options.memoryBudget
     if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `maxMessageSize must be an integer in 1..2^32-1, got ${this.maxMessageSize}`)
-    }
-    for (const [name, ms] of [['keepAliveIntervalMs', this.keepAliveIntervalMs], ['keepAliveTimeoutMs', this.keepAliveTimeoutMs]] as const) {
-      if (!Number.isInteger(ms) || ms < 0 || ms > MAX_TIMER_MS) {
-        throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be an integer in 0..${MAX_TIMER_MS} (0: never), got ${ms}`)
-      }
     }
 
     connection.on('data', this.onConnectionData)
@@ -765,9 +761,6 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.emit('close', err)
   }
 }
-
-/** setTimeout's largest delay (2^31 - 1 ms); a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The default clock: one function for every session, not a closure each. */
 function monotonicNow (): number {

@@ -2,11 +2,11 @@
 // per set of listen addresses, signed again with a greater seq when they
 // change; and the remote's, kept only while its seq grows (RFC 0003).
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { Libp2pNode } from '../../src/node/index.js'
 import { Switch } from '../../src/switch/index.js'
-import { generateKeyPair } from '../../src/peer/index.js'
+import { generateKeyPair, type PrivateKey } from '../../src/peer/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { IDENTIFY_PUSH_PROTOCOL, createSignedPeerRecord, openSignedPeerRecord, pushIdentify } from '../../src/protocols/index.js'
 
@@ -28,22 +28,35 @@ t.test('identify sends the same record until the listen addresses change, then a
   t.ok(changed.seq > opened.seq, `seq increases (${opened.seq} -> ${changed.seq})`)
 })
 
-t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or equal one is rejected', async t => {
+type PushInfo = Omit<Parameters<typeof pushIdentify>[1], 'publicKey'>
+
+/**
+ * A listening node and a peer that pushes Identify messages to it;
+ * `push` resolves once the node has recorded the message.
+ */
+async function nodeAndPusher (t: Test): Promise<{ node: Libp2pNode, pusher: Switch, key: PrivateKey, push: (info: PushInfo) => Promise<void> }> {
   const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
   await node.start()
   t.teardown(async () => { await node.stop() })
   const key = generateKeyPair('Ed25519')
   const pusher = new Switch({ privateKey: key })
   t.teardown(async () => { await pusher.stop() })
-  const addr = (port: number): Multiaddr => Multiaddr.fromString(`/ip4/10.0.0.1/tcp/${port}`)
-
-  /** Pushes an Identify message carrying a record with `seq` and `ports`; resolves once the node recorded it. */
-  const push = async (seq: number, ports: number[]): Promise<void> => {
+  const push = async (info: PushInfo): Promise<void> => {
     const recorded = once(node, 'peer:identify')
     const stream = await pusher.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
-    const addrs = ports.map(addr)
-    await pushIdentify(stream, { publicKey: key.publicKey, listenAddrs: addrs, protocols: [`/seq/${seq}`], signedPeerRecord: createSignedPeerRecord(key, pusher.peerId, addrs, seq) })
+    await pushIdentify(stream, { publicKey: key.publicKey, ...info })
     await recorded
+  }
+  return { node, pusher, key, push }
+}
+
+t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or equal one is rejected', async t => {
+  const { node, pusher, key, push: pushInfo } = await nodeAndPusher(t)
+  const addr = (port: number): Multiaddr => Multiaddr.fromString(`/ip4/10.0.0.1/tcp/${port}`)
+  /** Pushes a message carrying a record with `seq` and `ports`. */
+  const push = async (seq: number, ports: number[]): Promise<void> => {
+    const addrs = ports.map(addr)
+    await pushInfo({ listenAddrs: addrs, protocols: [`/seq/${seq}`], signedPeerRecord: createSignedPeerRecord(key, pusher.peerId, addrs, seq) })
   }
   const stored = (): { ports: string[], seq: bigint | undefined, protocols: string[] } => {
     const record = node.peerStore.get(pusher.peerId)
@@ -63,18 +76,7 @@ t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or e
 })
 
 t.test('identify push: fields a push leaves out keep their values in the peer store', async t => {
-  const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'], identifyOnConnect: false })
-  await node.start()
-  t.teardown(async () => { await node.stop() })
-  const key = generateKeyPair('Ed25519')
-  const pusher = new Switch({ privateKey: key })
-  t.teardown(async () => { await pusher.stop() })
-  const push = async (info: Omit<Parameters<typeof pushIdentify>[1], 'publicKey'>): Promise<void> => {
-    const recorded = once(node, 'peer:identify')
-    const stream = await pusher.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
-    await pushIdentify(stream, { publicKey: key.publicKey, ...info })
-    await recorded
-  }
+  const { node, pusher, push } = await nodeAndPusher(t)
   await push({ listenAddrs: [Multiaddr.fromString('/ip4/10.0.0.2/tcp/1')], protocols: ['/a/1'], agentVersion: 'pusher/1' })
   // identify/README.md "identify/push": missing fields should be ignored
   await push({ listenAddrs: [], protocols: ['/b/1'] })

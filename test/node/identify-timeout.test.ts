@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import { Libp2pNode, type IdentifyEvent, type NodeInit } from '../../src/node/index.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
-import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL } from '../../src/protocols/index.js'
+import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, handleIdentify } from '../../src/protocols/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 
 const TIMEOUT_MS = 200
@@ -98,6 +98,22 @@ t.test('an answer within the limit is unaffected', async t => {
   // the timer was cleared: nothing resets the (finished) exchange later
   await new Promise(resolve => setTimeout(resolve, TIMEOUT_MS + 50))
   t.equal(node.switch.getConnections(server.peerId)[0]?.status, 'open')
+})
+
+t.test('a slow answer that still comes within the limit is taken', async t => {
+  const key = generateKeyPair('Ed25519')
+  const slow = new Switch({ privateKey: key, listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  slow.handle(IDENTIFY_PROTOCOL, async stream => {
+    await new Promise(resolve => setTimeout(resolve, TIMEOUT_MS / 2))
+    await handleIdentify(stream, { publicKey: key.publicKey, listenAddrs: [], protocols: ['/slow/1.0.0'] })
+  })
+  await slow.start()
+  t.teardown(async () => { await slow.stop() })
+  const node = await startNode(t, { identifyOnConnect: false })
+  const start = performance.now()
+  const result = await node.identify(slow.multiaddrs[0])
+  t.ok(performance.now() - start >= TIMEOUT_MS / 2 - 5, 'the answer did come late')
+  t.same(result.protocols, ['/slow/1.0.0'], 'and it is the result')
 })
 
 t.test('identifyTimeoutMs is validated', async t => {

@@ -18,6 +18,7 @@ import { randomBytes as poolRandomBytes } from '../../util/random.js'
 import { performance } from 'node:perf_hooks'
 import { P2PError } from '../../util/errors.js'
 import { StreamReader, readTimeLimit } from '../../util/stream-reader.js'
+import { checkTimerMs } from '../../util/deadline.js'
 import { guardStreamErrors, resetStream, writeChunk } from '../stream-io.js'
 import { DEFAULT_PING_TIMEOUT_MS, PING_LENGTH } from './constants.js'
 
@@ -44,10 +45,7 @@ export async function ping (stream: Duplex, options: PingOptions = {}): Promise<
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `ping count must be a positive integer, got ${count}`)
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `ping timeoutMs must be an integer in 1..${2 ** 31 - 1}, got ${timeoutMs}`)
-  }
+  const timeoutMs = checkTimerMs('ping timeoutMs', options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS, 1)
   const randomBytes = options.randomBytes ?? poolRandomBytes
   const now = options.now ?? (() => performance.now())
   guardStreamErrors(stream)
