@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { BENCHMARKS, DEFAULT_SIZES, median, rawTcp } from './benchmarks.js'
 import type { Sizes } from './benchmarks.js'
 import { cryptoRates } from './raw.js'
+import { parseByteSize } from '../src/util/byte-size.js'
 import { Collector, formatTable } from './report.js'
 import type { Ceilings, Report } from './report.js'
 import type { StackName } from './stack.js'
@@ -32,13 +33,10 @@ export interface RunOptions {
 /** Default rounds: enough for a median, few enough for a few minutes on 2 cores. */
 export const DEFAULT_ROUNDS = 3
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, m: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gib: 2 ** 30 }
-
 export function parseSize (text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
-  const unit = match === null ? undefined : SIZE_UNITS[match[2].toLowerCase()]
-  if (match === null || unit === undefined) throw new Error(`expected a size such as 65536, 64KiB or 256MiB, got "${text}"`)
-  return Math.round(Number(match[1]) * unit)
+  const bytes = parseByteSize(text)
+  if (bytes === undefined) throw new Error(`expected a size such as 65536, 64KiB or 256MiB, got "${text}"`)
+  return bytes
 }
 
 export function parseArgs (argv: string[]): RunOptions & { json: boolean } {

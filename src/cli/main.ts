@@ -13,6 +13,7 @@ import { perfCommand } from './commands/perf.js'
 import { interopCommand } from './commands/interop.js'
 import { conformCommand } from './commands/conform.js'
 import { isP2PError } from '../util/errors.js'
+import { IMPLEMENTATION_NAME, VERSION } from '../version.js'
 
 const USAGE = `usage: p2p <command> [options]
 
@@ -28,11 +29,29 @@ const USAGE = `usage: p2p <command> [options]
   interop                                         libp2p/test-plans transport-interop (configured by environment)
   conform MA                                      check a remote peer against the specs, case by case
 
-Every command accepts --json (one JSON object per line on stdout).`
+Every command accepts --json (one JSON object per line on stdout), and
+--help (its usage). p2p --version prints the version.`
+
+/** The usage lines of one command (its line of USAGE and those continuing it). */
+export function commandUsage (command: string): string | undefined {
+  const lines = USAGE.split('\n')
+  const first = lines.findIndex(line => line.startsWith(`  ${command} `))
+  if (first === -1) return undefined
+  let last = first + 1
+  while (last < lines.length && /^ {3,}\S/.test(lines[last])) last++
+  const [head, ...rest] = lines.slice(first, last).map(line => line.trim())
+  const indent = ' '.repeat('usage: p2p '.length + command.length + 1)
+  return [`usage: p2p ${head.replace(/^(\S+)\s+/, '$1 ')}`, ...rest.map(line => indent + line)].join('\n')
+}
 
 export async function main (argv: string[]): Promise<number> {
   const [command, ...args] = argv
   const out = createOutput(args.includes('--json'))
+  const usage = command === undefined ? undefined : commandUsage(command)
+  if (usage !== undefined && (args.includes('--help') || args.includes('-h'))) {
+    process.stdout.write(`${usage}\n`)
+    return 0
+  }
   try {
     switch (command) {
       case 'id': return await idCommand(args, out)
@@ -44,6 +63,11 @@ export async function main (argv: string[]): Promise<number> {
       case 'perf': return await perfCommand(args, out)
       case 'interop': return await interopCommand(args, out)
       case 'conform': return await conformCommand(args, out)
+      case 'version':
+      case '--version':
+        out.line(`${IMPLEMENTATION_NAME} ${VERSION} (node ${process.versions.node})`)
+        out.record({ name: IMPLEMENTATION_NAME, version: VERSION, node: process.versions.node })
+        return 0
       case undefined:
       case 'help':
       case '--help':

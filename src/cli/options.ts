@@ -7,6 +7,7 @@ import { mplex } from '../mplex/index.js'
 import { generateKeyPair, loadOrCreateKeyFile } from '../peer/index.js'
 import type { PrivateKey } from '../peer/index.js'
 import { Libp2pNode } from '../node/index.js'
+import { parseByteSize } from '../util/byte-size.js'
 
 const MUXERS: Record<string, StreamMuxerFactory> = { yamux, mplex }
 
@@ -35,6 +36,16 @@ export function parseCount (value: string | undefined, name: string, fallback: n
     throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be a non-negative integer, got "${value}"`)
   }
   return n
+}
+
+/** A byte count: a whole number, or one with a binary unit (64KiB, 10MiB, 1GiB; ../util/byte-size.ts). */
+export function parseByteCount (value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  const bytes = parseByteSize(value)
+  if (bytes === undefined) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be a byte count such as 65536, 64KiB or 10MiB, got "${value}"`)
+  }
+  return bytes
 }
 
 /** The target multiaddr of a dialling command, or a usage error. */

@@ -18,8 +18,9 @@ import type { IdentifyResult } from '../protocols/index.js'
 import { IdentifyService } from './identify-service.js'
 import { PingService, type PingRequest } from './ping-service.js'
 import { debugTracer } from '../trace/index.js'
+import { IMPLEMENTATION_NAME, VERSION } from '../version.js'
 
-export const AGENT_VERSION = `libp2p-ts-stack/0.1.0 node/${process.versions.node}`
+export const AGENT_VERSION = `${IMPLEMENTATION_NAME}/${VERSION} node/${process.versions.node}`
 
 export interface NodeInit {
   /** Default: a new Ed25519 key. */

@@ -73,3 +73,25 @@ t.test('bad usage exits non-zero with one line', async t => {
   t.equal(refused.code, 1)
   t.match(refused.stderr, /ERR_CONNECTION_FAILED/)
 })
+
+t.test('--help after a command prints its usage; --version the version', async t => {
+  const dial = await run(P2P, ['dial', '--help'])
+  t.equal(dial.code, 0)
+  t.match(dial.stdout, /^usage: p2p dial MA \[--ping N\] \[--echo BYTES\]/)
+  t.equal(dial.stdout.trim().split('\n').length, 1, 'only its own usage')
+  const listen = await run(P2P, ['listen', '-h'])
+  t.equal(listen.code, 0)
+  t.match(listen.stdout, /^usage: p2p listen \[--listen MA \.\.\.\][^\n]*\n {18}\[--muxer yamux,mplex\] \[--peerstore FILE\]\n$/, 'with its continuation line')
+  const version = await run(P2P, ['--version', '--json'])
+  t.equal(version.code, 0)
+  t.same(JSON.parse(version.stdout), { name: 'libp2p-ts-stack', version: '0.1.0', node: process.versions.node })
+})
+
+t.test('byte counts take binary units; --echo is capped', async t => {
+  const badSize = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1', '--echo', '64KB'])
+  t.equal(badSize.code, 1)
+  t.match(badSize.stderr, /ERR_INVALID_PARAMETERS: --echo must be a byte count such as 65536, 64KiB or 10MiB, got "64KB"/)
+  const tooBig = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1', '--echo', '257MiB'])
+  t.equal(tooBig.code, 1)
+  t.match(tooBig.stderr, /--echo must be at most 268435456 bytes/)
+})

@@ -85,7 +85,8 @@ t.test('bad usage is a typed error', async t => {
   const out = createOutput(false, new PassThrough(), new PassThrough())
   await t.rejects(perfCommand(['--server-address', '127.0.0.1:1', '--transport', 'quic-v1'], out), { code: 'ERR_UNSUPPORTED', message: /quic-v1/ })
   await t.rejects(perfCommand(['--upload', '5'], out), { code: 'ERR_INVALID_PARAMETERS', message: /usage/ })
-  await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--upload', 'lots'], out), { code: 'ERR_INVALID_PARAMETERS' })
+  await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--upload', 'lots'], out), { code: 'ERR_INVALID_PARAMETERS', message: /^--upload must be a byte count/ })
+  await t.rejects(perfCommand(['--server-address', '127.0.0.1:1', '--download-bytes', '1.5'], out), { code: 'ERR_INVALID_PARAMETERS', message: /^--download-bytes must be a byte count/ })
 })
 
 // The server the rest of the file uses, started as the runner starts it.
@@ -130,12 +131,13 @@ t.test('--server-address client: JSON lines, exact byte counts (in process)', as
 })
 
 t.test('upload only and download only', async t => {
-  for (const [up, down] of [[MiB, 0], [0, MiB], [0, 0], [1, 1]]) {
+  for (const [up, down] of [[MiB, 0], [0, MiB], [0, 0], [1, 1], ['1.5KiB', '2k']]) {
     const stdout = sink()
     await perfCommand([`/ip4/127.0.0.1/tcp/${serverPort}/p2p/${PERF_SERVER_PEER_ID}`, '--upload', String(up), '--download', String(down), '--json'],
       createOutput(true, stdout.stream, new PassThrough()))
     const lines = parseLines(t, stdout.text())
-    t.match(lines.at(-1), { type: 'final', uploadBytes: up, downloadBytes: down }, `${up} up, ${down} down`)
+    const bytes = (size: string | number): number => typeof size === 'number' ? size : size === '2k' ? 2048 : 1536
+    t.match(lines.at(-1), { type: 'final', uploadBytes: bytes(up), downloadBytes: bytes(down) }, `${up} up, ${down} down`)
   }
 })
 

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { ECHO_PROTOCOL } from '../../protocols/echo/index.js'
 import type { ProtocolStream } from '../../upgrader/index.js'
-import { parseCount, requireTarget, withDialingNode } from '../options.js'
+import { parseByteCount, parseCount, requireTarget, withDialingNode } from '../options.js'
+import { P2PError } from '../../util/errors.js'
 import type { Output } from '../output.js'
 
 export async function dialCommand (args: string[], out: Output): Promise<number> {
@@ -23,7 +24,7 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
   })
   const target = requireTarget(positionals, 'p2p dial MULTIADDR [--ping N] [--echo BYTES] [--identify]')
   const pings = parseCount(values.ping, '--ping', 0)
-  const echoBytes = parseCount(values.echo, '--echo', 0)
+  const echoBytes = parseEchoBytes(values.echo)
   return await withDialingNode(values, async node => {
     const started = performance.now()
     const connection = await node.dial(target)
@@ -63,6 +64,21 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
     out.record(result)
     return result.echoOk === false ? 1 : 0
   })
+}
+
+/**
+ * The echo's payload and its reply are both held in memory to compare them,
+ * so its size is capped; perf (`p2p perf`) is the protocol for moving more.
+ */
+export const MAX_ECHO_BYTES = 256 * 2 ** 20
+
+/** `--echo BYTES` (a byte count, ../options.ts), at most MAX_ECHO_BYTES. */
+export function parseEchoBytes (value: string | undefined): number {
+  const bytes = parseByteCount(value, '--echo', 0)
+  if (bytes > MAX_ECHO_BYTES) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `--echo must be at most ${MAX_ECHO_BYTES} bytes (256MiB: payload and reply are held in memory), got ${bytes}; p2p perf moves more`)
+  }
+  return bytes
 }
 
 /** Writes `payload` on an echo stream, half-closes, and compares what comes back. */

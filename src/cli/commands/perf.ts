@@ -38,7 +38,7 @@ import type { PrivateKey } from '../../peer/index.js'
 import { PERF_PROTOCOL, handlePerf, perfClient } from '../../protocols/index.js'
 import type { PerfProgress } from '../../protocols/perf/index.js'
 import { loadOrCreateKeyFile } from '../../peer/index.js'
-import { parseCount, parseMuxers } from '../options.js'
+import { parseByteCount, parseMuxers } from '../options.js'
 import { createOutput } from '../output.js'
 import type { Output } from '../output.js'
 import { P2PError } from '../../util/errors.js'
@@ -163,8 +163,8 @@ export async function perfCommand (args: string[], out: Output, options: PerfCom
   if (target === undefined) {
     throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p perf MULTIADDR --upload BYTES --download BYTES, or p2p perf --server-address HOST:PORT --upload-bytes N --download-bytes N, or p2p perf --run-server [--server-address HOST:PORT]')
   }
-  const uploadBytes = parseCount(values['upload-bytes'] ?? values.upload, '--upload-bytes', 0)
-  const downloadBytes = parseCount(values['download-bytes'] ?? values.download, '--download-bytes', 0)
+  const uploadBytes = parseByteCount(values['upload-bytes'] ?? values.upload, values['upload-bytes'] === undefined ? '--upload' : '--upload-bytes', 0)
+  const downloadBytes = parseByteCount(values['download-bytes'] ?? values.download, values['download-bytes'] === undefined ? '--download' : '--download-bytes', 0)
   // the runner reads JSON lines from stdout and does not pass --json
   const json = out.json ? out : serverAddress !== undefined ? createOutput(true, options.stdout ?? process.stdout) : undefined
   return await runClient({ target, uploadBytes, downloadBytes, muxer: values.muxer, identity: values.identity }, out, json, options)

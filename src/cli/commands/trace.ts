@@ -18,6 +18,7 @@ import { createWireTracer, fileKeyLog, formatText, toRecord } from '../../trace/
 import type { TraceEvent, TraceSink } from '../../trace/index.js'
 import type { UpgradeTrace } from '../../upgrader/index.js'
 import { loadIdentity, parseCount, parseMuxers } from '../options.js'
+import { echoRoundTrip, parseEchoBytes } from './dial.js'
 import type { Output } from '../output.js'
 import { P2PError } from '../../util/errors.js'
 
@@ -61,7 +62,7 @@ export async function traceCommand (args: string[], out: Output): Promise<number
   const target = positionals[0]
   if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p trace MULTIADDR [--ping N] [--identify] [--echo BYTES] [--keylog FILE] [--json]')
   const pings = parseCount(values.ping, '--ping', 1)
-  const echoBytes = parseCount(values.echo, '--echo', 0)
+  const echoBytes = parseEchoBytes(values.echo)
   const privateKey = loadIdentity(values.identity)
   const muxers = parseMuxers(values.muxer)
 
@@ -105,10 +106,5 @@ export async function traceCommand (args: string[], out: Output): Promise<number
 
 /** Sends `size` random bytes on /echo/1.0.0 and checks they come back. */
 async function echo (node: Libp2pNode, peer: PeerId, size: number): Promise<boolean> {
-  const stream = await node.newStream(peer, ECHO_PROTOCOL)
-  const data = randomBytes(size)
-  stream.end(data)
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).equals(data)
+  return await echoRoundTrip(await node.newStream(peer, ECHO_PROTOCOL), randomBytes(size))
 }
