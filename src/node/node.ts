@@ -112,6 +112,28 @@ export class Libp2pNode extends EventEmitter {
     this.switch.unhandle(protocol)
   }
 
+  /** The protocol IDs this node serves (those identify announces). */
+  getProtocols (): string[] {
+    return this.switch.protocols
+  }
+
+  /** Open connections: all of them, or those to `peer`. */
+  getConnections (peer?: PeerId): Connection[] {
+    return this.switch.getConnections(peer)
+  }
+
+  /** The peers this node has an open connection with, each once. */
+  getPeers (): PeerId[] {
+    const peers = new Map<string, PeerId>()
+    for (const connection of this.switch.getConnections()) peers.set(connection.remotePeer.toString(), connection.remotePeer)
+    return [...peers.values()]
+  }
+
+  /** Closes every connection to `peer` (gracefully, then by reset after a short grace). */
+  async hangUp (peer: PeerId): Promise<void> {
+    await this.switch.hangUp(peer)
+  }
+
   /**
    * Pings the target `count` times over one stream; returns each RTT in ms.
    * One ping stream per peer at a time (ping.md): a second ping waits for the first.
