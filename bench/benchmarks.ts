@@ -233,11 +233,18 @@ export const BENCHMARKS: Benchmark[] = [
 ]
 
 /** The ceiling: raw TCP loopback between two processes, the same transfer as perf. */
-export async function rawTcp (sizes: Sizes, noise = false): Promise<number> {
+/** A ceiling's transfer: its rate, and the CPU time each of its two processes spent per MiB. */
+export interface CeilingSample { MiBps: number, senderCpuMsPerMiB: number, receiverCpuMsPerMiB: number }
+
+export async function rawTcp (sizes: Sizes, noise = false): Promise<CeilingSample> {
   return await withWorkers(2, async ([listener, sender]) => {
     const port = await listener.call<number>({ op: 'rawListen', noise })
     await sender.call({ op: 'rawSend', port, bytes: warmUpBytes(sizes), noise })
+    // the sender is the side that limits both ceilings (README "Why not 0.6 × raw TCP")
+    const [s0, r0] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
     const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, noise })
-    return sizes.perfBytes / MiB / seconds
+    const [s1, r1] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
+    const mib = sizes.perfBytes / MiB
+    return { MiBps: mib / seconds, senderCpuMsPerMiB: (s1 - s0) / mib, receiverCpuMsPerMiB: (r1 - r0) / mib }
   })
 }

@@ -9,8 +9,13 @@ import type { StackName } from './stack.js'
 
 export interface Ceilings {
   tcpMiBps: number
+  /** CPU time per MiB of raw TCP's sending and receiving processes. */
+  tcpSenderCpuMsPerMiB: number
+  tcpReceiverCpuMsPerMiB: number
   /** Raw TCP with every 64 KiB record sealed and opened as a Noise message: no muxer, no streams. */
   noiseTcpMiBps: number
+  noiseTcpSenderCpuMsPerMiB: number
+  noiseTcpReceiverCpuMsPerMiB: number
   chachaSealMiBps: number
   chachaOpenMiBps: number
   x25519PerSecond: number
@@ -108,7 +113,8 @@ export function formatTable (report: Report): string {
   if (report.ceilings !== null) {
     const c = report.ceilings
     lines.push('')
-    lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s; Noise over TCP (64 KiB records sealed, sent 16 to a writev and opened; no muxer, no streams) ${fmt(c.noiseTcpMiBps)} MiB/s; node:crypto ChaCha20-Poly1305 seal ${fmt(c.chachaSealMiBps)} MiB/s, open ${fmt(c.chachaOpenMiBps)} MiB/s (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
+    const cpu = (sender: number, receiver: number): string => `CPU ms per MiB: sender ${sender.toFixed(2)}, receiver ${receiver.toFixed(2)}`
+    lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s (${cpu(c.tcpSenderCpuMsPerMiB, c.tcpReceiverCpuMsPerMiB)}); Noise over TCP (64 KiB records sealed, sent 16 to a writev and opened; no muxer, no streams) ${fmt(c.noiseTcpMiBps)} MiB/s (${cpu(c.noiseTcpSenderCpuMsPerMiB, c.noiseTcpReceiverCpuMsPerMiB)}); node:crypto ChaCha20-Poly1305 seal ${fmt(c.chachaSealMiBps)} MiB/s, open ${fmt(c.chachaOpenMiBps)} MiB/s (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
   }
   for (const error of report.errors) lines.push(`error: ${error}`)
   return lines.join('\n')

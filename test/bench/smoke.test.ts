@@ -107,5 +107,6 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
   t.ok(report.ceilings !== null && report.ceilings.tcpMiBps > 0 && report.ceilings.noiseTcpMiBps > 0 && report.ceilings.chachaOpenMiBps > 0 && report.ceilings.x25519PerSecond > 0)
   const table = formatTable(report)
   t.match(table, /\| one stream, Noise \+ yamux \| down \(MiB\/s, higher is better\) \|/)
-  t.match(table, /Ceilings: raw TCP loopback/)
+  t.ok(report.ceilings !== null && report.ceilings.tcpSenderCpuMsPerMiB > 0 && report.ceilings.noiseTcpReceiverCpuMsPerMiB > 0, 'each ceiling\'s CPU per MiB')
+  t.match(table, /Ceilings: raw TCP loopback [\d,.]+ MiB\/s \(CPU ms per MiB: sender [\d.]+, receiver [\d.]+\); Noise over TCP/)
 })
