@@ -6,7 +6,7 @@ import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { Libp2pNode } from '../../src/node/index.js'
 import { Switch } from '../../src/switch/index.js'
-import { generateKeyPair, type PrivateKey } from '../../src/peer/index.js'
+import { generateKeyPair, PeerId, type PrivateKey } from '../../src/peer/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { IDENTIFY_PUSH_PROTOCOL, createSignedPeerRecord, openSignedPeerRecord, pushIdentify } from '../../src/protocols/index.js'
 
@@ -73,6 +73,17 @@ t.test('RFC 0003 seq: a peer store keeps the newest signed record; an older or e
   t.same(stored().ports, ['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.1/tcp/2'], 'an equal seq is rejected too')
   await push(11, [5])
   t.same(stored(), { ports: ['/ip4/10.0.0.1/tcp/5'], seq: 11n, protocols: ['/seq/11'] }, 'a newer record replaces the addresses')
+})
+
+t.test('a record the node cannot use (another peer\'s) is set aside; the message\'s own fields count', async t => {
+  const { node, pusher, push } = await nodeAndPusher(t)
+  const stranger = generateKeyPair('Ed25519')
+  const strangerRecord = createSignedPeerRecord(stranger, PeerId.fromPublicKey(stranger.publicKey), [Multiaddr.fromString('/ip4/10.6.6.6/tcp/6')], 99)
+  await push({ listenAddrs: [Multiaddr.fromString('/ip4/10.0.0.3/tcp/3')], protocols: ['/kept/1'], signedPeerRecord: strangerRecord })
+  const record = node.peerStore.get(pusher.peerId)
+  t.same(record?.protocols, ['/kept/1'])
+  t.same(record?.addresses.map(a => a.multiaddr.toString()), ['/ip4/10.0.0.3/tcp/3'], 'the unsigned address, not the stranger\'s')
+  t.equal(record?.certifiedRecord, undefined, 'no record kept')
 })
 
 t.test('identify push: fields a push leaves out keep their values in the peer store', async t => {

@@ -82,20 +82,41 @@ t.test('a signed peer record replaces listenAddrs ("MUST use the data contained 
   t.ok(result.publicKey?.equals(key.publicKey), 'key learned from the envelope')
 })
 
-t.test('a signed peer record of another peer is ERR_IDENTIFY_PEER_MISMATCH', async t => {
-  const spr = createSignedPeerRecord(other, otherPeer, [listen], 1n)
-  const err = catchErr(() => interpretIdentify(message({ signedPeerRecord: spr }), peer))
-  t.ok(isP2PError(err, 'ERR_IDENTIFY_PEER_MISMATCH'), String(err))
+/** A message with `signedPeerRecord`, the remote's own key, two protocols and an unsigned listen address. */
+function withRecord (signedPeerRecord: Uint8Array): IdentifyMessage {
+  return message({ publicKey: publicKeyToProtobuf(key.publicKey), protocols: ['/a/1', '/b/1'], listenAddrs: [listen.bytes], signedPeerRecord })
+}
+
+t.test('a signed peer record of another peer is set aside (ERR_IDENTIFY_PEER_MISMATCH), the rest is used', async t => {
+  const spr = createSignedPeerRecord(other, otherPeer, [Multiaddr.fromString('/ip4/10.9.9.9/tcp/9')], 1n)
+  const result = interpretIdentify(withRecord(spr), peer)
+  t.ok(isP2PError(result.rejectedSignedPeerRecord, 'ERR_IDENTIFY_PEER_MISMATCH'), String(result.rejectedSignedPeerRecord))
+  t.match(result.rejectedSignedPeerRecord?.message, otherPeer.toString())
+  t.equal(result.signedPeerRecord, undefined)
+  t.equal(result.signedPeerRecordEnvelope, undefined)
+  t.same(result.listenAddrs.map(a => a.toString()), [listen.toString()], 'the unsigned addresses, not the record\'s')
+  t.same(result.protocols, ['/a/1', '/b/1'])
+  t.ok(result.publicKey?.equals(key.publicKey))
 })
 
-t.test('a tampered signed peer record is ERR_ENVELOPE_INVALID_SIGNATURE', async t => {
-  const spr = createSignedPeerRecord(key, peer, [listen], 1n)
+t.test('a tampered or malformed signed peer record is set aside with its typed error', async t => {
+  const spr = createSignedPeerRecord(key, peer, [Multiaddr.fromString('/ip4/10.9.9.9/tcp/9')], 1n)
   const tampered = new Uint8Array(spr)
-  // flip a byte of the last address's port: it is inside the signed payload
-  const at = Buffer.from(spr).lastIndexOf(Buffer.from(listen.bytes)) + listen.bytes.length - 1
+  // flip the last byte of the record's address: it is inside the signed payload
+  const at = Buffer.from(spr).lastIndexOf(Buffer.from(Multiaddr.fromString('/ip4/10.9.9.9/tcp/9').bytes)) + 7
   tampered[at] ^= 1
-  const err = catchErr(() => interpretIdentify(message({ signedPeerRecord: tampered }), peer))
-  t.ok(isP2PError(err, 'ERR_ENVELOPE_INVALID_SIGNATURE'), String(err))
+  const bad = interpretIdentify(withRecord(tampered), peer)
+  t.ok(isP2PError(bad.rejectedSignedPeerRecord, 'ERR_ENVELOPE_INVALID_SIGNATURE'), String(bad.rejectedSignedPeerRecord))
+  t.same(bad.listenAddrs.map(a => a.toString()), [listen.toString()])
+  t.equal(bad.signedPeerRecord, undefined)
+
+  const garbage = interpretIdentify(withRecord(Uint8Array.of(0x0a, 0x05, 1)), peer)
+  t.ok(garbage.rejectedSignedPeerRecord instanceof Error && typeof garbage.rejectedSignedPeerRecord.code === 'string', String(garbage.rejectedSignedPeerRecord))
+  t.same(garbage.protocols, ['/a/1', '/b/1'])
+
+  const good = interpretIdentify(withRecord(spr), peer)
+  t.equal(good.rejectedSignedPeerRecord, undefined, 'the untampered record is used')
+  t.same(good.listenAddrs.map(a => a.toString()), ['/ip4/10.9.9.9/tcp/9'])
 })
 
 t.test('handleIdentify -> identify over a stream pair, and push', async t => {

@@ -12,7 +12,12 @@
 //                     present in the main identify message" -- so when a
 //                     valid record for the remote peer is present,
 //                     `listenAddrs` are the record's addresses. A record that
-//                     fails verification, or is for another peer, is an error.
+//                     fails verification, or is for another peer, is set
+//                     aside (`rejectedSignedPeerRecord` says why) and the
+//                     message's own fields count, as go-libp2p and
+//                     rust-libp2p do (js-libp2p fails the whole identify):
+//                     a peer could as well have sent no record, so refusing
+//                     the rest protects nothing and loses its protocols.
 //
 // Missing fields stay undefined / empty: identify/push "partial updates"
 // omit what did not change.
@@ -39,6 +44,8 @@ export interface IdentifyResult {
   signedPeerRecordEnvelope?: Uint8Array
   /** How many listen/observed addresses were not valid multiaddrs and were skipped. */
   invalidAddrs: number
+  /** Why a signed peer record that came was not used (a bad envelope or signature, or another peer's record). */
+  rejectedSignedPeerRecord?: P2PError
 }
 
 export function interpretIdentify (message: IdentifyMessage, remotePeer: PeerId): IdentifyResult {
@@ -76,14 +83,30 @@ export function interpretIdentify (message: IdentifyMessage, remotePeer: PeerId)
   }
 
   if (message.signedPeerRecord !== undefined) {
-    const record = openSignedPeerRecord(message.signedPeerRecord)
-    if (!record.peerId.equals(remotePeer)) {
-      throw new P2PError('ERR_IDENTIFY_PEER_MISMATCH', `Identify signedPeerRecord is for ${record.peerId.toString()}, but the connection is with ${remotePeer.toString()}`, { remote: true })
+    const record = openRemoteRecord(message.signedPeerRecord, remotePeer)
+    if (record instanceof P2PError) {
+      result.rejectedSignedPeerRecord = record
+    } else {
+      result.signedPeerRecord = record
+      result.signedPeerRecordEnvelope = message.signedPeerRecord
+      result.listenAddrs = [...record.addresses]
+      result.publicKey ??= record.publicKey
     }
-    result.signedPeerRecord = record
-    result.signedPeerRecordEnvelope = message.signedPeerRecord
-    result.listenAddrs = [...record.addresses]
-    result.publicKey ??= record.publicKey
   }
   return result
+}
+
+/** The remote's verified record, or the typed error that says why it cannot be used. */
+function openRemoteRecord (envelope: Uint8Array, remotePeer: PeerId): OpenedPeerRecord | P2PError {
+  let record: OpenedPeerRecord
+  try {
+    record = openSignedPeerRecord(envelope)
+  } catch (err) {
+    if (err instanceof P2PError) return err
+    throw err
+  }
+  if (!record.peerId.equals(remotePeer)) {
+    return new P2PError('ERR_IDENTIFY_PEER_MISMATCH', `Identify signedPeerRecord is for ${record.peerId.toString()}, but the connection is with ${remotePeer.toString()}`, { remote: true })
+  }
+  return record
 }
