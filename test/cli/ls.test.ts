@@ -7,6 +7,7 @@ import { lsCommand, formatLs } from '../../src/cli/commands/ls.js'
 import type { LsResult } from '../../src/cli/commands/ls.js'
 import { createOutput } from '../../src/cli/output.js'
 import { createJsNode } from '../interop/js-peer.js'
+import { openSignedPeerRecord } from '../../src/protocols/index.js'
 
 async function runLs (args: string[], json: boolean): Promise<{ code: number, text: string }> {
   const stdout = new PassThrough()
@@ -36,6 +37,8 @@ t.test('against our listener: identify and ls agree on what it serves', async t 
   t.same([...(result.ls ?? [])].sort(), SERVED, 'multistream ls lists the same protocols')
   t.same(result.listenAddrs, [addr.replace(/\/p2p\/.*$/, '')], 'the listen address')
   t.match(result.observedAddr, /^\/ip4\/127\.0\.0\.1\/tcp\/\d+$/, 'where it saw us come from')
+  const ours = node.identifyService.localInfo().signedPeerRecord
+  t.same(result.signedPeerRecord, { seq: ours === undefined ? 'none' : openSignedPeerRecord(ours).seq.toString() }, 'the seq of the record it sent')
 
   const human = await runLs([addr], false)
   t.equal(human.code, 0)
@@ -45,12 +48,19 @@ t.test('against our listener: identify and ls agree on what it serves', async t 
 })
 
 t.test('formatLs: a remote that does not answer ls', async t => {
-  t.same(formatLs({ remotePeer: 'P', listenAddrs: [], protocols: ['/a'], ls: null, lsError: 'ERR_PROTOCOL_NOT_SUPPORTED: na' }), [
+  t.same(formatLs({ remotePeer: 'P', listenAddrs: [], protocols: ['/a'], signedPeerRecord: null, ls: null, lsError: 'ERR_PROTOCOL_NOT_SUPPORTED: na' }), [
     'peer        P',
+    'record      none',
     'identify protocols (1):',
     '  /a',
     'multistream ls: not answered (ERR_PROTOCOL_NOT_SUPPORTED: na)'
   ])
+})
+
+t.test('formatLs: a verified record, and one set aside', async t => {
+  const base = { remotePeer: 'P', listenAddrs: ['/ip4/10.0.0.1/tcp/1'], protocols: [], ls: [] }
+  t.equal(formatLs({ ...base, signedPeerRecord: { seq: '18446744073709551615' } })[2], 'record      seq 18446744073709551615, signature verified (listen addresses above are the record\'s)')
+  t.equal(formatLs({ ...base, signedPeerRecord: { rejected: 'ERR_ENVELOPE_INVALID_SIGNATURE: bad' } })[2], 'record      set aside: ERR_ENVELOPE_INVALID_SIGNATURE: bad')
 })
 
 t.test('against a js-libp2p listener', async t => {
@@ -64,4 +74,5 @@ t.test('against a js-libp2p listener', async t => {
   t.match(result.agentVersion, /js-libp2p/)
   for (const p of ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', '/echo/1.0.0']) t.ok(result.protocols.includes(p), `identify lists ${p}`)
   t.same([...(result.ls ?? [])].sort(), [...result.protocols].sort(), 'js-libp2p answers ls with what identify lists')
+  t.match(result.signedPeerRecord, { seq: /^\d+$/ }, 'js-libp2p signs its record, and we verify it')
 })

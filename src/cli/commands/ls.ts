@@ -4,7 +4,8 @@
 // answer to multistream-select `ls` (multistream-select README.md "Listing"),
 // asked on a fresh stream. With --json one object:
 //   {"remotePeer", "agentVersion", "protocolVersion", "listenAddrs",
-//    "observedAddr", "protocols", "ls": [...] | null, "lsError"?}
+//    "observedAddr", "protocols", "signedPeerRecord", "ls": [...] | null,
+//    "lsError"?}
 
 import { parseArgs } from 'node:util'
 import { listProtocols } from '../../multistream/index.js'
@@ -23,6 +24,12 @@ export interface LsResult {
   listenAddrs: string[]
   observedAddr?: string
   protocols: string[]
+  /**
+   * The remote's signed peer record (RFC 0003): its seq (a decimal string:
+   * a uint64) when it came and was verified, the typed error when it came
+   * and could not be used, or null when none came.
+   */
+  signedPeerRecord: { seq: string } | { rejected: string } | null
   /** The remote's answer to `ls`, or null when it gave none. */
   ls: string[] | null
   lsError?: string
@@ -52,6 +59,11 @@ export async function lsCommand (args: string[], out: Output): Promise<number> {
       listenAddrs: identify.listenAddrs.map(a => a.toString()),
       ...(identify.observedAddr !== undefined ? { observedAddr: identify.observedAddr.toString() } : {}),
       protocols: identify.protocols,
+      signedPeerRecord: identify.signedPeerRecord !== undefined
+        ? { seq: identify.signedPeerRecord.seq.toString() }
+        : identify.rejectedSignedPeerRecord !== undefined
+          ? { rejected: `${identify.rejectedSignedPeerRecord.code}: ${identify.rejectedSignedPeerRecord.message}` }
+          : null,
       ...listed
     }
   })
@@ -81,6 +93,8 @@ export function formatLs (result: LsResult): string[] {
   if (result.protocolVersion !== undefined) lines.push(`protocol    ${result.protocolVersion}`)
   for (const addr of result.listenAddrs) lines.push(`listen      ${addr}`)
   if (result.observedAddr !== undefined) lines.push(`observed    ${result.observedAddr}`)
+  const record = result.signedPeerRecord
+  lines.push(`record      ${record === null ? 'none' : 'seq' in record ? `seq ${record.seq}, signature verified (listen addresses above are the record's)` : `set aside: ${record.rejected}`}`)
   lines.push(`identify protocols (${result.protocols.length}):`)
   for (const protocol of result.protocols) lines.push(`  ${protocol}`)
   if (result.ls === null) {
