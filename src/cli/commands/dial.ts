@@ -76,7 +76,7 @@ export const MAX_ECHO_BYTES = 256 * 2 ** 20
 export function parseEchoBytes (value: string | undefined): number {
   const bytes = parseByteCount(value, '--echo', 0)
   if (bytes > MAX_ECHO_BYTES) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `--echo must be at most ${MAX_ECHO_BYTES} bytes (256MiB: payload and reply are held in memory), got ${bytes}; p2p perf moves more`)
+    throw new P2PError('ERR_INVALID_PARAMETERS', `--echo must be at most ${MAX_ECHO_BYTES} bytes (${MAX_ECHO_BYTES / 2 ** 20}MiB: payload and reply are held in memory), got ${bytes}; p2p perf moves more`)
   }
   return bytes
 }
