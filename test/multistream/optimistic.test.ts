@@ -6,14 +6,7 @@ import {
 } from '../../src/multistream/index.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
 import { StreamReader } from '../../src/util/stream-reader.js'
-
-/** Everything until the remote half-closes; unlike `for await`, leaves the stream open for writing. */
-async function readAll (stream: Duplex): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-  await once(stream, 'end')
-  return Buffer.concat(chunks)
-}
+import { readAll } from '../helpers/read-all.js'
 
 /** A wrapper that has agreed on '/x': the wrapper, its inner stream and the listener's end. */
 async function negotiatedPair (): Promise<{ dialer: ReturnType<typeof selectOptimistic>, inner: Duplex, listener: Duplex }> {

@@ -8,16 +8,11 @@ import type { Duplex } from 'node:stream'
 import { secureInbound, secureOutbound, type HandshakeMessageInfo, type SplitKeys } from '../../src/noise/index.js'
 import { generateKeyPair, PeerId, type KeyTypeName, type PrivateKey } from '../../src/peer/index.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
+import { readAll } from '../helpers/read-all.js'
 
 const KEY_TYPES: KeyTypeName[] = ['Ed25519', 'Secp256k1', 'ECDSA', 'RSA']
 const keys = new Map<KeyTypeName, PrivateKey>(KEY_TYPES.map(type => [type, generateKeyPair(type)]))
 const key = (type: KeyTypeName): PrivateKey => keys.get(type) as PrivateKey
-
-async function readAll (stream: Duplex): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-}
 
 for (const dialerType of KEY_TYPES) {
   for (const listenerType of KEY_TYPES) {
@@ -88,6 +83,22 @@ t.test('the dialer rejects an unexpected peer', async t => {
   // the dialer closed the connection, so the listener fails too, without crashing
   await t.rejects(inbound, { code: 'ERR_UNEXPECTED_EOF' })
   t.ok(a.destroyed)
+})
+
+t.test('half-close over loopback TCP: the listener answers after the dialer has ended', async t => {
+  const [client, server] = await tcpPair()
+  const [out, inb] = await Promise.all([
+    secureOutbound(client, { privateKey: key('Ed25519') }),
+    secureInbound(server, { privateKey: key('Ed25519') })
+  ])
+  const request = randomBytes(300_000)
+  const answer = randomBytes(300_000)
+  out.stream.end(request)
+  t.same(await readAll(inb.stream), request, 'the dialer\'s bytes, up to its end')
+  t.ok(inb.stream.writable && !server.writableEnded, 'the listener\'s direction is still open')
+  inb.stream.end(answer)
+  t.same(await readAll(out.stream), answer, 'the listener\'s answer, sent after the dialer ended')
+  client.destroy()
 })
 
 t.test('10 MiB both directions over loopback TCP', async t => {

@@ -13,6 +13,7 @@ import {
 import { generateKeyPair } from '../../src/peer/index.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { lendReads } from '../helpers/lending.js'
+import { readAll } from '../helpers/read-all.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -26,12 +27,6 @@ function splitAt (bytes: Uint8Array, points: number[]): Uint8Array[] {
     last = cut
   }
   return out
-}
-
-async function readAll (stream: Duplex): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
 }
 
 t.test('FrameDecoder: any chunking yields the same messages', async t => {

@@ -5,12 +5,7 @@ import type { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { halfOpenTcpPair as tcpPair } from './fixtures/tcp-half-open.js'
 import { ECHO_PROTOCOL, handleEcho } from '../../src/protocols/echo/index.js'
-
-async function collect (stream: Duplex): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of stream) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
+import { readAll } from '../helpers/read-all.js'
 
 async function writeSplit (stream: Duplex, data: Uint8Array, cuts: number[]): Promise<void> {
   let offset = 0
@@ -32,7 +27,7 @@ t.test('1 MiB split at random is echoed byte for byte (duplexPair)', async t => 
     async cuts => {
       const [a, b] = duplexPair()
       const served = handleEcho(b)
-      const [echoed] = await Promise.all([collect(a), writeSplit(a, data, cuts)])
+      const [echoed] = await Promise.all([readAll(a), writeSplit(a, data, cuts)])
       await served
       t.equal(echoed.length, data.length)
       t.equal(createHash('sha256').update(echoed).digest('hex'), createHash('sha256').update(data).digest('hex'))
@@ -46,7 +41,7 @@ t.test('1 MiB over TCP, client reads only after writing everything (backpressure
   // writing first and reading later forces the echo side to wait for drain
   const writing = writeSplit(client, data, [100_000, 7, 300_000])
   await new Promise(resolve => setTimeout(resolve, 20))
-  const echoed = await collect(client)
+  const echoed = await readAll(client)
   await writing
   await served
   t.ok(Buffer.from(data).equals(echoed))
@@ -58,7 +53,7 @@ t.test('empty stream: echo half-closes at once', async t => {
   const [a, b] = duplexPair()
   const served = handleEcho(b)
   a.end()
-  t.equal((await collect(a)).length, 0)
+  t.equal((await readAll(a)).length, 0)
   await served
 })
 

@@ -8,6 +8,7 @@ import {
 } from '../../src/protocols/identify/index.js'
 import { encodeUvarint } from '../../src/util/varint.js'
 import { isP2PError } from '../../src/util/errors.js'
+import { readAll } from '../helpers/read-all.js'
 
 const sample: IdentifyMessage = {
   protocolVersion: 'ipfs/0.1.0',
@@ -19,17 +20,10 @@ const sample: IdentifyMessage = {
   signedPeerRecord: new Uint8Array(100).fill(7)
 }
 
-/** Collects everything the other end writes, until it half-closes. */
-async function collect (stream: Duplex): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of stream) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
-
 t.test('writeIdentify sends one varint-length-prefixed message, then half-closes', async t => {
   const [a, b] = duplexPair()
   const body = encodeIdentify(sample)
-  const [received] = await Promise.all([collect(b), writeIdentify(a, sample)])
+  const [received] = await Promise.all([readAll(b), writeIdentify(a, sample)])
   t.same([...received], [...encodeUvarint(body.length), ...body])
   t.ok(a.writableFinished)
 })
@@ -167,7 +161,7 @@ t.test('writeIdentify: an oversized message sends the signed peer record separat
   const m: IdentifyMessage = { ...sample, signedPeerRecord: new Uint8Array(MAX_IDENTIFY_MESSAGE_SIZE - 100).fill(3) }
   t.ok(encodeIdentify(m).length > MAX_IDENTIFY_MESSAGE_SIZE)
   const [a, b] = duplexPair()
-  const [received] = await Promise.all([collect(b), writeIdentify(a, m)])
+  const [received] = await Promise.all([readAll(b), writeIdentify(a, m)])
   const { signedPeerRecord, ...rest } = m
   t.same([...received], [...frame(rest), ...frame({ listenAddrs: [], protocols: [], signedPeerRecord })], 'two frames')
 
