@@ -10,6 +10,12 @@ import type { MuxerName, StackName } from './stack.js'
 export interface Sizes {
   /** Bytes of each perf transfer (one direction at a time). */
   perfBytes: number
+  /**
+   * Bytes of the throughput warm-up each way, before the measured transfers
+   * (the stacks' and the ceilings' alike); undefined: WARM_UP_BYTES, at most
+   * a quarter of perfBytes.
+   */
+  perfWarmup?: number
   /** Sequential fresh connections per round of the connect benchmark. */
   connections: number
   /**
@@ -63,7 +69,7 @@ const WARM_UP_BYTES = 64 * MiB
 
 /** The warm-up each way before a measured transfer of `sizes.perfBytes` (the stacks' and the ceilings' alike). */
 function warmUpBytes (sizes: Sizes): number {
-  return Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
+  return sizes.perfWarmup ?? Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
 }
 
 /** Connections kept open before the memory baseline: JIT, pools and lazy tables warm up. */

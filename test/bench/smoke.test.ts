@@ -23,6 +23,8 @@ t.test('parseSize and parseArgs', async t => {
   t.equal(options.sizes.streamBytes, 1024)
   t.equal(options.sizes.connectWarmup, 200, 'the connect benchmark warms up with 200 connections by default')
   t.equal(parseArgs(['--connect-warmup', '1000']).sizes.connectWarmup, 1000)
+  t.equal(options.sizes.perfWarmup, undefined, 'the throughput warm-up defaults to 64 MiB, at most a quarter of --perf-bytes')
+  t.equal(parseArgs(['--perf-warmup', '1GiB']).sizes.perfWarmup, 2 ** 30)
   t.throws(() => parseArgs(['--only', 'nope']))
   t.throws(() => parseArgs(['--frobnicate']))
 })
