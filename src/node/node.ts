@@ -17,6 +17,7 @@ import { ECHO_PROTOCOL, handleEcho, PERF_PROTOCOL, handlePerf } from '../protoco
 import type { IdentifyResult } from '../protocols/index.js'
 import { IdentifyService } from './identify-service.js'
 import { PingService, type PingRequest } from './ping-service.js'
+import { ConnectionMonitor, type ConnectionMonitorInit } from './connection-monitor.js'
 import { debugTracer } from '../trace/index.js'
 import { IMPLEMENTATION_NAME, VERSION } from '../version.js'
 
@@ -42,6 +43,14 @@ export interface NodeInit {
   /** How long an Identify answer, or a push sent to us, may take (default 5 s, js-libp2p's). */
   identifyTimeoutMs?: number
   trace?: UpgradeTrace
+  /**
+   * Ping every connection on an interval, keep its round trip as
+   * `connection.rtt`, and abort it when the peer fails to answer
+   * (./connection-monitor.ts). Off by default: yamux, the default muxer,
+   * detects a dead peer by its own keepalive. `true` for the defaults
+   * (10 s interval and time limit, abort on failure).
+   */
+  connectionMonitor?: boolean | ConnectionMonitorInit
 }
 
 export class Libp2pNode extends EventEmitter {
@@ -50,6 +59,8 @@ export class Libp2pNode extends EventEmitter {
   readonly peerStore: PeerStore
   readonly identifyService: IdentifyService
   readonly pingService: PingService
+  /** Undefined unless NodeInit.connectionMonitor asked for one. */
+  readonly connectionMonitor: ConnectionMonitor | undefined
 
   constructor (init: NodeInit = {}) {
     super()
@@ -75,6 +86,13 @@ export class Libp2pNode extends EventEmitter {
       timeoutMs: init.identifyTimeoutMs
     })
     this.pingService = new PingService(this.switch)
+    const monitor = init.connectionMonitor ?? false
+    this.connectionMonitor = monitor === false
+      ? undefined
+      : new ConnectionMonitor(this.switch, this.pingService, {
+        ...(monitor === true ? {} : monitor),
+        onFailure: (connection, error) => { this.emit('connection:ping-failure', { connection, error }) }
+      })
     if (init.echo === true) this.switch.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })
     if (init.perf === true) this.switch.handle(PERF_PROTOCOL, async stream => { await handlePerf(stream) })
     for (const event of ['peer:connect', 'peer:disconnect', 'connection:open', 'connection:close']) {
@@ -85,9 +103,11 @@ export class Libp2pNode extends EventEmitter {
 
   async start (): Promise<void> {
     await this.switch.start()
+    this.connectionMonitor?.start()
   }
 
   async stop (): Promise<void> {
+    this.connectionMonitor?.stop()
     await this.switch.stop()
     this.peerStore.close()
   }

@@ -13,7 +13,7 @@ import type { Switch, DialTarget } from '../switch/index.js'
 import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, handlePing, ping } from '../protocols/index.js'
 import { abortError, resetAfter } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
-import type { ProtocolStream } from '../upgrader/index.js'
+import type { Connection, ProtocolStream } from '../upgrader/index.js'
 
 export interface PingRequest {
   /** How many payloads to send on the stream, one after another (default 1). */
@@ -21,6 +21,14 @@ export interface PingRequest {
   /** How long each echo may take (default 10 s, js-libp2p's). */
   timeoutMs?: number
   signal?: AbortSignal
+  /**
+   * Send the payload with the protocol proposal, not after the remote's
+   * answer (default true: saves a round trip). With false, a peer that does
+   * not serve ping answers with a clean ERR_PROTOCOL_NOT_SUPPORTED; with
+   * true it may instead reset the stream, having read our payload as a
+   * second, malformed proposal.
+   */
+  optimistic?: boolean
 }
 
 export class PingService {
@@ -33,7 +41,15 @@ export class PingService {
 
   /** Pings the target `count` times over one stream (dialling if needed); returns each RTT in ms. */
   async ping (target: DialTarget, options: PingRequest = {}): Promise<number[]> {
-    const connection = await this.sw.dial(target, { signal: options.signal })
+    return await this.pingConnection(await this.sw.dial(target, { signal: options.signal }), options)
+  }
+
+  /**
+   * Pings over `connection` itself, not whichever connection to its peer the
+   * switch would pick (the connection monitor checks each one). Shares the
+   * peer's one outbound ping stream with ping().
+   */
+  async pingConnection (connection: Connection, options: PingRequest = {}): Promise<number[]> {
     const peer = connection.remotePeer.toString()
     for (let previous = this.inUse.get(peer); previous !== undefined; previous = this.inUse.get(peer)) {
       await untilSettledOrAborted(previous, options.signal)
@@ -45,7 +61,7 @@ export class PingService {
     void slot.then(() => { if (this.inUse.get(peer) === slot) this.inUse.delete(peer) })
     let stream: ProtocolStream
     try {
-      stream = await connection.newStream(PING_PROTOCOL, { signal: options.signal })
+      stream = await connection.newStream(PING_PROTOCOL, { signal: options.signal, optimistic: options.optimistic })
     } catch (err) {
       release()
       throw err

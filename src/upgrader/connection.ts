@@ -88,6 +88,12 @@ export class Connection extends EventEmitter {
   readonly muxer: string
   readonly openedAt = Date.now()
   status: ConnectionStatus = 'open'
+  /**
+   * The last round trip measured on this connection, in ms, by the node's
+   * connection monitor (src/node/connection-monitor.ts; js-libp2p's
+   * `connection.rtt`); undefined until one is measured.
+   */
+  rtt: number | undefined
   /** The buffer memory this connection's muxer holds (undefined: not accounted). */
   readonly memory: ConnectionMemory | undefined
   private readonly session: StreamMuxer
