@@ -113,3 +113,16 @@ t.test('our listener accepts at most two ping streams per peer; a third is reset
   const again = await dialer.newStream(node.multiaddrs[0], PING_PROTOCOL)
   t.equal((await ping(again)).length, 1)
 })
+
+t.test('optimistic: false: a peer without ping always answers na', async t => {
+  const server = await startNode(t, { listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  server.unhandle(PING_PROTOCOL)
+  const client = await startNode(t)
+  const codes = new Set<string>()
+  for (let i = 0; i < 20; i++) {
+    await client.ping(server.multiaddrs[0], { optimistic: false }).then(
+      () => { codes.add('answered') },
+      (err: unknown) => { codes.add(isP2PError(err) ? err.code : String(err)) })
+  }
+  t.same([...codes], ['ERR_PROTOCOL_NOT_SUPPORTED'], 'twenty times na, never a reset')
+})
