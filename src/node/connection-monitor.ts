@@ -73,6 +73,20 @@ export class ConnectionMonitor {
   /** Pings `connection` once: keeps the round trip, or reports the failure (and aborts). Never rejects. */
   async check (connection: Connection): Promise<void> {
     this.pinging.add(connection)
+    try {
+      // the peer has one outbound ping stream (ping.md): wait until it is
+      // free before the clock starts. A user's long ping, or ours on another
+      // connection to the peer, is not this connection's failure.
+      while (this.pings.busy(connection.remotePeer)) await this.pings.idle(connection.remotePeer)
+      if (connection.status !== 'open') return
+      await this.pingOnce(connection)
+    } finally {
+      this.pinging.delete(connection)
+    }
+  }
+
+  /** One ping, started while the peer's ping stream is free, so the time limit is all its own. */
+  private async pingOnce (connection: Connection): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
     const started = performance.now()
     try {
@@ -91,8 +105,6 @@ export class ConnectionMonitor {
       if (!(failure instanceof P2PError && failure.remote) || connection.status !== 'open') return
       this.onFailure?.(connection, failure)
       if (this.abortOnFailure) connection.abort(failure)
-    } finally {
-      this.pinging.delete(connection)
     }
   }
 }

@@ -14,6 +14,7 @@ import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_
 import { abortError, resetAfter } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
+import type { PeerId } from '../peer/index.js'
 
 export interface PingRequest {
   /** How many payloads to send on the stream, one after another (default 1). */
@@ -37,6 +38,16 @@ export class PingService {
 
   constructor (private readonly sw: Switch) {
     sw.handle(PING_PROTOCOL, async stream => { await handlePing(stream) }, { maxInboundStreams: PING_MAX_INBOUND_STREAMS_PER_PEER, limitPerPeer: true })
+  }
+
+  /** Whether a ping to `peer` holds the peer's one outbound ping stream now. */
+  busy (peer: PeerId): boolean {
+    return this.inUse.has(peer.toString())
+  }
+
+  /** Settles once the ping stream `peer` has now (if any) has closed. */
+  async idle (peer: PeerId): Promise<void> {
+    await this.inUse.get(peer.toString())
   }
 
   /** Pings the target `count` times over one stream (dialling if needed); returns each RTT in ms. */

@@ -111,6 +111,36 @@ t.test('abortOnFailure: false reports failures and keeps the connection', async 
   t.equal(connection.rtt, undefined, 'no round trip was measured')
 })
 
+t.test('a ping of the user\'s that holds the peer\'s ping stream is not held against the connection', async t => {
+  const server = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  // the first ping stream is echoed after 400 ms, every later one at once
+  let streams = 0
+  server.unhandle(PING_PROTOCOL)
+  server.handle(PING_PROTOCOL, async stream => {
+    const delayMs = streams++ === 0 ? 400 : 0
+    stream.on('data', (chunk: Buffer) => { setTimeout(() => { if (stream.writable) stream.write(chunk) }, delayMs) })
+    stream.on('end', () => { setTimeout(() => { stream.end() }, delayMs) })
+  })
+  // no round of its own in this test: the test calls check() when it wants
+  const client = new Libp2pNode({ connectionMonitor: { intervalMs: 3_600_000, timeoutMs: 150 } })
+  await Promise.all([server.start(), client.start()])
+  t.teardown(async () => { await Promise.all([client.stop(), server.stop()]) })
+  const failures: P2PError[] = []
+  client.on('connection:ping-failure', ({ error }: { error: P2PError }) => failures.push(error))
+  const connection = await client.dial(server.multiaddrs[0])
+  const userPing = client.ping(server.peerId, { timeoutMs: 2000 })
+  // the user's ping holds the peer's one outbound ping stream for 400 ms, past the monitor's 150
+  for (let i = 0; i < 100 && !client.pingService.busy(server.peerId); i++) await sleep(1)
+  t.ok(client.pingService.busy(server.peerId), 'the user\'s ping holds the stream')
+  const monitorPing = client.connectionMonitor?.check(connection)
+  const [userRtt] = await userPing
+  await monitorPing
+  t.ok(userRtt >= 350, `the user's ping took its ${userRtt.toFixed(0)} ms`)
+  t.ok(connection.rtt !== undefined && connection.rtt < 150, `then the monitor's ping got its turn (${String(connection.rtt)} ms)`)
+  t.same(failures, [], 'waiting for the user\'s ping was no failure')
+  t.equal(connection.status, 'open')
+})
+
 t.test('a peer that answers na to ping is alive: the time to its na is the round trip', async t => {
   const server = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
   server.unhandle(PING_PROTOCOL)
