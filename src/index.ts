@@ -2,7 +2,7 @@
 // those who want to build their own stack from the parts.
 
 export { Libp2pNode, AGENT_VERSION } from './node/index.js'
-export type { NodeInit, IdentifyEvent } from './node/index.js'
+export type { NodeInit, IdentifyEvent, ConnectionMonitorInit } from './node/index.js'
 export { Switch } from './switch/index.js'
 export type { SwitchInit, StreamHandler, HandlerOptions, ConnectionLimits } from './switch/index.js'
 export { Upgrader, Connection } from './upgrader/index.js'

@@ -13,7 +13,9 @@
 // What counts as a failure: an error the peer caused (P2PError.remote: no
 // echo in time, a wrong echo, a reset) or no answer within the time limit.
 // A peer that answers `na` is alive: it only does not serve ping, and the
-// time to its `na` is a round trip all the same (js-libp2p counts it so).
+// time to its `na` is a round trip all the same (js-libp2p counts half of
+// it, its negotiation taking two round trips; ours sends the header and the
+// proposal together, so its `na` comes after one).
 // Local refusals (our own stream limits, a connection already closing) say
 // nothing about the peer and are not held against it.
 
