@@ -1,6 +1,6 @@
-// Runs identify on every new connection and push when our protocols change
-// (libp2p/specs identify/README.md), and records what it learns in the peer
-// store.
+// Runs identify on every new connection and push when our protocols or
+// listen addresses change (libp2p/specs identify/README.md), and records
+// what it learns in the peer store.
 //
 // Both sides of a connection ask: the dialer learns the listener's
 // protocols, and the listener learns the dialer's (js-libp2p does the same,
@@ -60,6 +60,7 @@ export class IdentifyService extends EventEmitter {
       })
     }
     this.sw.on('protocols:change', () => { this.pushAll() })
+    this.sw.on('addresses:change', () => { this.pushAll() })
   }
 
   private lastRecord: { addrs: string, seq: number, envelope: Uint8Array } | undefined
@@ -138,7 +139,7 @@ export class IdentifyService extends EventEmitter {
     this.emit('identify', { connection, result, push } satisfies IdentifyEvent)
   }
 
-  /** identify/README.md: push to every connected peer that supports it when our protocols change. */
+  /** identify/README.md: push to every connected peer that supports it when our protocols or listen addresses change. */
   private pushAll (): void {
     for (const connection of this.sw.getConnections()) {
       const record = this.init.peerStore.get(connection.remotePeer)

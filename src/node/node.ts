@@ -116,6 +116,16 @@ export class Libp2pNode extends EventEmitter {
     return this.switch.multiaddrs
   }
 
+  /** Listens on `addr` as well (once started); connected peers get an identify push with our new addresses. */
+  async listen (addr: Multiaddr | string): Promise<Multiaddr[]> {
+    return await this.switch.listen(addr)
+  }
+
+  /** Stops listening on `addr` (its connections stay open); connected peers get an identify push. False: not listening there. */
+  async unlisten (addr: Multiaddr | string): Promise<boolean> {
+    return await this.switch.unlisten(addr)
+  }
+
   async dial (target: DialTarget, options?: { signal?: AbortSignal }): Promise<Connection> {
     return await this.switch.dial(target, options)
   }

@@ -67,7 +67,8 @@ export type SwitchMetrics = ResourceMetrics
 /**
  * Events: 'connection:open' (Connection), 'connection:close' (Connection),
  * 'peer:connect' (PeerId), 'peer:disconnect' (PeerId),
- * 'protocols:change' (string[]), 'upgrade:error' (Error),
+ * 'protocols:change' (string[]), 'addresses:change' (Multiaddr[]: listen()/unlisten()),
+ * 'upgrade:error' (Error),
  * 'connection:refused' (P2PError ERR_RESOURCE_LIMIT_EXCEEDED: a limit closed it before or right after its handshake).
  */
 export class Switch extends EventEmitter {
@@ -117,11 +118,51 @@ export class Switch extends EventEmitter {
   async start (): Promise<void> {
     if (this.status !== 'idle') return
     this.status = 'started'
-    for (const addr of this.init.listenAddrs ?? []) {
-      const ma = typeof addr === 'string' ? Multiaddr.fromString(addr) : addr
-      this.tcpListeners.push(await TcpListener.listen(ma, { onConnection: socket => { this.onInboundSocket(socket) } }))
-    }
+    for (const addr of this.init.listenAddrs ?? []) await this.bind(addr)
     this.startIdleTimer()
+  }
+
+  /**
+   * Listens on `addr` as well, once started; resolves with the addresses
+   * bound (a port 0 chosen, an unspecified host expanded). Emits
+   * 'addresses:change', on which identify pushes our new addresses to every
+   * connected peer (identify/README.md, identify/push).
+   */
+  async listen (addr: Multiaddr | string): Promise<Multiaddr[]> {
+    if (this.status !== 'started') {
+      throw new P2PError('ERR_SWITCH_NOT_STARTED', `cannot listen on ${addr.toString()}: the switch is ${this.status === 'idle' ? 'not started' : 'stopped'}`)
+    }
+    const listener = await this.bind(addr)
+    if (this.status !== 'started') {
+      // stop() ran while we bound, and closed the listeners it found then
+      this.tcpListeners.splice(this.tcpListeners.indexOf(listener), 1)
+      await listener.close()
+      throw new P2PError('ERR_SWITCH_STOPPED', `stopped while listening on ${addr.toString()}`)
+    }
+    this.emit('addresses:change', this.listenAddrs)
+    return listener.multiaddrs()
+  }
+
+  /**
+   * Stops listening on the listener that bound `addr` (one of `listenAddrs`,
+   * with or without our /p2p suffix); the connections it accepted stay open.
+   * Emits 'addresses:change'. False when no listener has that address.
+   */
+  async unlisten (addr: Multiaddr | string): Promise<boolean> {
+    const wanted = (typeof addr === 'string' ? Multiaddr.fromString(addr) : addr).decapsulateCode(CODE_P2P).toString()
+    const index = this.tcpListeners.findIndex(l => l.multiaddrs().some(a => a.toString() === wanted))
+    if (index < 0) return false
+    const [listener] = this.tcpListeners.splice(index, 1)
+    await listener.close()
+    this.emit('addresses:change', this.listenAddrs)
+    return true
+  }
+
+  private async bind (addr: Multiaddr | string): Promise<TcpListener> {
+    const ma = typeof addr === 'string' ? Multiaddr.fromString(addr) : addr
+    const listener = await TcpListener.listen(ma, { onConnection: socket => { this.onInboundSocket(socket) } })
+    this.tcpListeners.push(listener)
+    return listener
   }
 
   /** Counters: refusals by limit, failed upgrades. */
