@@ -22,6 +22,7 @@
 import type { Connection } from '../upgrader/index.js'
 import type { Switch } from '../switch/index.js'
 import { P2PError, isP2PError } from '../util/errors.js'
+import { checkTimerMs } from '../util/deadline.js'
 import type { PingService } from './ping-service.js'
 
 export interface ConnectionMonitorInit {
@@ -48,8 +49,8 @@ export class ConnectionMonitor {
   private readonly pinging = new Set<Connection>()
 
   constructor (private readonly sw: Switch, private readonly pings: PingService, init: ConnectionMonitorInit = {}) {
-    this.intervalMs = positiveMs('intervalMs', init.intervalMs ?? DEFAULT_MONITOR_INTERVAL_MS)
-    this.timeoutMs = positiveMs('timeoutMs', init.timeoutMs ?? DEFAULT_MONITOR_TIMEOUT_MS)
+    this.intervalMs = checkTimerMs('connectionMonitor.intervalMs', init.intervalMs ?? DEFAULT_MONITOR_INTERVAL_MS, 1)
+    this.timeoutMs = checkTimerMs('connectionMonitor.timeoutMs', init.timeoutMs ?? DEFAULT_MONITOR_TIMEOUT_MS, 1)
     this.abortOnFailure = init.abortOnFailure ?? true
     this.onFailure = init.onFailure
   }
@@ -109,11 +110,4 @@ export class ConnectionMonitor {
       if (this.abortOnFailure) connection.abort(failure)
     }
   }
-}
-
-function positiveMs (name: string, ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `connectionMonitor.${name} must be a positive number of ms, got ${ms}`)
-  }
-  return ms
 }

@@ -160,7 +160,7 @@ t.test('off by default; options are checked', async t => {
   const node = new Libp2pNode()
   t.equal(node.connectionMonitor, undefined)
   t.ok(new Libp2pNode({ connectionMonitor: true }).connectionMonitor !== undefined, 'true: the defaults')
-  for (const bad of [{ intervalMs: 0 }, { timeoutMs: -1 }, { intervalMs: Number.NaN }]) {
+  for (const bad of [{ intervalMs: 0 }, { timeoutMs: -1 }, { intervalMs: Number.NaN }, { intervalMs: 2 ** 31 }, { timeoutMs: 1.5 }]) {
     t.throws(() => new Libp2pNode({ connectionMonitor: bad }), { code: 'ERR_INVALID_PARAMETERS' }, JSON.stringify(bad))
   }
 })
