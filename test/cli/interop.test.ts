@@ -5,7 +5,7 @@
 // the independent Redis client, in both roles, against our own peer and
 // against js-libp2p.
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { spawn, spawnSync, execFile } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -23,7 +23,7 @@ import { createOutput } from '../../src/cli/output.js'
 import { main } from '../../src/cli/main.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { isP2PError } from '../../src/util/errors.js'
-import { createJsNode, multiaddr } from '../interop/js-peer.js'
+import { createJsNode, jsEcho, multiaddr } from '../interop/js-peer.js'
 
 const execFileP = promisify(execFile)
 const P2P = fileURLToPath(new URL('./fixtures/p2p.ts', import.meta.url))
@@ -128,6 +128,7 @@ t.test('configuration from the original runner\'s lower-case variables', async t
     transport: 'tcp',
     security: 'noise',
     muxer: 'yamux',
+    protocol: 'ping',
     ip: '0.0.0.0',
     redisAddr: 'redis:6379',
     timeoutSeconds: 180,
@@ -152,6 +153,14 @@ t.test('configuration from the unified runner\'s upper-case variables', async t 
   t.match(mid, { listenerAddrKey: 'k_listener_multiaddr', redisAddr: 'transport-redis:6379', output: 'json' })
   t.equal(parseInteropConfig({ ...BASE, MUXER: 'mplex' }).muxer, 'mplex', 'upper-case wins')
   t.equal(parseInteropConfig(BASE, 'yaml').output, 'yaml', '--format overrides')
+})
+
+t.test('the misc suite\'s PROTOCOL (protocol for older images); ping without it', async t => {
+  t.equal(parseInteropConfig(BASE).protocol, 'ping')
+  t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo' }).protocol, 'echo')
+  t.equal(parseInteropConfig({ ...BASE, protocol: 'identify' }).protocol, 'identify')
+  t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo', protocol: 'identify' }).protocol, 'echo', 'upper-case wins')
+  t.throws(() => parseInteropConfig({ ...BASE, PROTOCOL: 'bitswap' }), { code: 'ERR_UNSUPPORTED', message: /protocol="bitswap" is not supported \(supported: ping, echo, identify\)/ })
 })
 
 t.test('unsupported or missing settings are clear errors', async t => {
@@ -238,7 +247,7 @@ const quiet = createOutput(false, new PassThrough(), new PassThrough())
 /** An env without whatever interop variables the test runner itself may carry. */
 function childEnv (vars: Env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  const names = /^(transport|muxer|security|is_dialer|ip|redis_addr|test_timeout_seconds|test_timeout_secs|IS_DIALER|REDIS_ADDR|TEST_KEY|TRANSPORT|SECURE_CHANNEL|MUXER|LISTENER_IP|TEST_TIMEOUT_SECS)$/
+  const names = /^(transport|muxer|security|is_dialer|ip|redis_addr|test_timeout_seconds|test_timeout_secs|protocol|IS_DIALER|REDIS_ADDR|TEST_KEY|TRANSPORT|SECURE_CHANNEL|MUXER|LISTENER_IP|TEST_TIMEOUT_SECS|PROTOCOL)$/
   for (const [k, v] of Object.entries(process.env)) if (!names.test(k)) env[k] = v
   return { ...env, ...vars }
 }
@@ -317,6 +326,65 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
     t.ok(Number(m?.[1]) >= Number(m?.[2]), 'handshake plus one RTT is at least the RTT')
     t.equal((await redis.cli('LLEN', 'feedbeef_listener_multiaddr')).trim(), '0', 'the dialer consumed the address')
     t.ok(logs.some(l => /listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//.test(l)))
+  })
+
+  /** Starts our listener (unified runner, `key`); resolves once it has published its address. */
+  async function ourListener (t: Test, key: string, vars: Env = {}): Promise<{ addr: string, done: Promise<{ value?: number, error?: unknown }> }> {
+    let stop!: () => void
+    t.teardown(() => { stop() })
+    let published!: (addr: string) => void
+    const ready = new Promise<string>(resolve => { published = resolve })
+    const log = (s: string): void => { const m = /^listening on (\S+)/.exec(s); if (m !== null) published(m[1]) }
+    const env: Env = { IS_DIALER: 'false', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', LISTENER_IP: '127.0.0.1', REDIS_ADDR: redis.addr, TEST_KEY: key, ...vars }
+    const done = settle(interopCommand([], quiet, { log, stop: new Promise<void>(resolve => { stop = resolve }) }, env))
+    return { addr: await ready, done }
+  }
+
+  const ECHO_YAML = /^measurements:\n {2}echo_rtt: [\d.]+\n {2}payload_bytes: 4353\n {2}unit: ms\n$/
+  const IDENTIFY_YAML = /^measurements:\n {2}identify_rtt: [\d.]+\n {2}protocol_count: (\d+)\n {2}unit: ms\n$/
+
+  t.test('misc suite: our dialer exercises echo, then identify, against our listener', async t => {
+    const listener = await ourListener(t, 'e1c0e1c0', { PROTOCOL: 'echo' })
+    const dialerEnv: Env = { IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', REDIS_ADDR: redis.addr, TEST_KEY: 'e1c0e1c0' }
+    const echoOut = capture()
+    const logs: string[] = []
+    t.equal(await interopCommand([], quiet, { log: s => logs.push(s), stdout: echoOut }, { ...dialerEnv, PROTOCOL: 'echo' }), 0)
+    t.match(echoOut.text, ECHO_YAML)
+    t.ok(logs.some(l => /; echo: 4353 bytes came back intact/.test(l)), logs.join('\n'))
+    // the same listener serves identify (and echo) whatever PROTOCOL it was given
+    await redis.cli('RPUSH', 'e1c0e1c0_listener_multiaddr', listener.addr)
+    const identifyOut = capture()
+    t.equal(await interopCommand([], quiet, { log: s => logs.push(s), stdout: identifyOut }, { ...dialerEnv, protocol: 'identify' }), 0)
+    const m = IDENTIFY_YAML.exec(identifyOut.text)
+    t.ok(m, identifyOut.text)
+    t.ok(Number(m?.[1]) >= 4, 'ping, identify, identify push and echo at least')
+    const line = logs.find(l => /; identify: protocol version ipfs\/0\.1\.0, \d+ protocols \(/.test(l)) ?? ''
+    t.ok(line.includes('/ipfs/ping/1.0.0') && line.includes('/echo/1.0.0'), line)
+  })
+
+  t.test('misc suite: our dialer against a js-libp2p listener (echo, identify; mplex)', async t => {
+    const js = await createJsNode({ muxer: 'mplex' })
+    t.teardown(async () => { await js.stop() })
+    const dialerEnv: Env = { IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'mplex', REDIS_ADDR: redis.addr, TEST_KEY: 'a5a5a5a5' }
+    for (const [protocol, expected] of [['echo', ECHO_YAML], ['identify', IDENTIFY_YAML]] as const) {
+      await redis.cli('RPUSH', 'a5a5a5a5_listener_multiaddr', js.getMultiaddrs()[0].toString())
+      const stdout = capture()
+      t.equal(await interopCommand([], quiet, { log: () => {}, stdout }, { ...dialerEnv, PROTOCOL: protocol }), 0, protocol)
+      t.match(stdout.text, expected, protocol)
+    }
+  })
+
+  t.test('misc suite: a js-libp2p dialer exercises echo and identify against our listener', async t => {
+    const listener = await ourListener(t, 'b0b0b0b0', { PROTOCOL: 'echo' })
+    const js = await createJsNode({ muxer: 'yamux', listen: false })
+    t.teardown(async () => { await js.stop() })
+    const payload = new TextEncoder().encode('Hello from js-libp2p misc echo test!')
+    t.same(await jsEcho(js, listener.addr, payload), Buffer.from(payload), 'our listener echoes for js-libp2p')
+    const connection = js.getConnections()[0]
+    const identified = await js.services.identify.identify(connection)
+    t.ok(identified.protocols.includes('/ipfs/ping/1.0.0') && identified.protocols.includes('/echo/1.0.0'), identified.protocols.join(', '))
+    t.ok(identified.listenAddrs.length > 0)
+    t.equal(identified.peerId.toString(), /\/p2p\/(\w+)$/.exec(listener.addr)?.[1])
   })
 
   t.test('listener publishes under listenerAddr, then fails when the timeout passes', async t => {

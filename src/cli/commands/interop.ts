@@ -19,6 +19,10 @@
 // - "The dialer should emit all diagnostic logs to stderr. Only the final
 //   JSON string result should be emitted to stdout."
 //
+// The unified runner's misc suite adds `PROTOCOL` (ping, echo, identify):
+// the dialer then exercises that protocol instead of ping alone
+// (./interop-misc.ts); the listener serves all three whatever it says.
+//
 // Which runner is talking to us: the unified runner sets upper-case names
 // (IS_DIALER, TRANSPORT, SECURE_CHANNEL, MUXER, LISTENER_IP, REDIS_ADDR,
 // TEST_KEY); the original sets lower-case ones. Upper-case wins when both
@@ -30,7 +34,10 @@ import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { Libp2pNode } from '../../node/index.js'
 import type { Multiaddr } from '../../multiaddr/index.js'
+import type { Connection } from '../../upgrader/index.js'
 import { parseMuxers } from '../options.js'
+import { ECHO_PROTOCOL, handleEcho } from '../../protocols/index.js'
+import { checkIdentify, formatMeasurements, MISC_PROTOCOLS, roundMillis, runEchoProbes, type MiscProtocol } from './interop-misc.js'
 import type { Output } from '../output.js'
 import { RedisClient } from '../redis.js'
 import { P2PError } from '../../util/errors.js'
@@ -63,7 +70,8 @@ export const STOP_TIMEOUT_MS = 3_000
 export const SUPPORTED = {
   transport: ['tcp'],
   security: ['noise'],
-  muxer: ['yamux', 'mplex']
+  muxer: ['yamux', 'mplex'],
+  protocol: MISC_PROTOCOLS
 } as const
 
 export type InteropOutputFormat = 'json' | 'yaml'
@@ -73,6 +81,8 @@ export interface InteropConfig {
   transport: 'tcp'
   security: 'noise'
   muxer: 'yamux' | 'mplex'
+  /** What the dialer exercises once connected (the misc suite's PROTOCOL; ping otherwise). */
+  protocol: MiscProtocol
   /** Where the listener binds. */
   ip: string
   redisAddr: string
@@ -129,6 +139,7 @@ export function parseInteropConfig (env: Env, format?: string): InteropConfig {
     transport: oneOf(required(env, 'TRANSPORT', 'transport'), SUPPORTED.transport, 'transport'),
     security: oneOf(required(env, 'SECURE_CHANNEL', 'security'), SUPPORTED.security, 'security'),
     muxer: oneOf(required(env, 'MUXER', 'muxer'), SUPPORTED.muxer, 'muxer'),
+    protocol: oneOf(pick(env, 'PROTOCOL', 'protocol') ?? 'ping', SUPPORTED.protocol, 'protocol'),
     ip: pick(env, 'LISTENER_IP', 'ip') ?? DEFAULT_LISTEN_IP,
     redisAddr: pick(env, 'REDIS_ADDR', 'redis_addr') ?? DEFAULT_REDIS_ADDR,
     timeoutSeconds,
@@ -144,15 +155,10 @@ export interface InteropResult {
   pingRTTMillis: number
 }
 
-/** Milliseconds to three decimals (microseconds), never in exponent notation. */
-function ms (value: number): number {
-  return Math.round(value * 1000) / 1000
-}
-
 /** The dialer's stdout, in the format the runner parses (ends with a newline). */
 export function formatInteropResult (result: InteropResult, format: InteropOutputFormat): string {
-  const handshake = ms(result.handshakePlusOneRTTMillis)
-  const ping = ms(result.pingRTTMillis)
+  const handshake = roundMillis(result.handshakePlusOneRTTMillis)
+  const ping = roundMillis(result.pingRTTMillis)
   switch (format) {
     case 'json':
       // transport-interop README: `{"handshakePlusOneRTTMillis": handshakePlusOneRTT,
@@ -160,7 +166,7 @@ export function formatInteropResult (result: InteropResult, format: InteropOutpu
       // `{"handshakePlusOneRTTMillis":[0-9.]*,"pingRTTMilllis":[0-9.]*}` also needs
       return `${JSON.stringify({ handshakePlusOneRTTMillis: handshake, pingRTTMilllis: ping })}\n`
     case 'yaml':
-      return `latency:\n  handshake_plus_one_rtt: ${handshake}\n  ping_rtt: ${ping}\n  unit: ms\n`
+      return formatMeasurements({ block: 'latency', values: { handshake_plus_one_rtt: handshake, ping_rtt: ping, unit: 'ms' } }, 'yaml')
     default: {
       const never: never = format
       throw new P2PError('ERR_INVALID_PARAMETERS', `unknown output format ${String(never)}`)
@@ -200,14 +206,21 @@ function newNode (config: InteropConfig, listen: boolean): Libp2pNode {
   })
 }
 
+/** The listener's node: ping and identify as always, and the misc suite's `/echo/1.0.0`. */
+function newListenerNode (config: InteropConfig): Libp2pNode {
+  const node = newNode(config, true)
+  node.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })
+  return node
+}
+
 /** A listen address another host can dial: not loopback when there is a choice. */
 export function dialableAddr (addrs: Multiaddr[]): Multiaddr | undefined {
   const loopback = (a: Multiaddr): boolean => /^\/ip4\/127\.|^\/ip6\/::1\//.test(a.toString())
   return addrs.find(a => !loopback(a)) ?? addrs[0]
 }
 
-/** The dialer role: returns the measured durations (also printed). */
-export async function runInteropDialer (config: InteropConfig, io: InteropIo): Promise<InteropResult> {
+/** The dialer role: returns what it printed. */
+export async function runInteropDialer (config: InteropConfig, io: InteropIo): Promise<string> {
   const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
   const redis = await connectRedis(config.redisAddr, deadline, io.log)
   let listenerAddr: string | null
@@ -227,17 +240,51 @@ export async function runInteropDialer (config: InteropConfig, io: InteropIo): P
     // README: "Record the current instant as handshakeStartInstant."
     const handshakeStart = performance.now()
     const connection = await node.dial(listenerAddr, { signal: deadline })
-    const [pingRTTMillis] = await node.ping(connection.remotePeer, { count: 1, signal: deadline })
-    // README: "Record the duration since handshakeStartInstant. This is handshakePlusOneRTT."
-    const result = { handshakePlusOneRTTMillis: performance.now() - handshakeStart, pingRTTMillis }
-    io.log(`connected to ${connection.remotePeer.toString()} over ${config.muxer}; ping ${pingRTTMillis.toFixed(3)} ms`)
-    ;(io.stdout ?? process.stdout).write(formatInteropResult(result, config.output))
-    return result
+    const { output, summary } = await exercise(config, node, connection, handshakeStart, deadline)
+    io.log(`connected to ${connection.remotePeer.toString()} over ${config.muxer}; ${summary}`)
+    ;(io.stdout ?? process.stdout).write(output)
+    return output
   } catch (err) {
-    if (deadline.aborted) throw new P2PError('ERR_TIMEOUT', `dial and ping did not finish within ${config.timeoutSeconds} s`, { cause: err })
+    if (deadline.aborted) throw new P2PError('ERR_TIMEOUT', `dial and ${config.protocol} did not finish within ${config.timeoutSeconds} s`, { cause: err })
     throw err
   } finally {
     await stopWithin(node, STOP_TIMEOUT_MS)
+  }
+}
+
+/** Runs the configured protocol over `connection`: what to print, as the runner reads it, and a line for the log. */
+async function exercise (config: InteropConfig, node: Libp2pNode, connection: Connection, handshakeStart: number, signal: AbortSignal): Promise<{ output: string, summary: string }> {
+  const protocol = config.protocol
+  switch (protocol) {
+    case 'ping': {
+      const [pingRTTMillis] = await node.ping(connection.remotePeer, { count: 1, signal })
+      // README: "Record the duration since handshakeStartInstant. This is handshakePlusOneRTT."
+      const handshakePlusOneRTTMillis = performance.now() - handshakeStart
+      return {
+        output: formatInteropResult({ handshakePlusOneRTTMillis, pingRTTMillis }, config.output),
+        summary: `ping ${pingRTTMillis.toFixed(3)} ms`
+      }
+    }
+    case 'echo': {
+      const { echoRTTMillis, payloadBytes } = await runEchoProbes(connection, signal)
+      return {
+        output: formatMeasurements({ block: 'measurements', values: { echo_rtt: roundMillis(echoRTTMillis), payload_bytes: payloadBytes, unit: 'ms' } }, config.output),
+        summary: `echo: ${payloadBytes} bytes came back intact in ${echoRTTMillis.toFixed(3)} ms`
+      }
+    }
+    case 'identify': {
+      const result = await node.identify(connection.remotePeer, { signal })
+      const identifyRTTMillis = performance.now() - handshakeStart
+      checkIdentify(result)
+      return {
+        output: formatMeasurements({ block: 'measurements', values: { identify_rtt: roundMillis(identifyRTTMillis), protocol_count: result.protocols.length, unit: 'ms' } }, config.output),
+        summary: `identify: protocol version ${String(result.protocolVersion)}, ${result.protocols.length} protocols (${result.protocols.join(', ')})`
+      }
+    }
+    default: {
+      const never: never = protocol
+      throw new P2PError('ERR_INVALID_PARAMETERS', `unknown protocol ${String(never)}`)
+    }
   }
 }
 
@@ -247,7 +294,7 @@ export async function runInteropDialer (config: InteropConfig, io: InteropIo): P
  */
 export async function runInteropListener (config: InteropConfig, io: InteropIo): Promise<void> {
   const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
-  const node = newNode(config, true)
+  const node = newListenerNode(config)
   await node.start()
   try {
     const addr = dialableAddr(node.multiaddrs)
@@ -287,7 +334,7 @@ export async function interopCommand (args: string[], out: Output, io: Partial<I
   const { values } = parseArgs({ args, options: { format: { type: 'string' }, json: { type: 'boolean' } } })
   const config = parseInteropConfig(env, values.format)
   const fullIo: InteropIo = { log: text => { out.error(`p2p interop: ${text}`) }, ...io }
-  fullIo.log(`${config.isDialer ? 'dialer' : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, timeout ${config.timeoutSeconds} s`)
+  fullIo.log(`${config.isDialer ? `dialer (${config.protocol})` : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, timeout ${config.timeoutSeconds} s`)
   if (config.isDialer) await runInteropDialer(config, fullIo)
   else await runInteropListener(config, fullIo)
   return 0
