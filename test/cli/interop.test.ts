@@ -387,6 +387,24 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
     t.equal(identified.peerId.toString(), /\/p2p\/(\w+)$/.exec(listener.addr)?.[1])
   })
 
+  t.test('our dialer also takes an address the listener SET as a string (the perf suite\'s images), even one set while it waits', async t => {
+    const js = await createJsNode({ muxer: 'yamux' })
+    t.teardown(async () => { await js.stop() })
+    const addr = js.getMultiaddrs()[0].toString()
+    const env: Env = { IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', REDIS_ADDR: redis.addr, TEST_KEY: 'c0ffee00' }
+    await redis.cli('SET', 'c0ffee00_listener_multiaddr', addr)
+    const first = capture()
+    t.equal(await interopCommand([], quiet, { log: () => {}, stdout: first }, env), 0, 'set before the dialer asks')
+    t.match(first.text, /^latency:\n/)
+    await redis.cli('DEL', 'c0ffee00_listener_multiaddr')
+    const second = capture()
+    const dialing = settle(interopCommand([], quiet, { log: () => {}, stdout: second }, { ...env, PROTOCOL: 'echo' }))
+    await new Promise(resolve => setTimeout(resolve, 300))
+    await redis.cli('SET', 'c0ffee00_listener_multiaddr', addr)
+    t.same(await dialing, { value: 0 }, 'set while the dialer waits in BLPOP')
+    t.match(second.text, /^measurements:\n {2}echo_rtt: /)
+  })
+
   t.test('listener publishes under listenerAddr, then fails when the timeout passes', async t => {
     await redis.cli('DEL', LISTENER_ADDR_KEY)
     const env: Env = { ...BASE, is_dialer: 'false', ip: '127.0.0.1', redis_addr: redis.addr, test_timeout_seconds: '1.5' }

@@ -40,7 +40,7 @@ import { ECHO_PROTOCOL, handleEcho } from '../../protocols/index.js'
 import { checkIdentify, formatMeasurements, MISC_PROTOCOLS, roundMillis, runEchoProbes, type MiscProtocol } from './interop-misc.js'
 import type { Output } from '../output.js'
 import { RedisClient } from '../redis.js'
-import { P2PError } from '../../util/errors.js'
+import { isP2PError, P2PError } from '../../util/errors.js'
 import { signalled } from '../signals.js'
 
 /** transport-interop README: "default to the `redis` host on port 6379". */
@@ -63,6 +63,9 @@ export const LISTENER_MULTIADDR_KEY_SUFFIX = '_listener_multiaddr'
  * be starting when we do, so connecting is retried until the test timeout.
  */
 export const REDIS_CONNECT_RETRY_MS = 250
+
+/** How long each of the dialer's BLPOPs for the listener's address waits (see takeListenerAddr). */
+export const LISTENER_ADDR_POLL_SECONDS = 1
 
 /** How long the dialer waits for its node to shut down after printing. */
 export const STOP_TIMEOUT_MS = 3_000
@@ -223,15 +226,12 @@ export function dialableAddr (addrs: Multiaddr[]): Multiaddr | undefined {
 export async function runInteropDialer (config: InteropConfig, io: InteropIo): Promise<string> {
   const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
   const redis = await connectRedis(config.redisAddr, deadline, io.log)
-  let listenerAddr: string | null
+  let listenerAddr: string
   try {
     io.log(`waiting for the listener's address under "${config.listenerAddrKey}"`)
-    listenerAddr = await redis.blpop(config.listenerAddrKey, Math.max(1, Math.ceil(config.timeoutSeconds)))
+    listenerAddr = await takeListenerAddr(redis, config, deadline)
   } finally {
     redis.close()
-  }
-  if (listenerAddr === null) {
-    throw new P2PError('ERR_TIMEOUT', `no listener address under "${config.listenerAddrKey}" within ${config.timeoutSeconds} s`)
   }
   const node = newNode(config, false)
   await node.start()
@@ -286,6 +286,29 @@ async function exercise (config: InteropConfig, node: Libp2pNode, connection: Co
       throw new P2PError('ERR_INVALID_PARAMETERS', `unknown protocol ${String(never)}`)
     }
   }
+}
+
+/**
+ * Pops the listener's address from its list (the transport suite's RPUSH),
+ * or reads it as a string when the listener SET it, as the perf suite's
+ * images and some transport images do (BLPOP on a string is a WRONGTYPE
+ * error reply). Polls in LISTENER_ADDR_POLL_SECONDS steps, since a BLPOP
+ * that waits on a missing key never wakes for a SET.
+ */
+async function takeListenerAddr (redis: RedisClient, config: InteropConfig, deadline: AbortSignal): Promise<string> {
+  const key = config.listenerAddrKey
+  const step = Math.min(LISTENER_ADDR_POLL_SECONDS, Math.max(1, Math.ceil(config.timeoutSeconds)))
+  while (!deadline.aborted) {
+    let addr: string | null
+    try {
+      addr = await redis.blpop(key, step)
+    } catch (err) {
+      if (!isP2PError(err, 'ERR_REDIS_REPLY') || !err.message.includes('WRONGTYPE')) throw err
+      addr = await redis.get(key)
+    }
+    if (addr !== null) return addr
+  }
+  throw new P2PError('ERR_TIMEOUT', `no listener address under "${key}" within ${config.timeoutSeconds} s`)
 }
 
 /**
