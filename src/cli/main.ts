@@ -26,7 +26,7 @@ const USAGE = `usage: p2p <command> [options]
   ls      MA                                      what the remote supports (identify, multistream ls)
   perf    MA --upload BYTES --download BYTES      the perf protocol (libp2p/specs perf)
           --server-address HOST:PORT --upload-bytes N --download-bytes N | --run-server
-  interop                                         libp2p/test-plans transport-interop and misc (configured by environment)
+  interop                                         libp2p/test-plans transport-interop, misc and perf (configured by environment)
   conform MA                                      check a remote peer against the specs, case by case
 
 Every command accepts --json (one JSON object per line on stdout), and

@@ -17,7 +17,8 @@ import { promisify } from 'node:util'
 import { PassThrough } from 'node:stream'
 import { encodeCommand, decodeReply, parseRedisAddr, RedisClient, MAX_BULK_LENGTH, MAX_NESTING } from '../../src/cli/redis.js'
 import type { RespValue } from '../../src/cli/redis.js'
-import { interopCommand, parseInteropConfig, formatInteropResult, dialableAddr, LISTENER_ADDR_KEY } from '../../src/cli/commands/interop.js'
+import { interopCommand, parseInteropConfig, formatInteropResult, dialableAddr, LISTENER_ADDR_KEY, DEFAULT_PERF_TIMEOUT_SECONDS } from '../../src/cli/commands/interop.js'
+import { PERF_SUITE_DEFAULTS } from '../../src/cli/commands/interop-perf.js'
 import type { Env } from '../../src/cli/commands/interop.js'
 import { createOutput } from '../../src/cli/output.js'
 import { main } from '../../src/cli/main.js'
@@ -129,9 +130,11 @@ t.test('configuration from the original runner\'s lower-case variables', async t
     security: 'noise',
     muxer: 'yamux',
     protocol: 'ping',
+    perf: PERF_SUITE_DEFAULTS,
     ip: '0.0.0.0',
     redisAddr: 'redis:6379',
     timeoutSeconds: 180,
+    listenerTimeoutSeconds: 180,
     listenerAddrKey: 'listenerAddr',
     testKey: undefined,
     output: 'json'
@@ -160,7 +163,24 @@ t.test('the misc suite\'s PROTOCOL (protocol for older images); ping without it'
   t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo' }).protocol, 'echo')
   t.equal(parseInteropConfig({ ...BASE, protocol: 'identify' }).protocol, 'identify')
   t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo', protocol: 'identify' }).protocol, 'echo', 'upper-case wins')
-  t.throws(() => parseInteropConfig({ ...BASE, PROTOCOL: 'bitswap' }), { code: 'ERR_UNSUPPORTED', message: /protocol="bitswap" is not supported \(supported: ping, echo, identify\)/ })
+  t.throws(() => parseInteropConfig({ ...BASE, PROTOCOL: 'bitswap' }), { code: 'ERR_UNSUPPORTED', message: /protocol="bitswap" is not supported \(supported: ping, echo, identify, perf\)/ })
+})
+
+t.test('the perf suite: its variables make the dialer measure perf, with the suite\'s own time limit', async t => {
+  const unified: Env = { IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', TEST_KEY: 'k' }
+  const c = parseInteropConfig({ ...unified, UPLOAD_BYTES: '1048576', UPLOAD_ITERATIONS: '3' })
+  t.match(c, { protocol: 'perf', perf: { ...PERF_SUITE_DEFAULTS, uploadBytes: 1048576, uploadIterations: 3 }, timeoutSeconds: DEFAULT_PERF_TIMEOUT_SECONDS })
+  t.equal(DEFAULT_PERF_TIMEOUT_SECONDS, 7200)
+  t.equal(parseInteropConfig({ ...unified, PROTOCOL: 'perf' }).protocol, 'perf', 'or PROTOCOL=perf, with the defaults')
+  t.equal(parseInteropConfig({ ...unified, LATENCY_ITERATIONS: '2', TEST_TIMEOUT_SECS: '30' }).timeoutSeconds, 30, 'a given timeout wins')
+  t.throws(() => parseInteropConfig({ ...unified, UPLOAD_ITERATIONS: 'ten' }), { code: 'ERR_INVALID_PARAMETERS', message: /UPLOAD_ITERATIONS/ })
+})
+
+t.test('the listener\'s time limit: the original runner\'s default, none under the unified runner unless given', async t => {
+  t.equal(parseInteropConfig({ ...BASE, is_dialer: 'false' }).listenerTimeoutSeconds, 180)
+  const unified: Env = { IS_DIALER: 'false', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', TEST_KEY: 'k' }
+  t.equal(parseInteropConfig(unified).listenerTimeoutSeconds, undefined, '"The listener must run until it is shutdown by Docker"')
+  t.equal(parseInteropConfig({ ...unified, TEST_TIMEOUT_SECS: '40' }).listenerTimeoutSeconds, 40)
 })
 
 t.test('unsupported or missing settings are clear errors', async t => {
@@ -385,6 +405,24 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
     t.ok(identified.protocols.includes('/ipfs/ping/1.0.0') && identified.protocols.includes('/echo/1.0.0'), identified.protocols.join(', '))
     t.ok(identified.listenAddrs.length > 0)
     t.equal(identified.peerId.toString(), /\/p2p\/(\w+)$/.exec(listener.addr)?.[1])
+  })
+
+  t.test('perf suite: our dialer measures against our listener, and prints the three blocks', async t => {
+    await ourListener(t, 'feed0001')
+    const stdout = capture()
+    const logs: string[] = []
+    const env: Env = {
+      IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', REDIS_ADDR: redis.addr, TEST_KEY: 'feed0001',
+      UPLOAD_BYTES: '1048576', DOWNLOAD_BYTES: '524288', UPLOAD_ITERATIONS: '2', DOWNLOAD_ITERATIONS: '2', LATENCY_ITERATIONS: '3', DURATION: '20'
+    }
+    t.equal(await interopCommand([], quiet, { log: s => logs.push(s), stdout }, env), 0)
+    const blocks = stdout.text.split('\n\n')
+    t.equal(blocks.length, 3, stdout.text)
+    for (const [i, [name, n, decimals, unit]] of ([['upload', 2, 2, 'Gbps'], ['download', 2, 2, 'Gbps'], ['latency', 3, 3, 'ms']] as const).entries()) {
+      const number = `\\d+\\.\\d{${decimals}}`
+      t.match(blocks[i], new RegExp(`^${name}:\\n {2}iterations: ${n}\\n( {2}(min|q1|median|q3|max): ${number}\\n){5} {2}outliers: \\[(${number}(, ${number})*)?\\]\\n {2}samples: \\[${number}(, ${number}){${n - 1}}\\]\\n {2}unit: ${unit}\\n?$`), name)
+    }
+    t.ok(logs.some(l => /; perf: upload median [\d.]+ Gbps, download [\d.]+ Gbps, latency [\d.]+ ms$/.test(l)), logs.join('\n'))
   })
 
   t.test('our dialer also takes an address the listener SET as a string (the perf suite\'s images), even one set while it waits', async t => {

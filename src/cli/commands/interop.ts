@@ -9,7 +9,8 @@
 //   RPUSH using the `listenerAddr` key" (the unified runner: the key
 //   `<TEST_KEY>_listener_multiaddr`), then sleep for `test_timeout_seconds`
 //   -- the runner kills us once the dialer is done; "If the timeout is hit,
-//   exit with a non-zero error code."
+//   exit with a non-zero error code." The unified runner gives no timeout:
+//   "The listener must run until it is shutdown by Docker", and it does.
 // - Dialer: "Get the listener's address via Redis' BLPOP", record
 //   `handshakeStartInstant`, connect, ping, and print the two durations in
 //   milliseconds to stdout -- `{"handshakePlusOneRTTMillis":..,
@@ -21,7 +22,10 @@
 //
 // The unified runner's misc suite adds `PROTOCOL` (ping, echo, identify):
 // the dialer then exercises that protocol instead of ping alone
-// (./interop-misc.ts); the listener serves all three whatever it says.
+// (./interop-misc.ts). Its perf suite gives the dialer UPLOAD_BYTES and
+// the like, and the dialer then measures throughput and latency with
+// `/perf/1.0.0` (./interop-perf.ts). The listener serves all of them
+// whatever it is told.
 //
 // Which runner is talking to us: the unified runner sets upper-case names
 // (IS_DIALER, TRANSPORT, SECURE_CHANNEL, MUXER, LISTENER_IP, REDIS_ADDR,
@@ -36,8 +40,8 @@ import { Libp2pNode } from '../../node/index.js'
 import type { Multiaddr } from '../../multiaddr/index.js'
 import type { Connection } from '../../upgrader/index.js'
 import { parseMuxers } from '../options.js'
-import { ECHO_PROTOCOL, handleEcho } from '../../protocols/index.js'
 import { checkIdentify, formatMeasurements, MISC_PROTOCOLS, roundMillis, runEchoProbes, type MiscProtocol } from './interop-misc.js'
+import { formatPerfSuite, parsePerfSuiteConfig, PERF_SUITE_DEFAULTS, runPerfSuite, type PerfSuiteConfig } from './interop-perf.js'
 import type { Output } from '../output.js'
 import { RedisClient } from '../redis.js'
 import { isP2PError, P2PError } from '../../util/errors.js'
@@ -48,6 +52,9 @@ export const DEFAULT_REDIS_ADDR = 'redis:6379'
 
 /** transport-interop README: "default to 180 seconds". */
 export const DEFAULT_TEST_TIMEOUT_SECONDS = 180
+
+/** The perf suite's own limit on a test (perf/lib/run-single-test.sh: TEST_TIMEOUT=7200), the perf dialer's default. */
+export const DEFAULT_PERF_TIMEOUT_SECONDS = 7200
 
 /** transport-interop README: 'If not specified, the implementation should bind to `0.0.0.0`'. */
 export const DEFAULT_LISTEN_IP = '0.0.0.0'
@@ -74,8 +81,10 @@ export const SUPPORTED = {
   transport: ['tcp'],
   security: ['noise'],
   muxer: ['yamux', 'mplex'],
-  protocol: MISC_PROTOCOLS
+  protocol: [...MISC_PROTOCOLS, 'perf']
 } as const
+
+export type InteropProtocol = MiscProtocol | 'perf'
 
 export type InteropOutputFormat = 'json' | 'yaml'
 
@@ -84,12 +93,21 @@ export interface InteropConfig {
   transport: 'tcp'
   security: 'noise'
   muxer: 'yamux' | 'mplex'
-  /** What the dialer exercises once connected (the misc suite's PROTOCOL; ping otherwise). */
-  protocol: MiscProtocol
+  /** What the dialer exercises once connected: the misc suite's PROTOCOL, perf in the perf suite, else ping. */
+  protocol: InteropProtocol
+  /** The perf suite's settings (its defaults outside it). */
+  perf: PerfSuiteConfig
   /** Where the listener binds. */
   ip: string
   redisAddr: string
+  /** The dialer's limit on the whole test. */
   timeoutSeconds: number
+  /**
+   * The listener's: undefined when it runs until stopped, as the unified
+   * runner asks ("The listener must run until it is shutdown by Docker")
+   * unless a timeout is given.
+   */
+  listenerTimeoutSeconds: number | undefined
   /** The Redis key the listener's address travels under. */
   listenerAddrKey: string
   /** Set by the unified runner; its key is then deleted before the RPUSH. */
@@ -131,10 +149,12 @@ export function parseInteropConfig (env: Env, format?: string): InteropConfig {
     throw new P2PError('ERR_INVALID_PARAMETERS', `is_dialer must be "true" or "false", got "${isDialerText}"`)
   }
   const timeoutText = pick(env, 'TEST_TIMEOUT_SECS', 'TEST_TIMEOUT_SECONDS', 'test_timeout_seconds', 'test_timeout_secs')
-  const timeoutSeconds = timeoutText === undefined ? DEFAULT_TEST_TIMEOUT_SECONDS : Number(timeoutText)
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+  const givenTimeout = timeoutText === undefined ? undefined : Number(timeoutText)
+  if (givenTimeout !== undefined && (!Number.isFinite(givenTimeout) || givenTimeout <= 0)) {
     throw new P2PError('ERR_INVALID_PARAMETERS', `test_timeout_seconds must be a positive number, got "${String(timeoutText)}"`)
   }
+  const perfSuite = parsePerfSuiteConfig(env)
+  const protocol = oneOf(pick(env, 'PROTOCOL', 'protocol') ?? (perfSuite === undefined ? 'ping' : 'perf'), SUPPORTED.protocol, 'protocol')
   const testKey = pick(env, 'TEST_KEY')
   const output = format ?? (env.IS_DIALER !== undefined ? 'yaml' : 'json')
   return {
@@ -142,10 +162,12 @@ export function parseInteropConfig (env: Env, format?: string): InteropConfig {
     transport: oneOf(required(env, 'TRANSPORT', 'transport'), SUPPORTED.transport, 'transport'),
     security: oneOf(required(env, 'SECURE_CHANNEL', 'security'), SUPPORTED.security, 'security'),
     muxer: oneOf(required(env, 'MUXER', 'muxer'), SUPPORTED.muxer, 'muxer'),
-    protocol: oneOf(pick(env, 'PROTOCOL', 'protocol') ?? 'ping', SUPPORTED.protocol, 'protocol'),
+    protocol,
+    perf: perfSuite ?? PERF_SUITE_DEFAULTS,
     ip: pick(env, 'LISTENER_IP', 'ip') ?? DEFAULT_LISTEN_IP,
     redisAddr: pick(env, 'REDIS_ADDR', 'redis_addr') ?? DEFAULT_REDIS_ADDR,
-    timeoutSeconds,
+    timeoutSeconds: givenTimeout ?? (protocol === 'perf' ? DEFAULT_PERF_TIMEOUT_SECONDS : DEFAULT_TEST_TIMEOUT_SECONDS),
+    listenerTimeoutSeconds: givenTimeout ?? (testKey === undefined ? DEFAULT_TEST_TIMEOUT_SECONDS : undefined),
     listenerAddrKey: testKey === undefined ? LISTENER_ADDR_KEY : `${testKey}${LISTENER_MULTIADDR_KEY_SUFFIX}`,
     testKey,
     output: oneOf(output, ['json', 'yaml'] as const, '--format')
@@ -200,20 +222,21 @@ async function connectRedis (addr: string, signal: AbortSignal, log: (text: stri
   }
 }
 
+/**
+ * The dialer's node, or the listener's: that one serves, besides ping and
+ * identify, the misc suite's `/echo/1.0.0` and the perf suite's
+ * `/perf/1.0.0` (a test application, like `p2p perf --run-server`, may
+ * turn perf on: perf.md only asks that it not be on by default).
+ */
 function newNode (config: InteropConfig, listen: boolean): Libp2pNode {
   const ip = config.ip.includes(':') ? `/ip6/${config.ip}` : `/ip4/${config.ip}`
   return new Libp2pNode({
     listenAddrs: listen ? [`${ip}/tcp/0`] : [],
     muxers: parseMuxers(config.muxer),
-    identifyOnConnect: false
+    identifyOnConnect: false,
+    echo: listen,
+    perf: listen
   })
-}
-
-/** The listener's node: ping and identify as always, and the misc suite's `/echo/1.0.0`. */
-function newListenerNode (config: InteropConfig): Libp2pNode {
-  const node = newNode(config, true)
-  node.handle(ECHO_PROTOCOL, async stream => { await handleEcho(stream) })
-  return node
 }
 
 /** A listen address another host can dial: not loopback when there is a choice. */
@@ -281,6 +304,13 @@ async function exercise (config: InteropConfig, node: Libp2pNode, connection: Co
         summary: `identify: protocol version ${String(result.protocolVersion)}, ${result.protocols.length} protocols (${result.protocols.join(', ')})`
       }
     }
+    case 'perf': {
+      const result = await runPerfSuite(node, connection.remotePeer, config.perf, signal)
+      return {
+        output: formatPerfSuite(result, config.output),
+        summary: `perf: upload median ${result.upload.median.toFixed(2)} Gbps, download ${result.download.median.toFixed(2)} Gbps, latency ${result.latency.median.toFixed(3)} ms`
+      }
+    }
     default: {
       const never: never = protocol
       throw new P2PError('ERR_INVALID_PARAMETERS', `unknown protocol ${String(never)}`)
@@ -312,12 +342,14 @@ async function takeListenerAddr (redis: RedisClient, config: InteropConfig, dead
 }
 
 /**
- * The listener role: publishes its address and serves ping until `stop`
- * (then resolves) or the test timeout (then rejects with ERR_TIMEOUT).
+ * The listener role: publishes its address and serves ping, identify, echo
+ * and perf until `stop` (then resolves) or its timeout, when it has one
+ * (then rejects with ERR_TIMEOUT).
  */
 export async function runInteropListener (config: InteropConfig, io: InteropIo): Promise<void> {
-  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
-  const node = newListenerNode(config)
+  const limit = config.listenerTimeoutSeconds
+  const deadline = limit === undefined ? new AbortController().signal : AbortSignal.timeout(limit * 1000)
+  const node = newNode(config, true)
   await node.start()
   try {
     const addr = dialableAddr(node.multiaddrs)
@@ -335,7 +367,7 @@ export async function runInteropListener (config: InteropConfig, io: InteropIo):
     const timedOut = new Promise<'timeout'>(resolve => { deadline.addEventListener('abort', () => { resolve('timeout') }, { once: true }) })
     const outcome = await Promise.race([timedOut, (io.stop ?? signalled()).then(() => 'stopped' as const)])
     if (outcome === 'timeout') {
-      throw new P2PError('ERR_TIMEOUT', `the test timeout of ${config.timeoutSeconds} s passed before the runner stopped the listener`)
+      throw new P2PError('ERR_TIMEOUT', `the test timeout of ${String(limit)} s passed before the runner stopped the listener`)
     }
     io.log('stopping')
   } finally {
@@ -357,7 +389,8 @@ export async function interopCommand (args: string[], out: Output, io: Partial<I
   const { values } = parseArgs({ args, options: { format: { type: 'string' }, json: { type: 'boolean' } } })
   const config = parseInteropConfig(env, values.format)
   const fullIo: InteropIo = { log: text => { out.error(`p2p interop: ${text}`) }, ...io }
-  fullIo.log(`${config.isDialer ? `dialer (${config.protocol})` : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, timeout ${config.timeoutSeconds} s`)
+  const limit = config.isDialer ? config.timeoutSeconds : config.listenerTimeoutSeconds
+  fullIo.log(`${config.isDialer ? `dialer (${config.protocol})` : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, ${limit === undefined ? 'runs until stopped' : `timeout ${limit} s`}`)
   if (config.isDialer) await runInteropDialer(config, fullIo)
   else await runInteropListener(config, fullIo)
   return 0
