@@ -72,6 +72,27 @@ function warmUpBytes (sizes: Sizes): number {
   return sizes.perfWarmup ?? Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
 }
 
+/**
+ * The warm-up is this many transfers each way, each one on a new stream (a
+ * new connection for the ceilings) and in one direction, as the measured
+ * ones are. V8 optimizes the code a transfer runs, then deoptimizes it when
+ * a new stream or the other direction brings objects of another shape
+ * ("wrong map" in Node's stream code, which our socket, Noise channel and
+ * yamux stream all go through). Warmed up by one transfer up and down on
+ * one stream, ours was still being re-optimized through the first measured
+ * transfers: 2.0–2.7 CPU ms per MiB (both processes) in the first, against
+ * 1.6–1.9 after eight transfers each way of the same total (bench/NOTES.md).
+ */
+export const WARM_UP_TRANSFERS = 8
+
+/** The bytes of each warm-up transfer (WARM_UP_TRANSFERS of them each way); none when the warm-up is 0. */
+export function warmUpTransfers (sizes: Sizes): number[] {
+  const total = warmUpBytes(sizes)
+  if (total === 0) return []
+  const each = Math.ceil(total / WARM_UP_TRANSFERS)
+  return Array.from({ length: WARM_UP_TRANSFERS }, () => each)
+}
+
 /** Connections kept open before the memory baseline: JIT, pools and lazy tables warm up. */
 const MEMORY_WARMUP_CONNECTIONS = 10
 /** After the last connection opens: identify and other connect-time work finishes. */
@@ -103,8 +124,10 @@ function throughput (muxer: MuxerName): Benchmark['run'] {
     await dialer.call({ op: 'client', stack, muxer })
     // a warm-up each way, so that both sides' hot paths are compiled and their
     // memory has grown to its steady size before the clock runs
-    const warmUp = warmUpBytes(sizes)
-    await dialer.call({ op: 'perf', addr, up: warmUp, down: warmUp })
+    for (const bytes of warmUpTransfers(sizes)) {
+      await dialer.call({ op: 'perf', addr, up: 0, down: bytes })
+      await dialer.call({ op: 'perf', addr, up: bytes, down: 0 })
+    }
     // CPU time of both processes per MiB: on a shared machine it moves far
     // less than wall-clock throughput, so it is the figure to compare changes by
     const cpu = async (): Promise<number> => {
@@ -238,14 +261,14 @@ export const BENCHMARKS: Benchmark[] = [
   { name: 'streams', title: 'concurrent streams on one connection, echo each way', run: streams }
 ]
 
-/** The ceiling: raw TCP loopback between two processes, the same transfer as perf. */
 /** A ceiling's transfer: its rate, and the CPU time each of its two processes spent per MiB. */
 export interface CeilingSample { MiBps: number, senderCpuMsPerMiB: number, receiverCpuMsPerMiB: number }
 
+/** A ceiling: raw TCP loopback (or Noise over it) between two processes, the same transfer as perf. */
 export async function rawTcp (sizes: Sizes, noise = false): Promise<CeilingSample> {
   return await withWorkers(2, async ([listener, sender]) => {
     const port = await listener.call<number>({ op: 'rawListen', noise })
-    await sender.call({ op: 'rawSend', port, bytes: warmUpBytes(sizes), noise })
+    for (const bytes of warmUpTransfers(sizes)) await sender.call({ op: 'rawSend', port, bytes, noise })
     // the sender is the side that limits both ceilings (README "Why 0.6 × raw TCP stays out of reach")
     const [s0, r0] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
     const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, noise })

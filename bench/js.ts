@@ -37,13 +37,20 @@ const ZEROES = new Uint8Array(PERF_WRITE_CHUNK)
 const IDLE_DIAL_CONCURRENCY = 4
 const UPGRADE_TIMEOUT_MS = 60_000
 const STREAM_LIMITS = { maxInboundStreams: BENCH_MAX_STREAMS, maxOutboundStreams: BENCH_MAX_STREAMS }
+/**
+ * js mplex closes the whole connection when the remote opens more than its
+ * `disconnectThreshold` (default 5) new streams in a second, and the
+ * throughput warm-up opens sixteen perf streams in well under one (as
+ * test/interop/js-peer.ts raises it for its tests).
+ */
+const MPLEX_NEW_STREAMS_PER_SECOND = 10_000
 
 async function createNode (muxer: MuxerName, listen: boolean): Promise<JsNode> {
   return await createLibp2p({
     addresses: { listen: listen ? ['/ip4/127.0.0.1/tcp/0'] : [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: muxer === 'yamux' ? [yamux(STREAM_LIMITS)] : [mplex()],
+    streamMuxers: muxer === 'yamux' ? [yamux(STREAM_LIMITS)] : [mplex({ disconnectThreshold: MPLEX_NEW_STREAMS_PER_SECOND })],
     services: { ping: ping(), identify: identify() },
     connectionManager: {
       inboundConnectionThreshold: BENCH_MAX_CONNECTIONS,

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { runBenchmarks, parseArgs, parseSize } from '../../bench/run.js'
 import { formatTable } from '../../bench/report.js'
-import { BENCHMARKS, median } from '../../bench/benchmarks.js'
+import { BENCHMARKS, median, warmUpTransfers, WARM_UP_TRANSFERS } from '../../bench/benchmarks.js'
 import { startDelayProxy } from '../../bench/delay-proxy.js'
 import { reuseWorkers } from '../../bench/launch.js'
 import net from 'node:net'
@@ -27,6 +27,16 @@ t.test('parseSize and parseArgs', async t => {
   t.equal(parseArgs(['--perf-warmup', '1GiB']).sizes.perfWarmup, 2 ** 30)
   t.throws(() => parseArgs(['--only', 'nope']))
   t.throws(() => parseArgs(['--frobnicate']))
+})
+
+t.test('the throughput warm-up: eight transfers each way that add up to the warm-up', async t => {
+  const sizes = parseArgs([]).sizes
+  t.equal(WARM_UP_TRANSFERS, 8)
+  t.same(warmUpTransfers(sizes), Array(8).fill(8 * 2 ** 20), '64 MiB as 8 x 8 MiB')
+  t.same(warmUpTransfers({ ...sizes, perfBytes: 2 ** 20 }), Array(8).fill(2 ** 15), 'a quarter of a small --perf-bytes')
+  t.same(warmUpTransfers({ ...sizes, perfWarmup: 1000 }), Array(8).fill(125))
+  t.same(warmUpTransfers({ ...sizes, perfWarmup: 1001 }), Array(8).fill(126), 'rounded up: never less than asked')
+  t.same(warmUpTransfers({ ...sizes, perfWarmup: 0 }), [], '--perf-warmup 0: none')
 })
 
 t.test('median', async t => {
