@@ -296,7 +296,7 @@ async function exercise (config: InteropConfig, node: Libp2pNode, connection: Co
       }
     }
     case 'identify': {
-      const result = await node.identify(connection.remotePeer, { signal })
+      const result = await node.identifyService.identify(connection, { signal })
       const identifyRTTMillis = performance.now() - handshakeStart
       checkIdentify(result)
       return {
@@ -327,11 +327,10 @@ async function exercise (config: InteropConfig, node: Libp2pNode, connection: Co
  */
 async function takeListenerAddr (redis: RedisClient, config: InteropConfig, deadline: AbortSignal): Promise<string> {
   const key = config.listenerAddrKey
-  const step = Math.min(LISTENER_ADDR_POLL_SECONDS, Math.max(1, Math.ceil(config.timeoutSeconds)))
   while (!deadline.aborted) {
     let addr: string | null
     try {
-      addr = await redis.blpop(key, step)
+      addr = await redis.blpop(key, LISTENER_ADDR_POLL_SECONDS)
     } catch (err) {
       if (!isP2PError(err, 'ERR_REDIS_REPLY') || !err.message.includes('WRONGTYPE')) throw err
       addr = await redis.get(key)
