@@ -16,8 +16,13 @@ export interface Ceilings {
   noiseTcpMiBps: number
   noiseTcpSenderCpuMsPerMiB: number
   noiseTcpReceiverCpuMsPerMiB: number
+  /** ChaCha20-Poly1305 through our back end (`chachaBackend`), one core. */
   chachaSealMiBps: number
   chachaOpenMiBps: number
+  chachaBackend: string
+  /** The same through node:crypto's Cipheriv. */
+  cipherivSealMiBps: number
+  cipherivOpenMiBps: number
   x25519PerSecond: number
   ed25519SignPerSecond: number
 }
@@ -114,7 +119,7 @@ export function formatTable (report: Report): string {
     const c = report.ceilings
     lines.push('')
     const cpu = (sender: number, receiver: number): string => `CPU ms per MiB: sender ${sender.toFixed(2)}, receiver ${receiver.toFixed(2)}`
-    lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s (${cpu(c.tcpSenderCpuMsPerMiB, c.tcpReceiverCpuMsPerMiB)}); Noise over TCP (64 KiB records sealed, sent 16 to a writev and opened; no muxer, no streams) ${fmt(c.noiseTcpMiBps)} MiB/s (${cpu(c.noiseTcpSenderCpuMsPerMiB, c.noiseTcpReceiverCpuMsPerMiB)}); node:crypto ChaCha20-Poly1305 seal ${fmt(c.chachaSealMiBps)} MiB/s, open ${fmt(c.chachaOpenMiBps)} MiB/s (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
+    lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s (${cpu(c.tcpSenderCpuMsPerMiB, c.tcpReceiverCpuMsPerMiB)}); Noise over TCP (64 KiB records sealed, sent 16 to a writev and opened; no muxer, no streams) ${fmt(c.noiseTcpMiBps)} MiB/s (${cpu(c.noiseTcpSenderCpuMsPerMiB, c.noiseTcpReceiverCpuMsPerMiB)}); ChaCha20-Poly1305 (${c.chachaBackend}) seal ${fmt(c.chachaSealMiBps)} MiB/s, open ${fmt(c.chachaOpenMiBps)} MiB/s, through node:crypto's Cipheriv seal ${fmt(c.cipherivSealMiBps)}, open ${fmt(c.cipherivOpenMiBps)} (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
   }
   for (const error of report.errors) lines.push(`error: ${error}`)
   return lines.join('\n')

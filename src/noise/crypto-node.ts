@@ -1,8 +1,10 @@
 // node:crypto back end of ./crypto.ts: X25519 through KeyObjects (private
 // keys imported from their raw bytes as JWKs, with one made ahead of need;
-// remote public keys imported from JWK once), ChaCha20-Poly1305 through
-// createCipheriv, SHA-256 and HMAC through createHash/createHmac. Native code
-// throughout: this is the fast path for handshakes and bulk transfer.
+// remote public keys imported from JWK once), SHA-256 and HMAC through
+// createHash/createHmac, ChaCha20-Poly1305 through the native addon of
+// ./native-aead.ts when it is built and through createCipheriv when not.
+// Native code throughout: this is the fast path for handshakes and bulk
+// transfer.
 
 import crypto from 'node:crypto'
 import { P2PError } from '../util/errors.js'
@@ -10,6 +12,7 @@ import { RecentMap } from '../util/recent-map.js'
 import { randomBytes } from '../util/random.js'
 import { DHLEN, TAGLEN } from './constants.js'
 import type { NoiseCrypto } from './crypto.js'
+import { nativeAead, type NativeAead } from './native-aead.js'
 
 /** RFC 8410 PKCS#8 header for an X25519 private key (OID 1.3.101.110), followed by the 32 raw bytes. */
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex')
@@ -121,69 +124,113 @@ function refillSpareKey (): void {
 
 const CHACHA = 'chacha20-poly1305'
 
-export const nodeCrypto: NoiseCrypto = {
-  name: 'node:crypto',
-  generatePrivateKey () {
-    const privateKey = spareKey ?? freshPrivateKey()
-    spareKey = undefined
-    if (!refillQueued) {
-      refillQueued = true
-      // unref: a spare key is no reason to keep the process alive
-      setImmediate(refillSpareKey).unref()
-    }
-    return privateKey
-  },
-  publicKey (privateKey) {
-    return publicKeys.get(privateKey) ?? exportPublicKey(privateKeyObject(privateKey))
-  },
-  dh (privateKey, publicKey) {
-    try {
-      return new Uint8Array(crypto.diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }))
-    } catch (err) {
-      if (err instanceof P2PError) throw err
-      // OpenSSL refuses low-order points (an all-zero shared secret)
-      throw new P2PError('ERR_NOISE_INVALID_KEY', `X25519 with the remote public key failed: ${(err as Error).message}`, { cause: err, remote: true })
-    }
-  },
-  hash (...parts) {
-    const h = crypto.createHash('sha256')
-    for (const part of parts) h.update(part)
-    return h.digest()
-  },
-  hmac (key, ...parts) {
-    const h = crypto.createHmac('sha256', key)
-    for (const part of parts) h.update(part)
-    return h.digest()
-  },
-  encrypt (k, nonce, ad, plaintext) {
-    // one piece in, one update(), so one piece out
-    const { ciphertexts, tag } = nodeCrypto.encryptv(k, nonce, ad, [plaintext])
-    return { ciphertext: ciphertexts[0], tag }
-  },
-  encryptv (k, nonce, ad, plaintexts) {
-    // the AEAD is a stream cipher plus a MAC over what went through it, so
-    // sealing the pieces one update() each equals sealing their concatenation
+type Encryptv = NoiseCrypto['encryptv']
+type Decrypt = NoiseCrypto['decrypt']
+
+/**
+ * ChaCha20-Poly1305 through node:crypto's Cipheriv: a new cipher context per
+ * message, and every update()'s output allocated and then copied once more.
+ */
+const cipherivEncryptv: Encryptv = (k, nonce, ad, plaintexts) => {
+  // the AEAD is a stream cipher plus a MAC over what went through it, so
+  // sealing the pieces one update() each equals sealing their concatenation
+  let length = 0
+  for (const plaintext of plaintexts) length += plaintext.length
+  const cipher = crypto.createCipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
+  if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: length })
+  const ciphertexts: Uint8Array[] = []
+  for (const plaintext of plaintexts) ciphertexts.push(cipher.update(plaintext))
+  cipher.final()
+  return { ciphertexts, tag: cipher.getAuthTag() }
+}
+
+const cipherivDecrypt: Decrypt = (k, nonce, ad, ciphertextAndTag) => {
+  if (ciphertextAndTag.length < TAGLEN) return undefined
+  const split = ciphertextAndTag.length - TAGLEN
+  const decipher = crypto.createDecipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
+  decipher.setAuthTag(ciphertextAndTag.subarray(split))
+  if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: split })
+  const plaintext = decipher.update(ciphertextAndTag.subarray(0, split))
+  try {
+    decipher.final()
+  } catch {
+    return undefined
+  }
+  return plaintext
+}
+
+/**
+ * ChaCha20-Poly1305 through the native addon: the whole message, ciphertext
+ * then tag, sealed into one Buffer allocated here (uninitialised: the cipher
+ * writes every byte of it), and each plaintext opened into one.
+ */
+function nativeEncryptv (aead: NativeAead): Encryptv {
+  return (k, nonce, ad, plaintexts) => {
     let length = 0
     for (const plaintext of plaintexts) length += plaintext.length
-    const cipher = crypto.createCipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
-    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: length })
-    const ciphertexts: Uint8Array[] = []
-    for (const plaintext of plaintexts) ciphertexts.push(cipher.update(plaintext))
-    cipher.final()
-    return { ciphertexts, tag: cipher.getAuthTag() }
-  },
-  decrypt (k, nonce, ad, ciphertextAndTag) {
-    if (ciphertextAndTag.length < TAGLEN) return undefined
-    const split = ciphertextAndTag.length - TAGLEN
-    const decipher = crypto.createDecipheriv(CHACHA, k, nonce, { authTagLength: TAGLEN })
-    decipher.setAuthTag(ciphertextAndTag.subarray(split))
-    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: split })
-    const plaintext = decipher.update(ciphertextAndTag.subarray(0, split))
-    try {
-      decipher.final()
-    } catch {
-      return undefined
-    }
-    return plaintext
+    const sealed = Buffer.allocUnsafe(length + TAGLEN)
+    aead.seal(k, nonce, ad, plaintexts, sealed)
+    return { ciphertexts: [sealed.subarray(0, length)], tag: sealed.subarray(length) }
   }
 }
+
+function nativeDecrypt (aead: NativeAead): Decrypt {
+  return (k, nonce, ad, ciphertextAndTag) => {
+    if (ciphertextAndTag.length < TAGLEN) return undefined
+    const plaintext = Buffer.allocUnsafe(ciphertextAndTag.length - TAGLEN)
+    return aead.open(k, nonce, ad, ciphertextAndTag, plaintext) ? plaintext : undefined
+  }
+}
+
+function makeNodeCrypto (name: string, encryptv: Encryptv, decrypt: Decrypt): NoiseCrypto {
+  return {
+    name,
+    generatePrivateKey () {
+      const privateKey = spareKey ?? freshPrivateKey()
+      spareKey = undefined
+      if (!refillQueued) {
+        refillQueued = true
+        // unref: a spare key is no reason to keep the process alive
+        setImmediate(refillSpareKey).unref()
+      }
+      return privateKey
+    },
+    publicKey (privateKey) {
+      return publicKeys.get(privateKey) ?? exportPublicKey(privateKeyObject(privateKey))
+    },
+    dh (privateKey, publicKey) {
+      try {
+        return new Uint8Array(crypto.diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }))
+      } catch (err) {
+        if (err instanceof P2PError) throw err
+        // OpenSSL refuses low-order points (an all-zero shared secret)
+        throw new P2PError('ERR_NOISE_INVALID_KEY', `X25519 with the remote public key failed: ${(err as Error).message}`, { cause: err, remote: true })
+      }
+    },
+    hash (...parts) {
+      const h = crypto.createHash('sha256')
+      for (const part of parts) h.update(part)
+      return h.digest()
+    },
+    hmac (key, ...parts) {
+      const h = crypto.createHmac('sha256', key)
+      for (const part of parts) h.update(part)
+      return h.digest()
+    },
+    encrypt (k, nonce, ad, plaintext) {
+      // one piece in, and both AEADs give back one ciphertext piece for it
+      const { ciphertexts, tag } = encryptv(k, nonce, ad, [plaintext])
+      return { ciphertext: ciphertexts[0], tag }
+    },
+    encryptv,
+    decrypt
+  }
+}
+
+/** Everything through node:crypto, ChaCha20-Poly1305 through createCipheriv. */
+export const nodeCryptoCipheriv: NoiseCrypto = makeNodeCrypto('node:crypto', cipherivEncryptv, cipherivDecrypt)
+
+/** The default: node:crypto, with ChaCha20-Poly1305 through the native addon when it is built. */
+export const nodeCrypto: NoiseCrypto = nativeAead === undefined
+  ? nodeCryptoCipheriv
+  : makeNodeCrypto('node:crypto + native ChaCha20-Poly1305', nativeEncryptv(nativeAead), nativeDecrypt(nativeAead))

@@ -2,7 +2,8 @@
 
 export * from './constants.js'
 export type { NoiseCrypto } from './crypto.js'
-export { nodeCrypto } from './crypto-node.js'
+export { nodeCrypto, nodeCryptoCipheriv } from './crypto-node.js'
+export { nativeAead, nativeAeadStatus, type NativeAead } from './native-aead.js'
 export { nobleCrypto } from './crypto-noble.js'
 export { setGcBallastBytes, gcBallastBytes, DEFAULT_GC_BALLAST_BYTES, BULK_CHANNEL_BYTES } from './gc-ballast.js'
 export { CipherState } from './cipher-state.js'

@@ -1,14 +1,15 @@
 // Replays the public Noise_XX_25519_ChaChaPoly_SHA256 vectors
 // (spec-vectors/noise/noise_XX_25519_ChaChaPoly_SHA256.json: cacophony, snow,
-// flynn/noise) byte for byte, handshake and transport messages, with both
-// crypto back ends.
+// flynn/noise) byte for byte, handshake and transport messages, with every
+// crypto back end (node:crypto with and without the native ChaCha20-Poly1305
+// when it is built, and @noble).
 
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { HandshakeState } from '../../src/noise/handshake-state.js'
 import { XX } from '../../src/noise/handshake-pattern.js'
 import { PROTOCOL_NAME } from '../../src/noise/constants.js'
-import { nodeCrypto } from '../../src/noise/crypto-node.js'
+import { nodeCrypto, nodeCryptoCipheriv } from '../../src/noise/crypto-node.js'
 import { nobleCrypto } from '../../src/noise/crypto-noble.js'
 import type { NoiseCrypto } from '../../src/noise/crypto.js'
 
@@ -37,7 +38,7 @@ const vectors = file.sources.flatMap(source => source.vectors.map((vector, i) =>
 
 t.equal(vectors.length, 6, 'six public vectors')
 
-for (const crypto of [nodeCrypto, nobleCrypto] as NoiseCrypto[]) {
+for (const crypto of [...new Set([nodeCrypto, nodeCryptoCipheriv]), nobleCrypto] as NoiseCrypto[]) {
   for (const { name, vector, flynn } of vectors) {
     t.test(`${crypto.name}: ${name}`, async t => {
       if (vector.protocol_name !== undefined) t.equal(vector.protocol_name, PROTOCOL_NAME)
