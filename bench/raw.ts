@@ -3,7 +3,8 @@
 // perf run: one socket, 64 KiB writes with backpressure; plain node:net, a
 // new Buffer per read, as issue 8's "raw Node TCP loopback"); the same with
 // every record sealed and opened as a Noise transport message (our
-// CipherState over node:crypto, our GC ballast and our writev batches, a
+// CipherState over nodeCrypto, sealed into reused buffers when the native
+// AEAD is built, our GC ballast and our writev batches, a
 // fixed key, no handshake, no multiplexer, no streams: the least any Noise
 // stack in Node pays per byte); and the rates of the native crypto a Noise
 // connection costs (ChaCha20-Poly1305 seal and open of 64 KiB records, through
@@ -18,6 +19,7 @@ import { FrameDecoder } from '../src/noise/frame.js'
 import { layGcBallast } from '../src/noise/gc-ballast.js'
 import { LENGTH_PREFIX_BYTES, MAX_PLAINTEXT_LENGTH, TAGLEN } from '../src/noise/constants.js'
 import { SEAL_BATCH_MESSAGES } from '../src/noise/secure-stream.js'
+import { writeSealedMessage } from '../src/noise/sealed-buffers.js'
 import { SHARED_READS_ENABLED, useSharedReads } from '../src/tcp/shared-reads.js'
 import { readLenderOf } from '../src/util/lent-reads.js'
 
@@ -84,6 +86,8 @@ export async function rawTcpSend (port: number, bytes: number, noise = false): P
   if (noise) layGcBallast()
   const send = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
   const seal = (piece: Uint8Array): boolean => {
+    // as our channel does with the native AEAD: into a reused buffer
+    if (send.sealsInto) return writeSealedMessage(socket, send, [piece], piece.length)
     const { ciphertext, tag } = send.encryptWithAdParts(EMPTY, piece)
     const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES)
     prefix.writeUInt16BE(piece.length + TAGLEN)

@@ -72,6 +72,27 @@ export class CipherState {
     return sealed
   }
 
+  /**
+   * Whether encryptWithAdvInto() can be used: a key is set and the crypto
+   * back end seals into memory it is given (NoiseCrypto.sealInto).
+   */
+  get sealsInto (): boolean {
+    return this.k !== undefined && this.crypto.sealInto !== undefined
+  }
+
+  /**
+   * EncryptWithAd of the concatenation of `plaintexts`, written into `out`
+   * (exactly their length + TAGLEN bytes: ciphertext, then tag), for a
+   * caller that reuses its buffers. Only when sealsInto is true.
+   */
+  encryptWithAdvInto (ad: Uint8Array, plaintexts: readonly Uint8Array[], out: Uint8Array): void {
+    if (this.k === undefined || this.crypto.sealInto === undefined) {
+      throw new P2PError('ERR_NOISE_INVALID_STATE', `encryptWithAdvInto() needs a key and a back end that seals into given memory (${this.crypto.name})`)
+    }
+    this.crypto.sealInto(this.k, this.nextNonce(), ad, plaintexts, out)
+    this.n++
+  }
+
   /** EncryptWithAd returning ciphertext || tag as one array. */
   encryptWithAd (ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     const { ciphertext, tag } = this.encryptWithAdParts(ad, plaintext)

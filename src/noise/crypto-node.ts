@@ -182,7 +182,7 @@ function nativeDecrypt (aead: NativeAead): Decrypt {
   }
 }
 
-function makeNodeCrypto (name: string, encryptv: Encryptv, decrypt: Decrypt): NoiseCrypto {
+function makeNodeCrypto (name: string, encryptv: Encryptv, decrypt: Decrypt, sealInto?: NativeAead['seal']): NoiseCrypto {
   return {
     name,
     generatePrivateKey () {
@@ -223,6 +223,7 @@ function makeNodeCrypto (name: string, encryptv: Encryptv, decrypt: Decrypt): No
       return { ciphertext: ciphertexts[0], tag }
     },
     encryptv,
+    sealInto,
     decrypt
   }
 }
@@ -233,4 +234,4 @@ export const nodeCryptoCipheriv: NoiseCrypto = makeNodeCrypto('node:crypto', cip
 /** The default: node:crypto, with ChaCha20-Poly1305 through the native addon when it is built. */
 export const nodeCrypto: NoiseCrypto = nativeAead === undefined
   ? nodeCryptoCipheriv
-  : makeNodeCrypto('node:crypto + native ChaCha20-Poly1305', nativeEncryptv(nativeAead), nativeDecrypt(nativeAead))
+  : makeNodeCrypto('node:crypto + native ChaCha20-Poly1305', nativeEncryptv(nativeAead), nativeDecrypt(nativeAead), nativeAead.seal)

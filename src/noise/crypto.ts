@@ -29,6 +29,13 @@ export interface NoiseCrypto {
    * written in order (as many as the back end likes), and the tag.
    */
   encryptv: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintexts: readonly Uint8Array[]) => { ciphertexts: Uint8Array[], tag: Uint8Array }
+  /**
+   * ENCRYPT(k, n, ad, concatenation of `plaintexts`) written into `out`,
+   * exactly their total length + TAGLEN bytes: the ciphertext, then the tag.
+   * Only a back end that can write where it is told has it (the native
+   * addon, ./native-aead.ts); a caller that owns `out` can reuse it.
+   */
+  sealInto?: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintexts: readonly Uint8Array[], out: Uint8Array) => void
   /** noise.md DECRYPT(k, n, ad, ciphertext||tag): the plaintext, or undefined on authentication failure. */
   decrypt: (k: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertextAndTag: Uint8Array) => Uint8Array | undefined
 }

@@ -9,7 +9,10 @@
 //     prefix, ciphertext and tag under cork() (one writev, no concatenation;
 //     up to SEAL_BATCH_MESSAGES queued messages share it, one more when it
 //     takes the rest of the queue). Once conn's buffer holds that batch we
-//     wait for 'drain' before sealing more.
+//     wait for 'drain' before sealing more. When conn is a plain net.Socket
+//     and the cipher seals into given memory (the native AEAD), a large
+//     message is sealed, prefix and all, into a reused buffer
+//     (./sealed-buffers.ts), given back when the socket has written it.
 //     The handshake may hand conn over corked, holding its last message: our
 //     first message joins it, and conn is uncorked then (one write for both).
 //   read side — every chunk of conn goes through a FrameDecoder, which
@@ -29,6 +32,7 @@
 //   bulk data — once a channel has sealed and opened BULK_CHANNEL_BYTES,
 //     the process's GC ballast is laid (./gc-ballast.ts explains why).
 
+import net from 'node:net'
 import { Duplex } from 'node:stream'
 import { P2PError } from '../util/errors.js'
 import { LENGTH_PREFIX_BYTES, MAX_NOISE_MESSAGE_LENGTH, MAX_PLAINTEXT_LENGTH, TAGLEN } from './constants.js'
@@ -36,6 +40,7 @@ import type { CipherState } from './cipher-state.js'
 import { FrameDecoder } from './frame.js'
 import { readLenderOf, type ReadLender } from '../util/lent-reads.js'
 import { BULK_CHANNEL_BYTES, layGcBallast } from './gc-ballast.js'
+import { writeSealedMessage } from './sealed-buffers.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -53,6 +58,13 @@ const SCRATCH = Buffer.allocUnsafe(MAX_PLAINTEXT_LENGTH)
  * (~2 µs), about what copying a few KiB costs.
  */
 const COPY_BELOW_BYTES = 4096
+
+/**
+ * Messages with at least this much plaintext are sealed into reused buffers
+ * (./sealed-buffers.ts) when that is allowed; smaller ones are cut from
+ * Node's shared Buffer pool, which is already cheap.
+ */
+const REUSE_FROM_BYTES = 4096
 
 /**
  * Sealed messages that may wait in conn's buffer, under one cork, before we
@@ -102,6 +114,13 @@ export class NoiseSecureStream extends Duplex {
   private lenderPaused = false
   /** Plaintext bytes sealed and opened: past BULK_CHANNEL_BYTES, a bulk transfer (./gc-ballast.ts). */
   private moved = 0
+  /**
+   * conn is a plain net.Socket: once a write's callback has run the kernel
+   * has its bytes and nothing refers to the buffer, so it may be reused. Not
+   * so for any other Duplex (a stream pair hands the chunk itself to its
+   * reader), nor for a subclass that may keep chunks (a TLS socket).
+   */
+  private readonly connReleasesWrites: boolean
 
   constructor (
     private readonly conn: Duplex,
@@ -110,6 +129,7 @@ export class NoiseSecureStream extends Duplex {
   ) {
     super({ readableHighWaterMark: READ_BUFFER_BYTES, writableHighWaterMark: WRITE_BUFFER_BYTES })
     this.inheritedCork = conn.writableCorked > 0
+    this.connReleasesWrites = Object.getPrototypeOf(conn) === net.Socket.prototype
     this.lender = readLenderOf(conn)
     if (this.lender === undefined) conn.on('readable', this.onReadable)
     conn.on('end', this.onEnd)
@@ -209,8 +229,12 @@ export class NoiseSecureStream extends Duplex {
         if (packed > runStart) plaintexts.push(SCRATCH.subarray(runStart, packed))
         left -= length
         if (length === 0) continue
-        const sealed = this.send.encryptWithAdv(EMPTY, plaintexts)
         this.countMoved(length)
+        if (length >= REUSE_FROM_BYTES && this.connReleasesWrites && this.send.sealsInto) {
+          ok = writeSealedMessage(conn, this.send, plaintexts, length)
+          continue
+        }
+        const sealed = this.send.encryptWithAdv(EMPTY, plaintexts)
         const messageLength = length + sealed.tag.length
         const prefix = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES)
         prefix[0] = messageLength >>> 8
