@@ -269,7 +269,7 @@ export async function rawTcp (sizes: Sizes, noise = false): Promise<CeilingSampl
   return await withWorkers(2, async ([listener, sender]) => {
     const port = await listener.call<number>({ op: 'rawListen', noise })
     for (const bytes of warmUpTransfers(sizes)) await sender.call({ op: 'rawSend', port, bytes, noise })
-    // the sender is the side that limits both ceilings (README "Why 0.6 × raw TCP is met only in some runs")
+    // the sender is the side that limits both ceilings (README "0.6 × raw TCP: what bounds it")
     const [s0, r0] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
     const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, noise })
     const [s1, r1] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
