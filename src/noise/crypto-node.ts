@@ -129,7 +129,8 @@ type Decrypt = NoiseCrypto['decrypt']
 
 /**
  * ChaCha20-Poly1305 through node:crypto's Cipheriv: a new cipher context per
- * message, and every update()'s output allocated and then copied once more.
+ * message, and every update()'s output allocated one block too long and
+ * then reallocated (../../native/chachapoly.c says what that costs).
  */
 const cipherivEncryptv: Encryptv = (k, nonce, ad, plaintexts) => {
   // the AEAD is a stream cipher plus a MAC over what went through it, so

@@ -1,12 +1,14 @@
 // The optional native ChaCha20-Poly1305 (../../native/chachapoly.c, RFC
 // 8439, Noise's ChaChaPoly, noise.md rev 34 §12.3): the same OpenSSL that
-// node:crypto uses, without node:crypto's extra copy and per-message context.
+// node:crypto uses, without node:crypto's reallocated outputs and per-message
+// contexts.
 //
 // `npm install` builds it (the "install" script runs node-gyp) into
 // build/Release/chachapoly.node. When it is missing (no compiler on the
 // machine, or P2P_NATIVE_AEAD=0), `nativeAead` is undefined and
 // ./crypto-node.ts seals and opens through node:crypto instead: the same
-// bytes, checked against the same vectors, 25-35 % slower per message.
+// bytes, checked against the same vectors, a third slower or more per
+// message.
 
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
