@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { Libp2pNode } from './node/index.js'
 import { ECHO_PROTOCOL } from './protocols/echo/index.js'
+import { nodeCrypto } from './noise/crypto-node.js'
 import { echoRoundTrip } from './cli/commands/dial.js'
 
 function say (step: string, detail = ''): void {
@@ -25,6 +26,7 @@ export async function demo (): Promise<void> {
   const started = performance.now()
   const connection = await b.dial(a.multiaddrs[0])
   say('B dials A', `upgraded in ${(performance.now() - started).toFixed(1)} ms: ${connection.encryption} + ${connection.muxer}, remote peer verified ${connection.remotePeer.toString()}`)
+  say('', `Noise_XX_25519_ChaChaPoly_SHA256 on ${nodeCrypto.name}`)
 
   const identify = await b.identify(a.peerId)
   say('identify', `A says agent "${identify.agentVersion ?? ''}", protocols ${identify.protocols.join(' ')}`)
