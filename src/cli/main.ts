@@ -26,7 +26,8 @@ const USAGE = `usage: p2p <command> [options]
   ls      MA                                      what the remote supports (identify, multistream ls)
   perf    MA --upload BYTES --download BYTES      the perf protocol (libp2p/specs perf)
           --server-address HOST:PORT --upload-bytes N --download-bytes N | --run-server
-  interop                                         libp2p/test-plans transport-interop, misc and perf (configured by environment)
+  interop [--format json|yaml]                    libp2p/test-plans transport-interop, misc and perf (configured by environment)
+          [--publish rpush|set]                   how the listener publishes its address (set: the perf suite's images)
   conform MA                                      check a remote peer against the specs, case by case
 
 Every command accepts --json (one JSON object per line on stdout), and

@@ -137,6 +137,7 @@ t.test('configuration from the original runner\'s lower-case variables', async t
     listenerTimeoutSeconds: 180,
     listenerAddrKey: 'listenerAddr',
     testKey: undefined,
+    publish: 'rpush',
     output: 'json'
   })
   const l = parseInteropConfig({ ...BASE, is_dialer: 'false', muxer: 'mplex', ip: '127.0.0.1', redis_addr: 'r:1', test_timeout_seconds: '7' })
@@ -156,6 +157,8 @@ t.test('configuration from the unified runner\'s upper-case variables', async t 
   t.match(mid, { listenerAddrKey: 'k_listener_multiaddr', redisAddr: 'transport-redis:6379', output: 'json' })
   t.equal(parseInteropConfig({ ...BASE, MUXER: 'mplex' }).muxer, 'mplex', 'upper-case wins')
   t.equal(parseInteropConfig(BASE, 'yaml').output, 'yaml', '--format overrides')
+  t.equal(c.publish, 'rpush', 'the listener RPUSHes unless told otherwise')
+  t.equal(parseInteropConfig(BASE, undefined, 'set').publish, 'set', '--publish set')
 })
 
 t.test('the misc suite\'s PROTOCOL (protocol for older images); ping without it', async t => {
@@ -192,6 +195,7 @@ t.test('unsupported or missing settings are clear errors', async t => {
   t.throws(() => parseInteropConfig({ ...BASE, muxer: undefined }), { code: 'ERR_INVALID_PARAMETERS', message: /muxer/ })
   t.throws(() => parseInteropConfig({ ...BASE, test_timeout_seconds: '-1' }), { code: 'ERR_INVALID_PARAMETERS' })
   t.throws(() => parseInteropConfig(BASE, 'xml'), { code: 'ERR_UNSUPPORTED' })
+  t.throws(() => parseInteropConfig(BASE, undefined, 'lpush'), { code: 'ERR_UNSUPPORTED', message: /--publish="lpush" is not supported \(supported: rpush, set\)/ })
 })
 
 /** What test-plans transport/lib/run-single-test.sh (intermediate version) greps from the dialer's output. */
@@ -349,14 +353,14 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
   })
 
   /** Starts our listener (unified runner, `key`); resolves once it has published its address. */
-  async function ourListener (t: Test, key: string, vars: Env = {}): Promise<{ addr: string, done: Promise<{ value?: number, error?: unknown }> }> {
+  async function ourListener (t: Test, key: string, vars: Env = {}, args: string[] = []): Promise<{ addr: string, done: Promise<{ value?: number, error?: unknown }> }> {
     let stop!: () => void
     t.teardown(() => { stop() })
     let published!: (addr: string) => void
     const ready = new Promise<string>(resolve => { published = resolve })
     const log = (s: string): void => { const m = /^listening on (\S+)/.exec(s); if (m !== null) published(m[1]) }
     const env: Env = { IS_DIALER: 'false', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', LISTENER_IP: '127.0.0.1', REDIS_ADDR: redis.addr, TEST_KEY: key, ...vars }
-    const done = settle(interopCommand([], quiet, { log, stop: new Promise<void>(resolve => { stop = resolve }) }, env))
+    const done = settle(interopCommand(args, quiet, { log, stop: new Promise<void>(resolve => { stop = resolve }) }, env))
     return { addr: await ready, done }
   }
 
@@ -423,6 +427,19 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
       t.match(blocks[i], new RegExp(`^${name}:\\n {2}iterations: ${n}\\n( {2}(min|q1|median|q3|max): ${number}\\n){5} {2}outliers: \\[(${number}(, ${number})*)?\\]\\n {2}samples: \\[${number}(, ${number}){${n - 1}}\\]\\n {2}unit: ${unit}\\n?$`), name)
     }
     t.ok(logs.some(l => /; perf: upload median [\d.]+ Gbps, download [\d.]+ Gbps, latency [\d.]+ ms$/.test(l)), logs.join('\n'))
+  })
+
+  t.test('perf suite: with --publish set our listener SETs its address, as the perf images\' dialers GET it', async t => {
+    const listener = await ourListener(t, 'feed0002', {}, ['--publish', 'set'])
+    t.equal((await redis.cli('TYPE', 'feed0002_listener_multiaddr')).trim(), 'string')
+    t.equal((await redis.cli('GET', 'feed0002_listener_multiaddr')).trim(), listener.addr, 'GET answers the address')
+    const stdout = capture()
+    const env: Env = {
+      IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', REDIS_ADDR: redis.addr, TEST_KEY: 'feed0002',
+      UPLOAD_BYTES: '65536', DOWNLOAD_BYTES: '65536', UPLOAD_ITERATIONS: '1', DOWNLOAD_ITERATIONS: '1', LATENCY_ITERATIONS: '1'
+    }
+    t.equal(await interopCommand([], quiet, { log: () => {}, stdout }, env), 0)
+    t.equal(stdout.text.split('\n\n').length, 3, stdout.text)
   })
 
   t.test('our dialer also takes an address the listener SET as a string (the perf suite\'s images), even one set while it waits', async t => {

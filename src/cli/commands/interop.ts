@@ -25,7 +25,8 @@
 // (./interop-misc.ts). Its perf suite gives the dialer UPLOAD_BYTES and
 // the like, and the dialer then measures throughput and latency with
 // `/perf/1.0.0` (./interop-perf.ts). The listener serves all of them
-// whatever it is told.
+// whatever it is told; only how it publishes its address differs between
+// the suites, and `--publish set` chooses the perf suite's way.
 //
 // Which runner is talking to us: the unified runner sets upper-case names
 // (IS_DIALER, TRANSPORT, SECURE_CHANNEL, MUXER, LISTENER_IP, REDIS_ADDR,
@@ -88,6 +89,15 @@ export type InteropProtocol = MiscProtocol | 'perf'
 
 export type InteropOutputFormat = 'json' | 'yaml'
 
+/**
+ * How the listener publishes its address: `rpush`, as the transport suite
+ * asks (its dialers BLPOP), or `set`, as the perf suite's images do (its
+ * dialers GET, which fails on a list). No variable tells the two suites'
+ * listeners apart, so an image built for the perf suite says `--publish set`.
+ */
+export const PUBLISH_COMMANDS = ['rpush', 'set'] as const
+export type InteropPublishCommand = typeof PUBLISH_COMMANDS[number]
+
 export interface InteropConfig {
   isDialer: boolean
   transport: 'tcp'
@@ -112,6 +122,8 @@ export interface InteropConfig {
   listenerAddrKey: string
   /** Set by the unified runner; its key is then deleted before the RPUSH. */
   testKey?: string
+  /** The Redis command the listener publishes with (`--publish`). */
+  publish: InteropPublishCommand
   output: InteropOutputFormat
 }
 
@@ -142,8 +154,8 @@ function oneOf<T extends string> (value: string, allowed: readonly T[], name: st
   return found
 }
 
-/** Reads the test application's configuration from the environment. */
-export function parseInteropConfig (env: Env, format?: string): InteropConfig {
+/** Reads the test application's configuration from the environment (and the `--format` and `--publish` options). */
+export function parseInteropConfig (env: Env, format?: string, publish?: string): InteropConfig {
   const isDialerText = required(env, 'IS_DIALER', 'is_dialer').toLowerCase()
   if (isDialerText !== 'true' && isDialerText !== 'false') {
     throw new P2PError('ERR_INVALID_PARAMETERS', `is_dialer must be "true" or "false", got "${isDialerText}"`)
@@ -170,6 +182,7 @@ export function parseInteropConfig (env: Env, format?: string): InteropConfig {
     listenerTimeoutSeconds: givenTimeout ?? (testKey === undefined ? DEFAULT_TEST_TIMEOUT_SECONDS : undefined),
     listenerAddrKey: testKey === undefined ? LISTENER_ADDR_KEY : `${testKey}${LISTENER_MULTIADDR_KEY_SUFFIX}`,
     testKey,
+    publish: oneOf(publish ?? 'rpush', PUBLISH_COMMANDS, '--publish'),
     output: oneOf(output, ['json', 'yaml'] as const, '--format')
   }
 }
@@ -358,11 +371,12 @@ export async function runInteropListener (config: InteropConfig, io: InteropIo):
       // the unified runner's js listener clears the key first, so that a
       // leftover value of another type cannot make RPUSH fail
       if (config.testKey !== undefined) await redis.del(config.listenerAddrKey)
-      await redis.rpush(config.listenerAddrKey, addr.toString())
+      if (config.publish === 'set') await redis.set(config.listenerAddrKey, addr.toString())
+      else await redis.rpush(config.listenerAddrKey, addr.toString())
     } finally {
       redis.close()
     }
-    io.log(`listening on ${addr.toString()} (published under "${config.listenerAddrKey}")`)
+    io.log(`listening on ${addr.toString()} (published with ${config.publish.toUpperCase()} under "${config.listenerAddrKey}")`)
     const timedOut = new Promise<'timeout'>(resolve => { deadline.addEventListener('abort', () => { resolve('timeout') }, { once: true }) })
     const outcome = await Promise.race([timedOut, (io.stop ?? signalled()).then(() => 'stopped' as const)])
     if (outcome === 'timeout') {
@@ -385,8 +399,8 @@ async function stopWithin (node: Libp2pNode, timeoutMs: number): Promise<void> {
 }
 
 export async function interopCommand (args: string[], out: Output, io: Partial<InteropIo> = {}, env: Env = process.env): Promise<number> {
-  const { values } = parseArgs({ args, options: { format: { type: 'string' }, json: { type: 'boolean' } } })
-  const config = parseInteropConfig(env, values.format)
+  const { values } = parseArgs({ args, options: { format: { type: 'string' }, publish: { type: 'string' }, json: { type: 'boolean' } } })
+  const config = parseInteropConfig(env, values.format, values.publish)
   const fullIo: InteropIo = { log: text => { out.error(`p2p interop: ${text}`) }, ...io }
   const limit = config.isDialer ? config.timeoutSeconds : config.listenerTimeoutSeconds
   fullIo.log(`${config.isDialer ? `dialer (${config.protocol})` : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, ${limit === undefined ? 'runs until stopped' : `timeout ${limit} s`}`)
