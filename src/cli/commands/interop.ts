@@ -54,7 +54,7 @@ export const DEFAULT_REDIS_ADDR = 'redis:6379'
 /** transport-interop README: "default to 180 seconds". */
 export const DEFAULT_TEST_TIMEOUT_SECONDS = 180
 
-/** The perf suite's own limit on a test (perf/lib/run-single-test.sh: TEST_TIMEOUT=7200), the perf dialer's default. */
+/** The perf suite's own limit on a test (libp2p/unified-testing perf/lib/run-single-test.sh: TEST_TIMEOUT=7200), the perf dialer's default. */
 export const DEFAULT_PERF_TIMEOUT_SECONDS = 7200
 
 /** transport-interop README: 'If not specified, the implementation should bind to `0.0.0.0`'. */
@@ -368,11 +368,15 @@ export async function runInteropListener (config: InteropConfig, io: InteropIo):
     if (addr === undefined) throw new P2PError('ERR_LISTEN_FAILED', `no address to publish after listening on ${config.ip}`)
     const redis = await connectRedis(config.redisAddr, deadline, io.log)
     try {
-      // the unified runner's js listener clears the key first, so that a
-      // leftover value of another type cannot make RPUSH fail
-      if (config.testKey !== undefined) await redis.del(config.listenerAddrKey)
-      if (config.publish === 'set') await redis.set(config.listenerAddrKey, addr.toString())
-      else await redis.rpush(config.listenerAddrKey, addr.toString())
+      if (config.publish === 'set') {
+        // SET replaces whatever the key held
+        await redis.set(config.listenerAddrKey, addr.toString())
+      } else {
+        // the unified runner's js listener clears the key first, so that a
+        // leftover value of another type cannot make RPUSH fail
+        if (config.testKey !== undefined) await redis.del(config.listenerAddrKey)
+        await redis.rpush(config.listenerAddrKey, addr.toString())
+      }
     } finally {
       redis.close()
     }
