@@ -22,6 +22,8 @@
 //
 // Every argument is checked here, whatever the TypeScript wrapper already
 // checked: a wrong length must throw, never read or write past a buffer.
+// And no JavaScript runs between reading a buffer's address and the last
+// byte written there (an accessor in the plaintexts array runs first).
 
 #include <limits.h>
 #include <stdlib.h>
@@ -32,6 +34,8 @@
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
 #define TAG_BYTES 16
+/** Pieces of one seal() read into a stack array; more are allocated. */
+#define FEW_PIECES 32
 
 typedef struct {
   EVP_CIPHER_CTX *seal;
@@ -47,6 +51,12 @@ static napi_value fail (napi_env env, const char *code, const char *message, int
   if (range) napi_throw_range_error(env, code, message);
   else napi_throw_type_error(env, code, message);
   return NULL;
+}
+
+/** fail() for the helpers that answer 0 or 1. */
+static int failed (napi_env env, const char *code, const char *message, int range) {
+  fail(env, code, message, range);
+  return 0;
 }
 
 /** `value` as a Uint8Array's bytes (a Buffer is one); 0 if it is not one. */
@@ -65,29 +75,33 @@ static int as_bytes (napi_env env, napi_value value, Bytes *bytes) {
   return 1;
 }
 
-/** Reads the five arguments both calls take; 0 (with an exception pending) if any is wrong. */
-static int read_arguments (napi_env env, napi_callback_info info, napi_value argv[5], Contexts **contexts,
-                           Bytes *key, Bytes *nonce, Bytes *ad, Bytes *out) {
+/** The call's five arguments and this thread's contexts; 0 (with an exception pending) if either is missing. */
+static int get_arguments (napi_env env, napi_callback_info info, napi_value argv[5], Contexts **contexts) {
   size_t argc = 5;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
-    fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "expected five arguments: key, nonce, ad, input, out", 0);
-    return 0;
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "expected five arguments: key, nonce, ad, input, out", 0);
   }
   if (napi_get_instance_data(env, (void **)contexts) != napi_ok || *contexts == NULL) {
-    fail(env, "ERR_NATIVE_AEAD_STATE", "the addon's cipher contexts are missing", 0);
-    return 0;
+    return failed(env, "ERR_NATIVE_AEAD_STATE", "the addon's cipher contexts are missing", 0);
   }
+  return 1;
+}
+
+/**
+ * Key, nonce, AD and out as bytes, checked; 0 (with an exception pending)
+ * if any is wrong. Their pointers stay valid only while no JavaScript runs
+ * (JavaScript could detach an ArrayBuffer and free its memory), so this is
+ * called after the last call that might run any.
+ */
+static int read_buffers (napi_env env, napi_value argv[5], Bytes *key, Bytes *nonce, Bytes *ad, Bytes *out) {
   if (!as_bytes(env, argv[0], key) || !as_bytes(env, argv[1], nonce) || !as_bytes(env, argv[2], ad) || !as_bytes(env, argv[4], out)) {
-    fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "key, nonce, ad and out must be Uint8Arrays", 0);
-    return 0;
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "key, nonce, ad and out must be Uint8Arrays", 0);
   }
   if (key->length != KEY_BYTES || nonce->length != NONCE_BYTES) {
-    fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "the key must be 32 bytes and the nonce 12", 1);
-    return 0;
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "the key must be 32 bytes and the nonce 12", 1);
   }
   if (ad->length > INT_MAX || out->length > INT_MAX) {
-    fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "ad and out must be shorter than 2^31 bytes", 1);
-    return 0;
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "ad and out must be shorter than 2^31 bytes", 1);
   }
   return 1;
 }
@@ -99,48 +113,71 @@ static int start (EVP_CIPHER_CTX *ctx, const Bytes *key, const Bytes *nonce, con
   return ad->length == 0 || EVP_CipherUpdate(ctx, NULL, &written, ad->data, (int)ad->length) == 1;
 }
 
+/** seal()'s work once every argument is read: 0 with an exception pending on failure. */
+static int seal_elements (napi_env env, EVP_CIPHER_CTX *ctx, const Bytes *key, const Bytes *nonce, const Bytes *ad,
+                          napi_value *elements, uint32_t count, const Bytes *out) {
+  if (!start(ctx, key, nonce, ad, 1)) return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL refused to start a seal", 0);
+  // one pass: each piece is checked to fit what is left of out (less the
+  // tag) before it is sealed there; a half-written out is only ciphertext
+  size_t room = out->length < TAG_BYTES ? 0 : out->length - TAG_BYTES;
+  size_t at = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    Bytes piece;
+    int written = 0;
+    if (!as_bytes(env, elements[i], &piece)) {
+      return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be an array of Uint8Arrays", 0);
+    }
+    if (piece.length > room - at) {
+      return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
+    }
+    if (piece.length == 0) continue;
+    // a stream cipher: each update writes exactly what it was given
+    if (EVP_CipherUpdate(ctx, out->data + at, &written, piece.data, (int)piece.length) != 1 || (size_t)written != piece.length) {
+      return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL failed to seal", 0);
+    }
+    at += piece.length;
+  }
+  if (out->length < TAG_BYTES || at != room) {
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
+  }
+  int written = 0;
+  if (EVP_CipherFinal_ex(ctx, out->data + at, &written) != 1 || written != 0 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, out->data + at) != 1) {
+    return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL failed to finish a seal", 0);
+  }
+  return 1;
+}
+
 static napi_value Seal (napi_env env, napi_callback_info info) {
   napi_value argv[5];
   Contexts *contexts;
-  Bytes key, nonce, ad, out;
-  if (!read_arguments(env, info, argv, &contexts, &key, &nonce, &ad, &out)) return NULL;
+  if (!get_arguments(env, info, argv, &contexts)) return NULL;
 
   bool is_array = false;
   uint32_t count = 0;
   if (napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[3], &count) != napi_ok) {
     return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be an array of Uint8Arrays", 0);
   }
-  EVP_CIPHER_CTX *ctx = contexts->seal;
-  if (!start(ctx, &key, &nonce, &ad, 1)) return fail(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL refused to start a seal", 0);
-  // one pass: each piece is checked to fit what is left of out (less the
-  // tag) before it is sealed there; a half-written out is only ciphertext
-  size_t room = out.length < TAG_BYTES ? 0 : out.length - TAG_BYTES;
-  size_t at = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    Bytes piece;
-    int written = 0;
-    if (napi_get_element(env, argv[3], i, &element) != napi_ok || !as_bytes(env, element, &piece)) {
-      return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be an array of Uint8Arrays", 0);
+  // Every element is fetched before any buffer is read or the cipher
+  // started: an element may be an accessor, and the JavaScript it runs
+  // could detach a buffer we would write to, or seal on this same context.
+  // After this loop nothing runs JavaScript until the seal is done. (A
+  // message has a few pieces: they fit on the stack, with no allocation.)
+  napi_value few[FEW_PIECES];
+  napi_value *elements = count <= FEW_PIECES ? few : calloc(count, sizeof(napi_value));
+  if (elements == NULL) return fail(env, "ERR_NATIVE_AEAD_STATE", "out of memory", 0);
+  int ok = 1;
+  for (uint32_t i = 0; ok && i < count; i++) {
+    if (napi_get_element(env, argv[3], i, &elements[i]) != napi_ok) {
+      // a getter that threw has its exception pending, and keeps it
+      ok = failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be an array of Uint8Arrays", 0);
     }
-    if (piece.length > room - at) {
-      return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
-    }
-    if (piece.length == 0) continue;
-    // a stream cipher: each update writes exactly what it was given
-    if (EVP_CipherUpdate(ctx, out.data + at, &written, piece.data, (int)piece.length) != 1 || (size_t)written != piece.length) {
-      return fail(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL failed to seal", 0);
-    }
-    at += piece.length;
   }
-  if (out.length < TAG_BYTES || at != room) {
-    return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
+  Bytes key, nonce, ad, out;
+  if (ok && read_buffers(env, argv, &key, &nonce, &ad, &out)) {
+    seal_elements(env, contexts->seal, &key, &nonce, &ad, elements, count, &out);
   }
-  int written = 0;
-  if (EVP_CipherFinal_ex(ctx, out.data + at, &written) != 1 || written != 0 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, out.data + at) != 1) {
-    return fail(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL failed to finish a seal", 0);
-  }
+  if (elements != few) free(elements);
   return NULL;
 }
 
@@ -148,7 +185,7 @@ static napi_value Open (napi_env env, napi_callback_info info) {
   napi_value argv[5];
   Contexts *contexts;
   Bytes key, nonce, ad, out, input;
-  if (!read_arguments(env, info, argv, &contexts, &key, &nonce, &ad, &out)) return NULL;
+  if (!get_arguments(env, info, argv, &contexts) || !read_buffers(env, argv, &key, &nonce, &ad, &out)) return NULL;
   if (!as_bytes(env, argv[3], &input)) return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "ciphertextAndTag must be a Uint8Array", 0);
   if (input.length < TAG_BYTES || input.length - TAG_BYTES != out.length) {
     return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly 16 bytes shorter than ciphertextAndTag", 1);

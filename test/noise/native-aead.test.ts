@@ -135,6 +135,43 @@ function testAddon (aead: NativeAead): void {
     t.same(Buffer.from(sealed), Buffer.concat([ciphertext, tag]))
   })
 
+  t.test('JavaScript that runs while the pieces are read (an accessor element) runs before the seal: it can neither detach out under the seal nor re-key the cipher', async t => {
+    const key = new Uint8Array(32).fill(1)
+    const nonce = new Uint8Array(12).fill(2)
+    const ad = new Uint8Array(0)
+    const plaintext = new Uint8Array(100).fill(5)
+    const expected = (k: Uint8Array): Buffer => {
+      const { ciphertext, tag } = nobleCrypto.encrypt(k, nonce, ad, plaintext)
+      return Buffer.concat([ciphertext, tag])
+    }
+    const withGetter = (first: Uint8Array, get: () => Uint8Array): Uint8Array[] => {
+      const pieces = [first, first]
+      Object.defineProperty(pieces, 1, { get })
+      return pieces
+    }
+
+    // the getter hands out's memory to another ArrayBuffer: out is now empty
+    const out = new Uint8Array(116)
+    const detaching = withGetter(plaintext, () => {
+      structuredClone(out.buffer, { transfer: [out.buffer] })
+      return new Uint8Array(0)
+    })
+    t.throws(() => { aead.seal(key, nonce, ad, detaching, out) }, { code: 'ERR_NATIVE_AEAD_ARGUMENTS' }, 'out, detached by a getter, is refused, not written')
+    t.equal(out.length, 0, 'the getter did detach out')
+
+    // the getter seals another message with another key on the same context
+    const otherKey = new Uint8Array(32).fill(9)
+    const inner = new Uint8Array(116)
+    const reentrant = withGetter(plaintext, () => {
+      aead.seal(otherKey, nonce, ad, [plaintext], inner)
+      return new Uint8Array(0)
+    })
+    const outer = new Uint8Array(116)
+    aead.seal(key, nonce, ad, reentrant, outer)
+    t.same(Buffer.from(inner), expected(otherKey), 'the inner seal is right')
+    t.same(Buffer.from(outer), expected(key), 'the outer seal is right: the inner one ran before it started')
+  })
+
   t.test('nodeCrypto seals and opens as node:crypto does, and rejects what it rejects', async t => {
     const key = new Uint8Array(32).fill(6)
     const nonce = new Uint8Array(12).fill(8)
