@@ -1,11 +1,13 @@
 // Collects the figures of every round and turns them into the report: the
 // median of each figure per stack, the ratio ours / js-libp2p, the ceilings,
-// the machine. Printed as a table for people or as one JSON object.
+// the machine, and which of issue 8's targets the run met (./targets.ts).
+// Printed as tables for people or as one JSON object.
 
 import os from 'node:os'
 import type { Figure, Figures, Sizes } from './benchmarks.js'
 import { median } from './benchmarks.js'
 import type { StackName } from './stack.js'
+import { checkTargets, type TargetResult } from './targets.js'
 
 export interface Ceilings {
   tcpMiBps: number
@@ -50,6 +52,8 @@ export interface Report {
   sizes: Sizes
   ceilings: Ceilings | null
   rows: Row[]
+  /** Issue 8's targets against this run's figures. */
+  targets: TargetResult[]
   errors: string[]
 }
 
@@ -92,6 +96,7 @@ export class Collector {
       sizes,
       ceilings,
       rows,
+      targets: checkTargets({ rows }),
       errors: this.errors
     }
   }
@@ -121,6 +126,12 @@ export function formatTable (report: Report): string {
     const cpu = (sender: number, receiver: number): string => `CPU ms per MiB: sender ${sender.toFixed(2)}, receiver ${receiver.toFixed(2)}`
     lines.push(`Ceilings: raw TCP loopback ${fmt(c.tcpMiBps)} MiB/s (${cpu(c.tcpSenderCpuMsPerMiB, c.tcpReceiverCpuMsPerMiB)}); Noise over TCP (64 KiB records sealed, sent 16 to a writev and opened; no muxer, no streams) ${fmt(c.noiseTcpMiBps)} MiB/s (${cpu(c.noiseTcpSenderCpuMsPerMiB, c.noiseTcpReceiverCpuMsPerMiB)}); ChaCha20-Poly1305 (${c.chachaBackend}) seal ${fmt(c.chachaSealMiBps)} MiB/s, open ${fmt(c.chachaOpenMiBps)} MiB/s, through node:crypto's Cipheriv seal ${fmt(c.cipherivSealMiBps)}, open ${fmt(c.cipherivOpenMiBps)} (one core); X25519 ${fmt(c.x25519PerSecond)}/s; Ed25519 sign ${fmt(c.ed25519SignPerSecond)}/s.`)
   }
+  lines.push('')
+  lines.push('Against the targets of issue 8 (figures of this run only):')
+  lines.push('')
+  lines.push('| target | this run | met? |')
+  lines.push('| --- | --- | --- |')
+  for (const t of report.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`)
   for (const error of report.errors) lines.push(`error: ${error}`)
   return lines.join('\n')
 }
