@@ -8,7 +8,8 @@
 // Each round runs every benchmark for both stacks, alternating which goes
 // first, each side in its own fresh process; the table shows medians over the
 // rounds, the ratio ours / js-libp2p, and the ceilings (raw TCP loopback,
-// Noise over TCP, native crypto rates; measured every round, medians too).
+// Noise over TCP, native crypto rates; measured every round, medians too),
+// then which of issue 8's targets the run met (./targets.ts).
 // Benchmarks: yamux, mplex, connect, rtt, memory, streams (see benchmarks.ts).
 
 import { fileURLToPath } from 'node:url'
