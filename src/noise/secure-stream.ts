@@ -112,7 +112,7 @@ export class NoiseSecureStream extends Duplex {
   private lending = false
   /** The lender was told to stop (our readable side is full). */
   private lenderPaused = false
-  /** Plaintext bytes sealed and opened: past BULK_CHANNEL_BYTES, a bulk transfer (./gc-ballast.ts). */
+  /** Plaintext bytes sealed and opened, up to BULK_CHANNEL_BYTES: then a bulk transfer (./gc-ballast.ts). */
   private moved = 0
   /**
    * conn is a plain net.Socket: once a write's callback has run the kernel
@@ -317,7 +317,11 @@ export class NoiseSecureStream extends Duplex {
 
   /** A channel that has moved BULK_CHANNEL_BYTES has the process's GC ballast laid (a no-op once it is). */
   private countMoved (bytes: number): void {
-    this.moved += bytes
+    // the count stops at the threshold: past 2^30 it would no longer be a
+    // V8 small integer, and the field's change of representation changes
+    // every channel's hidden class, which deoptimized the stream code of
+    // the whole process in the middle of a transfer (seen with --trace-deopt)
+    if (this.moved < BULK_CHANNEL_BYTES) this.moved += bytes
     if (this.moved >= BULK_CHANNEL_BYTES) layGcBallast()
   }
 

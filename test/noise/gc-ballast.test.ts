@@ -75,6 +75,27 @@ t.test('setGcBallastBytes(0) drops the ballast and stops channels laying one', a
   b.destroy()
 })
 
+t.test('the count stops at the threshold, so a channel moving gigabytes keeps a small-integer count', async t => {
+  // V8's small integers end at 2^30 - 1: a count past it changes the
+  // field's representation, and with it the hidden class that every
+  // optimized stream function was compiled for (--trace-deopt showed the
+  // whole process's stream code deoptimized at 1 GiB into a transfer).
+  // Moving 2^30 bytes in a test would take seconds, so the count starts
+  // just below the edge.
+  const { a, b } = channelPair()
+  const count = a as unknown as { moved: number }
+  count.moved = 2 ** 30 - 1000
+  await move(a, b, 4 * 65536)
+  t.equal(count.moved, 2 ** 30 - 1000, 'a count past the threshold does not grow')
+  const { a: c, b: d } = channelPair()
+  const fresh = c as unknown as { moved: number }
+  await move(c, d, BULK_CHANNEL_BYTES / 2)
+  t.equal(fresh.moved, BULK_CHANNEL_BYTES / 2, 'below the threshold every byte sealed is counted')
+  await move(c, d, BULK_CHANNEL_BYTES)
+  t.ok(fresh.moved >= BULK_CHANNEL_BYTES && fresh.moved < BULK_CHANNEL_BYTES + 65536, `it stops within one message past the threshold (${fresh.moved})`)
+  for (const s of [a, b, c, d]) s.destroy()
+})
+
 t.test('bad sizes are refused with a typed error', async t => {
   for (const bytes of [-1, 1.5, Number.NaN, 512 * 1024 * 1024]) {
     t.throws(() => { setGcBallastBytes(bytes) }, { code: 'ERR_INVALID_PARAMETERS' }, String(bytes))
