@@ -12,8 +12,8 @@ export interface Sizes {
   perfBytes: number
   /**
    * Bytes of the throughput warm-up each way, before the measured transfers
-   * (the stacks' and the ceilings' alike); undefined: WARM_UP_BYTES, at most
-   * a quarter of perfBytes.
+   * (the stacks' and the ceilings' alike); undefined: twice perfBytes
+   * (WARM_UP_MULTIPLE).
    */
   perfWarmup?: number
   /** Sequential fresh connections per round of the connect benchmark. */
@@ -58,18 +58,27 @@ export interface Benchmark {
 
 const MiB = 1024 * 1024
 /**
- * Bytes of the throughput benchmarks' warm-up, each way (at most a quarter
- * of the measured transfer). 4 MiB compiled the hot paths, but left the
- * first 256 MiB after it to grow each process's memory: 12,000–19,000
- * fresh pages faulted in (the allocator's arena for the Buffers node:crypto
- * returns, V8's young generation), against 2,000–6,000 in the next 256
- * MiB, so whichever direction ran first was slower, for ours by 10–25 %.
+ * The throughput benchmarks' warm-up each way, as a multiple of the measured
+ * transfer (the stacks' and the ceilings' alike): 512 MiB before 256 MiB.
+ * V8's optimizing compiler works on threads of its own, on the two cores
+ * that the two processes of a transfer already keep busy. After the earlier
+ * warm-up of 64 MiB it was still compiling through the first two measured
+ * transfers each way: the other threads of both processes took 0.12–0.39
+ * CPU ms per MiB on top of the main threads' 1.2–1.5 (per-thread CPU time
+ * from /proc/<pid>/task/<tid>/schedstat), 0.05–0.17 in the next two;
+ * --trace-opt counted 118–129 ms of compiling in the first measured
+ * transfer and 39–50 in each of the next two. A measured transfer then
+ * timed V8's compiler as much as the stack (bench/NOTES.md, "The warm-up,
+ * again").
+ * Earlier still, 4 MiB compiled the hot paths but left the first 256 MiB
+ * after it to grow each process's memory (12,000–19,000 fresh pages
+ * faulted in against 2,000–6,000 in the next 256 MiB).
  */
-const WARM_UP_BYTES = 64 * MiB
+const WARM_UP_MULTIPLE = 2
 
 /** The warm-up each way before a measured transfer of `sizes.perfBytes` (the stacks' and the ceilings' alike). */
 function warmUpBytes (sizes: Sizes): number {
-  return sizes.perfWarmup ?? Math.min(WARM_UP_BYTES, Math.floor(sizes.perfBytes / 4))
+  return sizes.perfWarmup ?? WARM_UP_MULTIPLE * sizes.perfBytes
 }
 
 /**

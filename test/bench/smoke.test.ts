@@ -24,7 +24,7 @@ t.test('parseSize and parseArgs', async t => {
   t.equal(options.sizes.streamBytes, 1024)
   t.equal(options.sizes.connectWarmup, 200, 'the connect benchmark warms up with 200 connections by default')
   t.equal(parseArgs(['--connect-warmup', '1000']).sizes.connectWarmup, 1000)
-  t.equal(options.sizes.perfWarmup, undefined, 'the throughput warm-up defaults to 64 MiB, at most a quarter of --perf-bytes')
+  t.equal(options.sizes.perfWarmup, undefined, 'the throughput warm-up defaults to twice --perf-bytes')
   t.equal(parseArgs(['--perf-warmup', '1GiB']).sizes.perfWarmup, 2 ** 30)
   t.throws(() => parseArgs(['--only', 'nope']))
   t.throws(() => parseArgs(['--frobnicate']))
@@ -33,8 +33,8 @@ t.test('parseSize and parseArgs', async t => {
 t.test('the throughput warm-up: eight transfers each way that add up to the warm-up', async t => {
   const sizes = parseArgs([]).sizes
   t.equal(WARM_UP_TRANSFERS, 8)
-  t.same(warmUpTransfers(sizes), Array(8).fill(8 * 2 ** 20), '64 MiB as 8 x 8 MiB')
-  t.same(warmUpTransfers({ ...sizes, perfBytes: 2 ** 20 }), Array(8).fill(2 ** 15), 'a quarter of a small --perf-bytes')
+  t.same(warmUpTransfers(sizes), Array(8).fill(64 * 2 ** 20), '512 MiB (twice the 256 MiB measured) as 8 x 64 MiB')
+  t.same(warmUpTransfers({ ...sizes, perfBytes: 2 ** 20 }), Array(8).fill(2 ** 18), 'twice a small --perf-bytes')
   t.same(warmUpTransfers({ ...sizes, perfWarmup: 1000 }), Array(8).fill(125))
   t.same(warmUpTransfers({ ...sizes, perfWarmup: 1001 }), Array(8).fill(126), 'rounded up: never less than asked')
   t.same(warmUpTransfers({ ...sizes, perfWarmup: 0 }), [], '--perf-warmup 0: none')
