@@ -1,7 +1,7 @@
 // `npm run bench`: our stack against js-libp2p on the same work (issue 8).
 //
 //   node dist/bench/run.js [--json] [--rounds N] [--only NAME[,NAME]]
-//     [--stacks ours,js] [--perf-bytes 256MiB] [--perf-warmup 64MiB] [--connections 200] [--connect-warmup 200]
+//     [--stacks ours,js] [--perf-bytes 256MiB] [--perf-warmup 512MiB] [--connections 200] [--connect-warmup 200]
 //     [--delay-ms 50] [--rtt-samples 3] [--idle 1000] [--streams 1000]
 //     [--stream-bytes 64KiB] [--no-ceilings]
 //
