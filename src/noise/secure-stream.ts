@@ -164,11 +164,11 @@ export class NoiseSecureStream extends Duplex {
   }
 
   override _writev (chunks: Array<{ chunk: Buffer }>, callback: (err?: Error | null) => void): void {
-    // pushed one by one, not chunks.map(): map() returned holey arrays for
-    // some of Node's write queues, and an array of another elements kind than
-    // _write's [chunk] is another hidden class, for which V8 threw seal()'s
-    // optimized code away and compiled it again (~25 ms) each time the
-    // direction of a transfer turned (--trace-deopt: "wrong map")
+    // pushed one by one, not chunks.map(): once V8 optimized _writev, its
+    // inlined map() allocated holey arrays, another hidden class than
+    // _write's packed [chunk], and V8 threw seal()'s optimized code away and
+    // compiled it again (~25 ms) each time the direction of a transfer
+    // turned (--trace-deopt: "wrong map")
     const pieces: Buffer[] = []
     for (const { chunk } of chunks) pieces.push(chunk)
     this.seal(pieces, 0, 0, callback)
