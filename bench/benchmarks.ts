@@ -66,8 +66,8 @@ const MiB = 1024 * 1024
  * transfers each way: the other threads of both processes took 0.12–0.39
  * CPU ms per MiB on top of the main threads' 1.2–1.5 (per-thread CPU time
  * from /proc/<pid>/task/<tid>/schedstat), 0.05–0.17 in the next two;
- * --trace-opt counted 118–129 ms of compiling in the first measured
- * transfer and 39–50 in each of the next two. A measured transfer then
+ * --trace-opt counted 118–129 ms of compiling in the second measured
+ * transfer (the first up) and 39–50 in each of the next two. A measured transfer then
  * timed V8's compiler as much as the stack (bench/NOTES.md, "The warm-up,
  * again").
  * Earlier still, 4 MiB compiled the hot paths but left the first 256 MiB
