@@ -170,6 +170,12 @@ function testAddon (aead: NativeAead): void {
     aead.seal(key, nonce, ad, reentrant, outer)
     t.same(Buffer.from(inner), expected(otherKey), 'the inner seal is right')
     t.same(Buffer.from(outer), expected(key), 'the outer seal is right: the inner one ran before it started')
+
+    // a getter that throws: its own error reaches the caller, and out is not written
+    const untouched = new Uint8Array(116)
+    const throwing = withGetter(plaintext, () => { throw new RangeError('from the getter') })
+    t.throws(() => { aead.seal(key, nonce, ad, throwing, untouched) }, { name: 'RangeError', message: 'from the getter' }, 'the getter\'s exception, not ours')
+    t.same(Buffer.from(untouched), Buffer.alloc(116), 'nothing sealed into out')
   })
 
   t.test('nodeCrypto seals and opens as node:crypto does, and rejects what it rejects', async t => {
