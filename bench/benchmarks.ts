@@ -67,9 +67,10 @@ const MiB = 1024 * 1024
  * CPU ms per MiB on top of the main threads' 1.2–1.5 (per-thread CPU time
  * from /proc/<pid>/task/<tid>/schedstat), 0.05–0.17 in the next two;
  * --trace-opt counted 118–129 ms of compiling in the second measured
- * transfer (the first up) and 39–50 in each of the next two. A measured transfer then
- * timed V8's compiler as much as the stack (bench/NOTES.md, "The warm-up,
- * again").
+ * transfer (the first up) and 39–50 in each of the next two. A measured
+ * transfer then timed V8's compiler as much as the stack (bench/NOTES.md,
+ * "The warm-up, again"). A warm-up of 1 GiB each way did no better (NOTES,
+ * "Slices that stay in L1").
  * Earlier still, 4 MiB compiled the hot paths but left the first 256 MiB
  * after it to grow each process's memory (12,000–19,000 fresh pages
  * faulted in against 2,000–6,000 in the next 256 MiB).

@@ -41,8 +41,8 @@
  * over all it is given, then Poly1305 over the ciphertext: given a whole
  * 64 KiB message, Poly1305 reads the ciphertext back from L2. In 8 KiB
  * slices both passes stay in L1 (8 KiB in, 8 KiB out). Measured on one
- * core, 64 KiB messages: seal and open 3-6 % faster than in one update
- * (bench/NOTES.md, "Slices that stay in L1"). The result is the same: a
+ * core, 64 KiB messages: seal 3-5 % and open 4-7 % faster than in one
+ * update (bench/NOTES.md, "Slices that stay in L1"). The result is the same: a
  * stream cipher, and Poly1305 buffers partial blocks across updates.
  */
 #define UPDATE_SLICE_BYTES 8192
