@@ -17,14 +17,14 @@
 //      │  │ list()                  │ na  │ send the next proposal
 //      │  ▼                         │     │
 //     awaiting-ls-answer            ├─────┘
-//      (ls answer -> idle)          └ na, nothing left ──────────────────► rejected
+//      (ls answer or na -> idle)    └ na, nothing left ──────────────────► rejected
 
 import { P2PError } from '../util/errors.js'
 import { decodeText } from './codec.js'
 import { parseLsAnswer } from './ls.js'
-import { HEADER, LS_MESSAGE, messageText, parseMessage, unreachable, type Message } from './message.js'
+import { HEADER, LS_MESSAGE, NA_MESSAGE, messageText, parseMessage, unreachable, type Message } from './message.js'
 import { validateProtocolId } from './protocol-id.js'
-import { MULTISTREAM_PROTOCOL_ID } from './constants.js'
+import { MULTISTREAM_PROTOCOL_ID, NA } from './constants.js'
 
 export type DialerState = 'idle' | 'awaiting-answer' | 'awaiting-ls-answer' | 'selected' | 'rejected'
 
@@ -37,6 +37,8 @@ export type DialerOutcome =
   | { type: 'rejected', tried: string[] }
   /** The listener answered `ls` with `protocols`; the dialer may propose now. */
   | { type: 'listed', protocols: string[] }
+  /** The listener answered `ls` with `na`: it does not list (go-multistream since v0.3); the dialer may propose now. */
+  | { type: 'ls-unsupported' }
 
 export interface DialerStep {
   /** The message just received, as understood (for wire traces). */
@@ -110,6 +112,14 @@ export class DialerMachine {
       case 'idle':
         throw new P2PError('ERR_UNEXPECTED_MESSAGE', `expected no message before a proposal, got ${JSON.stringify(decodeText(body))}`, { remote: true })
       case 'awaiting-ls-answer': {
+        // README "Listing", since multistream-select PR 22: "`ls` support is
+        // OPTIONAL ... implementations MUST NOT depend on a remote node
+        // supporting `ls`"; go-multistream answers it `na`. A body of just
+        // `na` is no list (its first byte would claim a 110-byte entry).
+        if (isNa(body)) {
+          this._state = 'idle'
+          return { received: NA_MESSAGE, send: [], outcome: { type: 'ls-unsupported' } }
+        }
         const protocols = parseLsAnswer(body)
         this._state = 'idle'
         return { received: { type: 'protocols', protocols }, send: [], outcome: { type: 'listed', protocols } }
@@ -153,4 +163,9 @@ export class DialerMachine {
       throw new P2PError('ERR_INVALID_STATE', `cannot ${action} in state ${this._state}: expected ${expected}`)
     }
   }
+}
+
+/** The body of an `na` message. */
+function isNa (body: Uint8Array): boolean {
+  return body.length === NA.length && decodeText(body) === NA
 }

@@ -49,7 +49,9 @@ export async function readOptimisticAccept (reader: StreamReader, protocol: stri
       case 'need-more': continue
       case 'selected': return step.outcome.protocol
       case 'rejected': throw notSupported(step.outcome.tried)
-      case 'listed': throw new P2PError('ERR_INVALID_STATE', 'an ls answer arrived, but no ls was sent')
+      case 'listed':
+      case 'ls-unsupported':
+        throw new P2PError('ERR_INVALID_STATE', 'an ls answer arrived, but no ls was sent')
       default: return unreachable(step.outcome)
     }
   }

@@ -33,6 +33,7 @@ export async function selectProtocol (stream: Duplex, protocols: string[], optio
     case 'selected': return outcome.protocol
     case 'rejected': throw notSupported(outcome.tried)
     case 'listed':
+    case 'ls-unsupported':
     case 'need-more':
       throw new P2PError('ERR_INVALID_STATE', `negotiation ended with ${outcome.type}`)
     default:
@@ -42,11 +43,15 @@ export async function selectProtocol (stream: Duplex, protocols: string[], optio
 
 /**
  * Sends `ls` and resolves with the listener's protocols. The header is then
- * exchanged: propose next with `selectProtocol(stream, ids, { headerExchanged: true })`.
+ * exchanged: propose next with `selectProtocol(stream, ids, { headerExchanged: true })`,
+ * also after ERR_LS_NOT_SUPPORTED (a listener that answered `na`).
  */
 export async function listProtocols (stream: Duplex, options: NegotiationOptions = {}): Promise<string[]> {
   const machine = new DialerMachine()
   const outcome = await drive(stream, machine, machine.list(), options)
+  if (outcome.type === 'ls-unsupported') {
+    throw new P2PError('ERR_LS_NOT_SUPPORTED', 'the listener answered ls with na: it does not list its protocols (ls is optional); propose on this stream instead', { remote: true })
+  }
   if (outcome.type !== 'listed') throw new P2PError('ERR_INVALID_STATE', `ls ended with ${outcome.type}`)
   return outcome.protocols
 }

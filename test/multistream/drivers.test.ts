@@ -91,6 +91,18 @@ t.test('ls, then a proposal on the same stream', async t => {
   t.equal(await handled, '/ipfs/id/1.0.0')
 })
 
+t.test('a listener that does not list answers ls with na: ERR_LS_NOT_SUPPORTED, and the stream still negotiates', async t => {
+  // go-multistream since it removed ls (multistream-select PR 22: "ls support is OPTIONAL")
+  const [a, b] = duplexPair()
+  const request = new StreamReader(b).readExactly(encodeMessages([MULTISTREAM_PROTOCOL_ID, 'ls']).length)
+  b.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, 'na']))
+  await t.rejects(listProtocols(a), { code: 'ERR_LS_NOT_SUPPORTED', remote: true })
+  t.same([...await request], [...encodeMessages([MULTISTREAM_PROTOCOL_ID, 'ls'])])
+  const selecting = selectProtocol(a, ['/ipfs/id/1.0.0'], { headerExchanged: true })
+  b.write(encodeMessages(['/ipfs/id/1.0.0']))
+  t.equal(await selecting, '/ipfs/id/1.0.0', 'a proposal follows on the same stream')
+})
+
 t.test('ERR_PROTOCOL_NOT_SUPPORTED lists what was tried', async t => {
   const [a, b] = duplexPair()
   const handled = handleProtocols(b, ['/c'])
