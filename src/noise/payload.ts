@@ -90,9 +90,18 @@ export function decodeNoiseHandshakePayload (buf: Uint8Array): NoiseHandshakePay
       case PayloadField.identitySig:
         identitySig = new Uint8Array(fieldBytes(field, INVALID_PAYLOAD, what))
         break
-      case PayloadField.extensions:
-        extensions = decodeNoiseExtensions(fieldBytes(field, INVALID_PAYLOAD, what))
+      case PayloadField.extensions: {
+        // protobuf: an embedded message that appears again is merged into
+        // the first, its repeated fields concatenated
+        const more = decodeNoiseExtensions(fieldBytes(field, INVALID_PAYLOAD, what))
+        extensions = extensions === undefined
+          ? more
+          : {
+              webtransportCerthashes: [...extensions.webtransportCerthashes, ...more.webtransportCerthashes],
+              streamMuxers: [...extensions.streamMuxers, ...more.streamMuxers]
+            }
         break
+      }
       default:
         // unknown fields (e.g. the legacy `data = 3`) are skipped
     }

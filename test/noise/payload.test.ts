@@ -56,6 +56,21 @@ t.test('unknown fields are skipped, including the legacy data = 3', async t => {
   t.same(decodeNoiseHandshakePayload(bytes), { identityKey: Uint8Array.of(7), identitySig: Uint8Array.of(8) })
 })
 
+t.test('extensions sent in two pieces are merged, as protobuf merges an embedded message (protobufjs agrees)', async t => {
+  // field 4 twice: { stream_muxers: "/yamux/1.0.0" }, then { certhash 0x12 0x20 0x01, stream_muxers: "/mplex/6.7.0" }
+  const part = (bytes: number[]): number[] => [0x22, bytes.length, ...bytes]
+  const text = (field: number, value: string): number[] => [(field << 3) | 2, value.length, ...Buffer.from(value)]
+  const bytes = Uint8Array.from([
+    0x0a, 1, 7, 0x12, 1, 8,
+    ...part(text(2, '/yamux/1.0.0')),
+    ...part([0x0a, 3, 0x12, 0x20, 1, ...text(2, '/mplex/6.7.0')])
+  ])
+  const expected = { webtransportCerthashes: [Uint8Array.of(0x12, 0x20, 1)], streamMuxers: ['/yamux/1.0.0', '/mplex/6.7.0'] }
+  t.same(decodeNoiseHandshakePayload(bytes).extensions, expected)
+  const theirs = Payload.toObject(Payload.decode(bytes), { bytes: Array, arrays: true }) as { extensions: unknown }
+  t.same(theirs.extensions, { webtransport_certhashes: [[0x12, 0x20, 1]], stream_muxers: ['/yamux/1.0.0', '/mplex/6.7.0'] }, 'protobufjs reads the same')
+})
+
 t.test('malformed payloads', async t => {
   const cases: Array<[string, number[]]> = [
     ['empty', []],
