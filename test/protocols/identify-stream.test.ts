@@ -4,8 +4,10 @@ import { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { halfOpenTcpPair } from './fixtures/tcp-half-open.js'
 import {
-  encodeIdentify, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES, readIdentify, writeIdentify, type IdentifyMessage
+  decodeIdentify, encodeIdentify, identifyFrames, IDENTIFY_SEND_LIMIT, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES,
+  readIdentify, writeIdentify, type IdentifyMessage
 } from '../../src/protocols/identify/index.js'
+import { Multiaddr } from '../../src/multiaddr/index.js'
 import { encodeUvarint } from '../../src/util/varint.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { readAll } from '../helpers/read-all.js'
@@ -175,4 +177,60 @@ t.test('writeIdentify: an oversized message sends the signed peer record separat
   const err = await writeIdentify(e, tooBig).catch(x => x)
   t.ok(isP2PError(err, 'ERR_IDENTIFY_MESSAGE_TOO_LARGE'), String(err))
   t.equal(err.remote, false, 'local misuse')
+})
+
+t.test('identifyFrames: every message within 4096 bytes where that can be done (rust-libp2p accepts no more)', async t => {
+  t.equal(IDENTIFY_SEND_LIMIT, 4096)
+  // a 20-byte /ip6/.../tcp/N address is a 22-byte listenAddrs field
+  const addr = (i: number): Uint8Array => Multiaddr.fromString(`/ip6/2001:db8::${(i + 1).toString(16)}/tcp/4001`).bytes
+  const record = new Uint8Array(300).fill(9)
+  const withAddrs = (n: number, signedPeerRecord?: Uint8Array): IdentifyMessage =>
+    ({ ...sample, listenAddrs: Array.from({ length: n }, (_, i) => addr(i)), signedPeerRecord })
+
+  // fits: one message, as it is
+  const small = withAddrs(10, record)
+  t.same(identifyFrames(small, 4096, 8192), [encodeIdentify(small)])
+
+  // the record pushes it over: the record goes alone, second; every address stays
+  const over = withAddrs(170, record)
+  t.ok(encodeIdentify(over).length > 4096 && encodeIdentify({ ...over, signedPeerRecord: undefined }).length <= 4096)
+  const [first, second, ...more] = identifyFrames(over, 4096, 8192)
+  t.same(more, [])
+  const { signedPeerRecord: _, ...overWithoutRecord } = over
+  t.same(decodeIdentify(first), overWithoutRecord, 'first the message without the record')
+  t.same(decodeIdentify(second), { listenAddrs: [], protocols: [], signedPeerRecord: record })
+
+  // too many addresses even alone: the first ones that fit, in order, and the first message is within the limit
+  const many = withAddrs(400, record)
+  const frames = identifyFrames(many, 4096, 8192)
+  t.equal(frames.length, 2)
+  t.ok(frames[0].length <= 4096, `first message ${frames[0].length} bytes`)
+  const kept = decodeIdentify(frames[0]).listenAddrs
+  t.same(kept, many.listenAddrs.slice(0, kept.length), 'a prefix of the addresses')
+  const oneMore = encodeIdentify({ ...decodeIdentify(frames[0]), listenAddrs: many.listenAddrs.slice(0, kept.length + 1) })
+  t.ok(oneMore.length > 4096, 'as many as fit: one more would not')
+  t.same(decodeIdentify(frames[0]).protocols, sample.protocols, 'the rest of the message is whole')
+
+  // and the reader takes them back
+  const [c, d] = duplexPair()
+  const [, merged] = await Promise.all([writeIdentify(c, many), readIdentify(d)])
+  t.same(merged.listenAddrs, kept)
+  t.same(merged.signedPeerRecord, record)
+})
+
+t.test('identifyFrames: nothing above the 8 KiB others accept leaves', async t => {
+  // a record alone too large for any reader stays home; the addresses go unsigned
+  const hugeRecord = new Uint8Array(8190).fill(5)
+  const frames = identifyFrames({ ...sample, signedPeerRecord: hugeRecord }, 4096, 8192)
+  t.equal(frames.length, 1)
+  t.equal(decodeIdentify(frames[0]).signedPeerRecord, undefined)
+  t.same(decodeIdentify(frames[0]).listenAddrs, sample.listenAddrs)
+
+  // between the limits without any address: goes as it is (no smaller form says the same)
+  const protocols = Array.from({ length: 300 }, (_, i) => `/proto/${i}/1.0.0`)
+  const wide = identifyFrames({ ...sample, protocols, signedPeerRecord: undefined }, 4096, 8192)
+  t.equal(wide.length, 1)
+  t.ok(wide[0].length > 4096 && wide[0].length <= 8192, `${wide[0].length} bytes`)
+  t.same(decodeIdentify(wide[0]).listenAddrs, [], 'no address fits beside it')
+  t.same(decodeIdentify(wide[0]).protocols, protocols)
 })

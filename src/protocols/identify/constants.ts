@@ -16,6 +16,17 @@ export const IDENTIFY_PUSH_PROTOCOL = '/ipfs/id/push/1.0.0'
 export const MAX_IDENTIFY_MESSAGE_SIZE = 8 * 1024
 
 /**
+ * The size we keep each Identify message we send under, where it can be
+ * done: 4096 bytes. rust-libp2p refuses a larger message (and reads only
+ * the first), go-libp2p keeps its own under it "to be compatible with
+ * rust-libp2p", and libp2p/specs PR 492 proposes "Implementations SHOULD
+ * NOT send `Identify` messages bigger than 4096 bytes". Larger, the signed
+ * peer record goes alone in a second message and listen addresses are
+ * left out (stream.ts `identifyFrames`).
+ */
+export const IDENTIFY_SEND_LIMIT = 4096
+
+/**
  * How many length-prefixed Identify messages one stream may carry before we
  * stop reading. go-libp2p sends the signed peer record in a second message
  * when the whole would exceed the size limit, and reads up to 10 messages

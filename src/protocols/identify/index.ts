@@ -1,6 +1,6 @@
-export { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES, DEFAULT_IDENTIFY_TIMEOUT_MS } from './constants.js'
+export { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, MAX_IDENTIFY_MESSAGE_SIZE, IDENTIFY_SEND_LIMIT, MAX_IDENTIFY_MESSAGES, DEFAULT_IDENTIFY_TIMEOUT_MS } from './constants.js'
 export { encodeIdentify, decodeIdentify, mergeIdentify, IdentifyField, type IdentifyMessage } from './message.js'
-export { writeIdentify, readIdentify, type ReadIdentifyOptions } from './stream.js'
+export { writeIdentify, readIdentify, identifyFrames, type ReadIdentifyOptions, type WriteIdentifyOptions } from './stream.js'
 export { interpretIdentify, type IdentifyResult } from './interpret.js'
 export {
   buildIdentifyMessage, handleIdentify, identify, pushIdentify, handleIdentifyPush,

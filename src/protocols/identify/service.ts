@@ -13,7 +13,7 @@
 // into the wire message (keys as PublicKey protobufs, addresses as bytes).
 
 import type { Duplex } from 'node:stream'
-import type { Multiaddr } from '../../multiaddr/index.js'
+import { byScope, type Multiaddr } from '../../multiaddr/index.js'
 import { publicKeyToProtobuf, type PeerId, type PublicKey } from '../../peer/index.js'
 import { interpretIdentify, type IdentifyResult } from './interpret.js'
 import type { IdentifyMessage } from './message.js'
@@ -43,7 +43,8 @@ export function buildIdentifyMessage (info: LocalIdentifyInfo): IdentifyMessage 
   const message: IdentifyMessage = {
     protocolVersion: info.protocolVersion ?? DEFAULT_IDENTIFY_PROTOCOL_VERSION,
     publicKey: publicKeyToProtobuf(info.publicKey),
-    listenAddrs: info.listenAddrs.map(a => a.bytes),
+    // widest reach first: when they do not all fit, writeIdentify keeps the first
+    listenAddrs: [...info.listenAddrs].sort(byScope).map(a => a.bytes),
     protocols: [...info.protocols]
   }
   if (info.agentVersion !== undefined) message.agentVersion = info.agentVersion

@@ -10,7 +10,8 @@
 // carrying only the signed peer record when one message would exceed the
 // size limit. So the reader accepts 1..MAX_IDENTIFY_MESSAGES length-prefixed
 // messages up to the sender's half-close and merges them; the writer sends
-// one message, or two when the signed peer record does not fit.
+// one message, or two when the whole would exceed IDENTIFY_SEND_LIMIT
+// (what rust-libp2p accepts), trimming listen addresses to fit.
 //
 // Theory of operation of the reader: chunks go into a ByteQueue; after each
 // chunk every complete frame is decoded. A length prefix above the limit is
@@ -23,7 +24,7 @@ import { concatBytes } from '../../util/bytes.js'
 import { P2PError } from '../../util/errors.js'
 import { decodeUvarint, encodeUvarint, MAX_VARINT_BYTES } from '../../util/varint.js'
 import { endStream, guardStreamErrors, readChunks, resetStream } from '../stream-io.js'
-import { MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES } from './constants.js'
+import { IDENTIFY_SEND_LIMIT, MAX_IDENTIFY_MESSAGE_SIZE, MAX_IDENTIFY_MESSAGES } from './constants.js'
 import { decodeIdentify, encodeIdentify, mergeIdentify, type IdentifyMessage } from './message.js'
 
 export interface ReadIdentifyOptions {
@@ -32,14 +33,22 @@ export interface ReadIdentifyOptions {
   maxSize?: number
 }
 
+export interface WriteIdentifyOptions {
+  /** The size to keep each message under where it can be done (default IDENTIFY_SEND_LIMIT). */
+  sendLimit?: number
+  /** No message above this is ever sent (default MAX_IDENTIFY_MESSAGE_SIZE). */
+  maxSize?: number
+}
+
 /**
- * Writes `message` length-prefixed, then half-closes; resolves once the
- * half-close is flushed. The readable side is drained and discarded (the
- * remote sends nothing on identify) so the stream can finish.
+ * Writes `message` length-prefixed (as `identifyFrames` cuts it), then
+ * half-closes; resolves once the half-close is flushed. The readable side is
+ * drained and discarded (the remote sends nothing on identify) so the stream
+ * can finish. `message.listenAddrs` should come best first: when they do not
+ * all fit, the last ones are left out.
  */
-export async function writeIdentify (stream: Duplex, message: IdentifyMessage, options: { maxSize?: number } = {}): Promise<void> {
-  const maxSize = options.maxSize ?? MAX_IDENTIFY_MESSAGE_SIZE
-  const frames = encodeForSize(message, maxSize)
+export async function writeIdentify (stream: Duplex, message: IdentifyMessage, options: WriteIdentifyOptions = {}): Promise<void> {
+  const frames = identifyFrames(message, options.sendLimit ?? IDENTIFY_SEND_LIMIT, options.maxSize ?? MAX_IDENTIFY_MESSAGE_SIZE)
   guardStreamErrors(stream)
   try {
     // each message and its length prefix in one write (one muxer frame)
@@ -52,20 +61,44 @@ export async function writeIdentify (stream: Duplex, message: IdentifyMessage, o
   }
 }
 
-/** The encoded message when it fits; else the record goes alone in a second one. */
-function encodeForSize (message: IdentifyMessage, maxSize: number): Uint8Array[] {
+/**
+ * The messages `message` goes out as:
+ * - the whole, when it fits in `sendLimit`;
+ * - else, as go-libp2p splits it, first the message without its signed peer
+ *   record, with as many listen addresses as fit in `sendLimit` (the first
+ *   ones), then the record alone. go-libp2p and js-libp2p read both and
+ *   merge them; rust-libp2p reads the first only, and refuses it above
+ *   `sendLimit`.
+ * Nothing above `maxSize` (what go-libp2p and js-libp2p accept) is sent: a
+ * record alone that is larger stays home, and a message larger than that
+ * without any listen address is refused with ERR_IDENTIFY_MESSAGE_TOO_LARGE
+ * (only its protocols or agent version can make it so large). Between the
+ * two limits it goes as it is: no smaller form keeps what it says.
+ */
+export function identifyFrames (message: IdentifyMessage, sendLimit: number, maxSize: number): Uint8Array[] {
   const whole = encodeIdentify(message)
-  if (whole.length <= maxSize) return [whole]
+  if (whole.length <= sendLimit) return [whole]
   const { signedPeerRecord, ...rest } = message
-  const parts: IdentifyMessage[] = [rest]
-  if (signedPeerRecord !== undefined) parts.push({ listenAddrs: [], protocols: [], signedPeerRecord })
-  const frames = parts.map(encodeIdentify)
-  for (const frame of frames) {
-    if (frame.length > maxSize) {
-      throw new P2PError('ERR_IDENTIFY_MESSAGE_TOO_LARGE', `our Identify message is ${frame.length} bytes, the limit peers accept is ${maxSize}`)
-    }
+  const first = encodeIdentify(withAddrsThatFit(rest, sendLimit))
+  if (first.length > maxSize) {
+    throw new P2PError('ERR_IDENTIFY_MESSAGE_TOO_LARGE', `our Identify message is ${first.length} bytes without any listen address, the limit peers accept is ${maxSize}`)
   }
-  return frames
+  if (signedPeerRecord === undefined) return [first]
+  const record = encodeIdentify({ listenAddrs: [], protocols: [], signedPeerRecord })
+  return record.length <= maxSize ? [first, record] : [first]
+}
+
+/** `message` with its listen addresses cut after the last one that keeps it within `limit` (none, if none does). */
+function withAddrsThatFit (message: IdentifyMessage, limit: number): IdentifyMessage {
+  let size = encodeIdentify({ ...message, listenAddrs: [] }).length
+  let count = 0
+  for (const addr of message.listenAddrs) {
+    // a repeated bytes field: its tag (one byte), the length as a varint, the bytes
+    size += 1 + encodeUvarint(addr.length).length + addr.length
+    if (size > limit) break
+    count++
+  }
+  return count === message.listenAddrs.length ? message : { ...message, listenAddrs: message.listenAddrs.slice(0, count) }
 }
 
 /**
