@@ -125,9 +125,13 @@ export class IdentifyService extends EventEmitter {
       // store accepted, and then its addresses replace the peer's; an older
       // or equal one is rejected whole (the peer store decides, atomically)
       changes.certifiedRecord = { seq: record.seq, envelope: result.signedPeerRecordEnvelope, addresses: result.listenAddrs }
-    } else if (!push || result.listenAddrs.length > 0) {
-      // identify/README.md: a push may carry only what changed; absent fields stay as they were
-      changes.addAddresses = result.listenAddrs
+    } else if (result.listenAddrs.length > 0) {
+      // the peer's current addresses: those it no longer announces go, as
+      // with a record. None at all is an absent field (proto2 cannot tell
+      // them apart): identify/README.md, a push may carry only what changed
+      // and "missing fields should be ignored"; and a peer that listens
+      // nowhere still has the address we reached it at.
+      changes.setListenAddresses = result.listenAddrs
     }
     if (!push || result.protocols.length > 0) changes.setProtocols = result.protocols
     const metadata: Record<string, string> = {}

@@ -128,6 +128,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     const key = changes.setPublicKey
     if (key !== undefined) checkPublicKey(peer, key)
     const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses)
+    const announced = changes.setListenAddresses === undefined ? undefined : this.addressInputs(peer, changes.setListenAddresses)
     const record = changes.certifiedRecord
     if (record !== undefined) entries.checkCertifiedRecord(record, this.limits)
     const certified = record === undefined ? undefined : { record, addrs: this.addressInputs(peer, record.addresses) }
@@ -142,6 +143,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       let next = entry
       if (key !== undefined) next = entries.setPublicKey(next, key)
       if (addrs !== undefined) next = entries.addAddresses(next, addrs, now + ttl, now, this.limits)
+      if (announced !== undefined) next = entries.setListenAddresses(next, announced, now + ttl, now, this.limits)
       if (certified !== undefined) next = entries.setCertifiedRecord(next, certified.record, certified.addrs, now + ttl, now, this.limits)
       if (protocols !== undefined) next = entries.setProtocols(next, protocols, this.limits)
       for (const [k, v] of metadata) next = entries.setMetadata(next, k, v, this.limits)

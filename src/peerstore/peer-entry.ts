@@ -180,6 +180,16 @@ export function setAddresses (entry: PeerEntry, addrs: readonly AddressInput[], 
   return withAddresses(entry, addresses)
 }
 
+/**
+ * The addresses a peer announced without signing them replace its addresses,
+ * unless a signed peer record is stored: RFC 0003 records exist so that
+ * addresses cannot be forged, and only a newer record replaces them.
+ */
+export function setListenAddresses (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
+  if (entry.certifiedRecord !== undefined) return entry
+  return setAddresses(entry, addrs, expiresAt, now, limits)
+}
+
 export function removeAddress (entry: PeerEntry, key: string): PeerEntry {
   if (!entry.addresses.some(a => a.key === key)) return entry
   return withAddresses(entry, entry.addresses.filter(a => a.key !== key))

@@ -79,6 +79,14 @@ export interface PeerUpdate {
   /** As addAddresses, with `addressTtlMs` (default Infinity). */
   addAddresses?: Multiaddr[]
   addressTtlMs?: number
+  /**
+   * The addresses the peer announced, unsigned (identify's `listenAddrs`
+   * without a signed peer record): they replace the peer's addresses (with
+   * `addressTtlMs`), so the ones it stopped announcing go. Ignored while a
+   * signed peer record is stored: only a newer record replaces its
+   * addresses (RFC 0003).
+   */
+  setListenAddresses?: Multiaddr[]
   /** As setProtocols: replaces the list. */
   setProtocols?: string[]
   /** As setMetadata, once per entry; keys not named keep their values. */

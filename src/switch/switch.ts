@@ -285,7 +285,10 @@ export class Switch extends EventEmitter {
       const socket = await dialTcp(addr, { signal, timeoutMs: this.resources.limits.dialTimeoutMs })
       try {
         connection = await this.upgrader.upgradeOutbound(socket, {
-          remoteAddr: addr,
+          // a name was resolved by dialTcp: the remote end is the IP it
+          // reached, as identify must report it ("observedAddr": the
+          // connection's address as observed, /ip4/x.x.x.x/tcp/xx)
+          remoteAddr: isDnsAddr(addr) ? socketMultiaddr(socket, 'remote') ?? addr : addr,
           localAddr: socketMultiaddr(socket, 'local'),
           remotePeer: peer,
           signal
@@ -462,4 +465,9 @@ async function closeWithin (connection: Connection, ms: number): Promise<void> {
   connection.close().catch(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed')) })
   await closed
   clearTimeout(timer)
+}
+
+/** True for /dns, /dns4 and /dns6 addresses (names the dial resolves). */
+function isDnsAddr (addr: Multiaddr): boolean {
+  return addr.components()[0]?.name.startsWith('dns') === true
 }

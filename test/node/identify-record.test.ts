@@ -4,7 +4,7 @@
 
 import t, { type Test } from 'tap'
 import { once } from 'node:events'
-import { Libp2pNode } from '../../src/node/index.js'
+import { Libp2pNode, type IdentifyEvent } from '../../src/node/index.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair, PeerId, type PrivateKey } from '../../src/peer/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
@@ -95,6 +95,38 @@ t.test('identify push: fields a push leaves out keep their values in the peer st
   t.same(record?.protocols, ['/b/1'], 'the protocols it sent replace the old ones')
   t.same(record?.addresses.map(a => a.multiaddr.toString()), ['/ip4/10.0.0.2/tcp/1'], 'addresses it left out are kept')
   t.equal(record?.metadata.get('AgentVersion'), 'pusher/1', 'so is the agent version')
+})
+
+t.test('unsigned listen addresses replace the ones the peer announced before; a stored signed record keeps its own', async t => {
+  const { node, pusher, key, push } = await nodeAndPusher(t)
+  const addrs = (text: string[]): Multiaddr[] => text.map(a => Multiaddr.fromString(a))
+  const stored = (): string[] => node.peerStore.get(pusher.peerId)?.addresses.map(a => a.multiaddr.toString()) ?? []
+  // rust-libp2p pushes no signed record by default: what it announces now is where it listens now
+  await push({ listenAddrs: addrs(['/ip4/10.0.0.1/tcp/1']), protocols: ['/a/1'] })
+  await push({ listenAddrs: addrs(['/ip4/10.0.0.2/tcp/2', '/ip4/10.0.0.3/tcp/3']), protocols: ['/a/1'] })
+  t.same(stored(), ['/ip4/10.0.0.2/tcp/2', '/ip4/10.0.0.3/tcp/3'], 'the address it stopped announcing is gone')
+
+  const signed = addrs(['/ip4/10.0.0.4/tcp/4'])
+  await push({ listenAddrs: signed, protocols: ['/a/1'], signedPeerRecord: createSignedPeerRecord(key, pusher.peerId, signed, 1) })
+  t.same(stored(), ['/ip4/10.0.0.4/tcp/4'], 'the signed record\'s addresses')
+  await push({ listenAddrs: addrs(['/ip4/10.6.6.6/tcp/6']), protocols: ['/b/1'] })
+  t.same(stored(), ['/ip4/10.0.0.4/tcp/4'], 'unsigned addresses do not replace signed ones (RFC 0003)')
+  t.same(node.peerStore.get(pusher.peerId)?.protocols, ['/b/1'], 'the rest of the message still counts')
+})
+
+t.test('observedAddr: a connection dialled by name is observed at the IP it reached', async t => {
+  const a = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const b = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  await a.start()
+  await b.start()
+  t.teardown(async () => { await Promise.all([a.stop(), b.stop()]) })
+  const port = a.multiaddrs[0].toSocketAddress().port
+  // both sides identify on connect: a's answer from b says where b sees a
+  const identifiedByA = once(a, 'peer:identify') as Promise<[IdentifyEvent]>
+  const connection = await b.dial(Multiaddr.fromString(`/dns4/localhost/tcp/${port}/p2p/${a.peerId.toString()}`))
+  t.equal(connection.remoteAddr.toString(), `/ip4/127.0.0.1/tcp/${port}`, 'the remote end is the resolved address')
+  const [{ result }] = await identifiedByA
+  t.equal(result.observedAddr?.toString(), `/ip4/127.0.0.1/tcp/${port}`, 'identify/README.md: "of the form /ip4/x.x.x.x/tcp/xx"')
 })
 
 t.test('a node serves /perf/1.0.0 only when asked (perf.md: "SHOULD NOT be enabled by default")', async t => {

@@ -406,6 +406,22 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     }
   })
 
+  t.test('setListenAddresses: unsigned announced addresses replace the known ones, unless a signed record is stored', async t => {
+    const { store, clock } = fresh(t)
+    store.addAddresses(alice, [tcp(9)])
+    store.update(alice, { setListenAddresses: [tcp(1), tcp(2)], addressTtlMs: HOUR })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'they replace what was known')
+    store.update(alice, { setListenAddresses: [tcp(2)] })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/2'], 'one no longer announced goes')
+    clock.advance(HOUR + 1)
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/2'], 'with the TTL of its update (none: permanent)')
+
+    store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(0x0a, 1), addresses: [tcp(5)] } })
+    store.update(alice, { setListenAddresses: [tcp(6)], setProtocols: ['/p'] })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/5'], 'a stored record keeps its addresses')
+    t.same(store.get(alice)!.protocols, ['/p'], 'the rest of the update still applies')
+  })
+
   t.test('a peer known only by its record stays in the store', async t => {
     const { store } = fresh(t)
     store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })
