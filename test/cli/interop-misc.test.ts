@@ -62,6 +62,35 @@ t.test('echo: the probes leave one after another, not together', async t => {
   t.same(received, ECHO_PROBES.map(probe => probe.size))
 })
 
+t.test('echo: a listener that echoes only at the end of the stream (the suite\'s js-libp2p image) gets all three probes and our end, after the grace', async t => {
+  const { connection, received } = await connectTo(t, async (stream, sizes) => {
+    // misc/images/js/v3.x listener.spec.ts: collect until EOF, then write it all back
+    const chunks: Uint8Array[] = []
+    for await (const chunk of readChunks(stream)) { sizes.push(chunk.length); chunks.push(chunk) }
+    await writeChunk(stream, Buffer.concat(chunks))
+    await endStream(stream)
+  })
+  const started = Date.now()
+  const result = await runEchoProbes(connection, AbortSignal.timeout(10_000), 200)
+  t.equal(result.payloadBytes, PAYLOAD_BYTES)
+  t.equal(received.reduce((a, b) => a + b, 0), PAYLOAD_BYTES, 'every probe reached it')
+  t.ok(Date.now() - started >= 200, 'after the grace')
+
+  // and the same switch still catches a wrong byte
+  const bad = await connectTo(t, async stream => {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of readChunks(stream)) chunks.push(chunk)
+    const all = Buffer.concat(chunks)
+    all[1 + 256 + 7] ^= 0xff
+    await writeChunk(stream, all)
+    await endStream(stream)
+  })
+  await t.rejects(runEchoProbes(bad.connection, AbortSignal.timeout(10_000), 200), {
+    code: 'ERR_INTEROP_CHECK',
+    message: 'echo probe 3 (4096 bytes of 0xcd) came back with 0x32 at byte 7'
+  })
+})
+
 t.test('echo: a byte changed on the way back is an error that says where', async t => {
   const { connection } = await connectTo(t, echoing((chunk, total) => {
     if (total < 200) return chunk

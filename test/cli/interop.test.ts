@@ -25,6 +25,7 @@ import { main } from '../../src/cli/main.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { createJsNode, jsEcho, multiaddr } from '../interop/js-peer.js'
+import { startDelayProxy } from '../../bench/delay-proxy.js'
 
 const execFileP = promisify(execFile)
 const P2P = fileURLToPath(new URL('./fixtures/p2p.ts', import.meta.url))
@@ -130,6 +131,7 @@ t.test('configuration from the original runner\'s lower-case variables', async t
     security: 'noise',
     muxer: 'yamux',
     protocol: 'ping',
+    pingRoundTrips: 1,
     perf: PERF_SUITE_DEFAULTS,
     ip: '0.0.0.0',
     redisAddr: 'redis:6379',
@@ -166,6 +168,14 @@ t.test('the misc suite\'s PROTOCOL (protocol for older images); ping without it'
   t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo' }).protocol, 'echo')
   t.equal(parseInteropConfig({ ...BASE, protocol: 'identify' }).protocol, 'identify')
   t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo', protocol: 'identify' }).protocol, 'echo', 'upper-case wins')
+  // the suite's guide for test applications names MISC_PROTOCOL; the runner passes PROTOCOL
+  t.equal(parseInteropConfig({ ...BASE, MISC_PROTOCOL: 'echo' }).protocol, 'echo', 'MISC_PROTOCOL')
+  t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'identify', MISC_PROTOCOL: 'echo' }).protocol, 'identify', 'PROTOCOL first')
+  // the misc suite's ping: "Repeat for 5 round trips"; the transport suite's: one, timed
+  t.equal(parseInteropConfig(BASE).pingRoundTrips, 1)
+  t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'ping' }).pingRoundTrips, 5)
+  t.equal(parseInteropConfig({ ...BASE, MISC_PROTOCOL: 'ping' }).pingRoundTrips, 5)
+  t.equal(parseInteropConfig({ ...BASE, PROTOCOL: 'echo' }).pingRoundTrips, 1)
   t.throws(() => parseInteropConfig({ ...BASE, PROTOCOL: 'bitswap' }), { code: 'ERR_UNSUPPORTED', message: /protocol="bitswap" is not supported \(supported: ping, echo, identify, perf\)/ })
 })
 
@@ -271,7 +281,7 @@ const quiet = createOutput(false, new PassThrough(), new PassThrough())
 /** An env without whatever interop variables the test runner itself may carry. */
 function childEnv (vars: Env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  const names = /^(transport|muxer|security|is_dialer|ip|redis_addr|test_timeout_seconds|test_timeout_secs|protocol|IS_DIALER|REDIS_ADDR|TEST_KEY|TRANSPORT|SECURE_CHANNEL|MUXER|LISTENER_IP|TEST_TIMEOUT_SECS|PROTOCOL)$/
+  const names = /^(transport|muxer|security|is_dialer|ip|redis_addr|test_timeout_seconds|test_timeout_secs|protocol|IS_DIALER|REDIS_ADDR|TEST_KEY|TRANSPORT|SECURE_CHANNEL|MUXER|LISTENER_IP|TEST_TIMEOUT_SECS|PROTOCOL|MISC_PROTOCOL)$/
   for (const [k, v] of Object.entries(process.env)) if (!names.test(k)) env[k] = v
   return { ...env, ...vars }
 }
@@ -375,6 +385,12 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
     t.equal(await interopCommand([], quiet, { log: s => logs.push(s), stdout: echoOut }, { ...dialerEnv, PROTOCOL: 'echo' }), 0)
     t.match(echoOut.text, ECHO_YAML)
     t.ok(logs.some(l => /; echo: 4353 bytes came back intact/.test(l)), logs.join('\n'))
+    // the misc suite's ping: five round trips, each checked
+    await redis.cli('RPUSH', 'e1c0e1c0_listener_multiaddr', listener.addr)
+    const pingOut = capture()
+    t.equal(await interopCommand([], quiet, { log: s => logs.push(s), stdout: pingOut }, { ...dialerEnv, PROTOCOL: 'ping' }), 0)
+    t.match(pingOut.text, /^latency:\n {2}handshake_plus_one_rtt: [\d.]+\n {2}ping_rtt: [\d.]+\n {2}unit: ms\n$/)
+    t.ok(logs.some(l => /; ping [\d.]+, [\d.]+, [\d.]+, [\d.]+, [\d.]+ ms$/.test(l)), logs.join('\n'))
     // the same listener serves identify (and echo) whatever PROTOCOL it was given
     await redis.cli('RPUSH', 'e1c0e1c0_listener_multiaddr', listener.addr)
     const identifyOut = capture()
@@ -384,6 +400,25 @@ if (REDIS_SERVER === undefined || REDIS_CLI === undefined) {
     t.ok(Number(m?.[1]) >= 4, 'ping, identify, identify push and echo at least')
     const line = logs.find(l => /; identify: protocol version ipfs\/0\.1\.0, \d+ protocols \(/.test(l)) ?? ''
     t.ok(line.includes('/ipfs/ping/1.0.0') && line.includes('/echo/1.0.0'), line)
+  })
+
+  t.test('a dialer stopped (SIGTERM) after printing its result exits 0: the test passed', async t => {
+    // a delay proxy between the two makes the dialer's close take a round
+    // trip of 600 ms after it printed, time enough to stop it in the middle
+    const listener = await ourListener(t, 'dead0001')
+    await redis.cli('DEL', 'dead0001_listener_multiaddr')
+    const m = /^\/ip4\/127\.0\.0\.1\/tcp\/(\d+)(\/p2p\/.+)$/.exec(listener.addr)
+    if (m === null) throw new Error(`unexpected address ${listener.addr}`)
+    const proxy = await startDelayProxy({ host: '127.0.0.1', port: Number(m[1]) }, 300)
+    t.teardown(async () => { await proxy.close() })
+    await redis.cli('RPUSH', 'dead0002_listener_multiaddr', `/ip4/127.0.0.1/tcp/${proxy.port}${m[2]}`)
+    const dialer = startP2P(['interop'], { IS_DIALER: 'true', TRANSPORT: 'tcp', SECURE_CHANNEL: 'noise', MUXER: 'yamux', REDIS_ADDR: redis.addr, TEST_KEY: 'dead0002' })
+    const exited = new Promise<[number | null, string | null]>(resolve => dialer.child.once('exit', (code, signal) => { resolve([code, signal]) }))
+    for (let i = 0; i < 3000 && !dialer.stdout().includes('unit: ms') && dialer.child.exitCode === null; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    t.match(dialer.stdout(), /^latency:\n/, dialer.stderr())
+    t.equal(dialer.child.exitCode, null, 'still closing when stopped')
+    dialer.child.kill('SIGTERM')
+    t.same(await exited, [0, null], 'exit 0, not killed by the signal')
   })
 
   t.test('misc suite: our dialer against a js-libp2p listener (echo, identify; mplex)', async t => {
