@@ -42,12 +42,13 @@ export async function demo (): Promise<void> {
     const stream = await connection.newStream(ECHO_PROTOCOL)
     return await echoRoundTrip(stream, randomBytes(size))
   }))
-  say('echo', `${sizes.length} concurrent streams (${sizes.join(', ')} bytes): ${results.every(Boolean) ? 'every byte came back' : 'MISMATCH'}`)
+  const allBack = results.every(result => result.ok)
+  say('echo', `${sizes.length} concurrent streams (${sizes.join(', ')} bytes): ${allBack ? 'every byte came back' : 'MISMATCH'}`)
 
   await b.stop()
   await a.stop()
   say('closed', 'both peers stopped')
-  if (!results.every(Boolean)) process.exitCode = 1
+  if (!allBack) process.exitCode = 1
 }
 
 await demo()

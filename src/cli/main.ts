@@ -19,16 +19,17 @@ const USAGE = `usage: p2p <command> [options]
 
   id      [--identity FILE]                       print the peer ID (creates the key file)
   listen  [--listen MA ...] [--identity FILE]     serve ping, identify, perf and echo
-          [--muxer yamux,mplex] [--peerstore FILE]
-  dial    MA [--ping N] [--echo BYTES] [--identify] [--muxer ...]
-  ping    MA [-c N]                               each RTT and a min/avg/max summary
-  trace   MA                                      every message of one connection, layer by layer
-  ls      MA                                      what the remote supports (identify, multistream ls)
+          [--muxer yamux,mplex] [--peerstore FILE] [--trace] [--keylog FILE]
+  dial    MA [--ping N] [--echo BYTES] [--identify] [--muxer ...] [--identity FILE]
+  ping    MA [-c N] [--muxer ...] [--identity FILE]  each RTT and a min/avg/max summary
+  trace   MA [--ping N] [--identify] [--echo BYTES]  every message of one connection, layer by layer
+          [--keylog FILE] [--muxer ...] [--identity FILE]
+  ls      MA [--timeout MS] [--muxer ...]         what the remote supports (identify, multistream ls)
   perf    MA --upload BYTES --download BYTES      the perf protocol (libp2p/specs perf)
           --server-address HOST:PORT --upload-bytes N --download-bytes N | --run-server
   interop [--format json|yaml]                    libp2p/test-plans transport-interop, misc and perf (configured by environment)
           [--publish rpush|set]                   how the listener publishes its address (set: the perf suite's images)
-  conform MA                                      check a remote peer against the specs, case by case
+  conform MA [--only PREFIX,...] [--timeout MS]   check a remote peer against the specs, case by case
 
 Every command accepts --json (one JSON object per line on stdout), and
 --help (its usage). p2p --version prints the version.`
@@ -45,12 +46,23 @@ export function commandUsage (command: string): string | undefined {
   return [`usage: p2p ${head.replace(/^(\S+)\s+/, '$1 ')}`, ...rest.map(line => indent + line)].join('\n')
 }
 
+/**
+ * For the process that runs `p2p`: a reader that went away (`p2p listen |
+ * head -1`, `p2p ping MA | head -1`) is no failure of the command. What it
+ * would still print is dropped and it carries on (a listener keeps serving),
+ * instead of dying on an unhandled EPIPE with a stack trace.
+ */
+export function dropOutputOnceReaderGone (stdout: NodeJS.WriteStream = process.stdout): void {
+  stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err })
+}
+
 export async function main (argv: string[]): Promise<number> {
   const [command, ...args] = argv
   const out = createOutput(args.includes('--json'))
   const usage = command === undefined ? undefined : commandUsage(command)
   if (usage !== undefined && (args.includes('--help') || args.includes('-h'))) {
-    process.stdout.write(`${usage}\n`)
+    out.line(usage)
+    out.record({ usage })
     return 0
   }
   try {
@@ -70,17 +82,26 @@ export async function main (argv: string[]): Promise<number> {
         out.record({ name: IMPLEMENTATION_NAME, version: VERSION, node: process.versions.node })
         return 0
       case undefined:
+        process.stdout.write(`${USAGE}\n`)
+        out.error('p2p: no command given (the usage above lists them)')
+        return 1
       case 'help':
       case '--help':
         process.stdout.write(`${USAGE}\n`)
-        return command === undefined ? 1 : 0
+        return 0
       default:
         out.error(`p2p: unknown command "${command}" (try p2p help)`)
         return 2
     }
   } catch (err) {
-    const code = isP2PError(err) ? `${err.code}: ` : ''
+    // node:util parseArgs's errors (an unknown option, a missing value) are the user's, like our own usage errors
+    const code = isP2PError(err) ? `${err.code}: ` : isParseArgsError(err) ? 'ERR_INVALID_PARAMETERS: ' : ''
     out.error(`p2p ${command}: ${code}${(err as Error).message}`)
     return 1
   }
+}
+
+function isParseArgsError (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }

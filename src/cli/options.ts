@@ -29,11 +29,11 @@ export function loadIdentity (file: string | undefined): PrivateKey {
   return loadOrCreateKeyFile(file).key
 }
 
-export function parseCount (value: string | undefined, name: string, fallback: number): number {
+export function parseCount (value: string | undefined, name: string, fallback: number, min = 0): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be a non-negative integer, got "${value}"`)
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be ${min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`}, got "${value}"`)
   }
   return n
 }
@@ -50,8 +50,10 @@ export function parseByteCount (value: string | undefined, name: string, fallbac
 
 /** The target multiaddr of a dialling command, or a usage error. */
 export function requireTarget (positionals: string[], usage: string): string {
-  const target = positionals[0]
+  const [target, ...extra] = positionals
   if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', `usage: ${usage}`)
+  // a second address would be silently ignored: say so instead
+  if (extra.length > 0) throw new P2PError('ERR_INVALID_PARAMETERS', `expected one MULTIADDR, got ${positionals.length} (${positionals.join(' ')}); usage: ${usage}`)
   return target
 }
 

@@ -18,6 +18,7 @@
 // line can be matched to a flow in the capture. The file is created 0600.
 
 import fs from 'node:fs'
+import { P2PError } from '../util/errors.js'
 
 export interface KeyLogKeys {
   handshakeHash: Uint8Array
@@ -67,6 +68,14 @@ export type KeyLog = (keys: KeyLogKeys, context: KeyLogContext) => void
  * transport message is sent (and survive a crash right after).
  */
 export function fileKeyLog (path: string): KeyLog {
+  // Opened once now, so that a path we cannot write fails the command that
+  // asked for it, not each handshake later (where a listener would drop
+  // every connection without a word).
+  try {
+    fs.closeSync(fs.openSync(path, 'a', 0o600))
+  } catch (err) {
+    throw new P2PError('ERR_KEYLOG_UNWRITABLE', `cannot write the key log "${path}": ${(err as Error).message}`, { cause: err })
+  }
   return (keys, context) => {
     const fd = fs.openSync(path, 'a', 0o600)
     try {

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { P2P, run, start, firstLine } from './fixtures/run.js'
+import { Libp2pNode } from '../../src/node/index.js'
+import { ECHO_PROTOCOL } from '../../src/protocols/index.js'
+import { compareEcho } from '../../src/cli/commands/dial.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'p2p-cli-'))
 
@@ -72,6 +75,73 @@ t.test('bad usage exits non-zero with one line', async t => {
   const refused = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1'])
   t.equal(refused.code, 1)
   t.match(refused.stderr, /ERR_CONNECTION_FAILED/)
+
+  const none = await run(P2P, [])
+  t.equal(none.code, 1)
+  t.match(none.stdout, /^usage: p2p <command>/)
+  t.equal(none.stderr, 'p2p: no command given (the usage above lists them)\n', 'one line on stderr')
+  const unknownOption = await run(P2P, ['id', '--bogus'])
+  t.equal(unknownOption.code, 1)
+  t.match(unknownOption.stderr, /^p2p id: ERR_INVALID_PARAMETERS: Unknown option '--bogus'/, 'parseArgs errors are typed as usage errors')
+  const missingValue = await run(P2P, ['id', '--identity'])
+  t.match(missingValue.stderr, /^p2p id: ERR_INVALID_PARAMETERS: Option '--identity <value>' argument missing/)
+  // checked before dialling: nothing on stdout, and no connection error
+  const zero = await run(P2P, ['ping', '/ip4/127.0.0.1/tcp/1', '-c', '0'])
+  t.equal(zero.code, 1)
+  t.equal(zero.stdout, '')
+  t.match(zero.stderr, /^p2p ping: ERR_INVALID_PARAMETERS: -c must be an integer of at least 1, got "0"\n$/)
+  const two = await run(P2P, ['dial', '/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'])
+  t.equal(two.code, 1)
+  t.match(two.stderr, /^p2p dial: ERR_INVALID_PARAMETERS: expected one MULTIADDR, got 2 \(\/ip4\/127\.0\.0\.1\/tcp\/1 \/ip4\/127\.0\.0\.1\/tcp\/2\)/)
+  // a key log that cannot be written fails the command at once, not every handshake after
+  const keylog = await run(P2P, ['listen', '--keylog', join(dir, 'missing-dir', 'keys.log')])
+  t.equal(keylog.code, 1)
+  t.match(keylog.stderr, /^p2p listen: ERR_KEYLOG_UNWRITABLE: cannot write the key log ".*keys\.log": ENOENT/)
+})
+
+t.test('a reader that goes away (p2p ping MA | head -1) is no failure: no EPIPE trace, exit 0', async t => {
+  const listener = start(P2P, ['listen', '--json'])
+  t.teardown(() => { listener.kill('SIGKILL') })
+  const announced = JSON.parse(await firstLine(listener)) as { listenAddrs: string[] }
+  const ping = start(P2P, ['ping', announced.listenAddrs[0], '-c', '3'])
+  let stderr = ''
+  ping.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  await once(ping.stdout!, 'data')
+  ping.stdout?.destroy() // as head does after its line
+  const [code] = await once(ping, 'exit') as [number]
+  t.equal(code, 0, stderr)
+  t.notMatch(stderr, /EPIPE|at /, 'no stack trace')
+})
+
+t.test('an echo that comes back short or changed is a failure with a one-line error', async t => {
+  const listener = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  // echoes half of what it is sent, then ends its side
+  listener.handle(ECHO_PROTOCOL, async stream => {
+    const chunks: Buffer[] = []
+    // not `for await (… of stream)`: its end would destroy the stream before we answer
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) chunks.push(chunk as Buffer)
+    const all = Buffer.concat(chunks)
+    stream.end(all.subarray(0, all.length / 2))
+  })
+  await listener.start()
+  t.teardown(async () => { await listener.stop() })
+  const dial = await run(P2P, ['dial', listener.multiaddrs[0].toString(), '--echo', '1000', '--json'])
+  t.equal(dial.code, 1)
+  t.equal((JSON.parse(dial.stdout) as { echoOk: boolean }).echoOk, false, 'the result is still printed')
+  t.equal(dial.stderr, 'p2p dial: ERR_ECHO_MISMATCH: the echo ended after 500 of the 1000 bytes sent\n')
+  const trace = await run(P2P, ['trace', listener.multiaddrs[0].toString(), '--echo', '1000'])
+  t.equal(trace.code, 1, 'trace fails too')
+  t.match(trace.stdout, /traced: .* echo of 1000 bytes MISMATCH\n$/)
+  t.match(trace.stderr, /^p2p trace: ERR_ECHO_MISMATCH: the echo ended after 500 of the 1000 bytes sent\n$/)
+})
+
+t.test('compareEcho names what went wrong', async t => {
+  const sent = Uint8Array.from([1, 2, 3, 4])
+  t.same(compareEcho(sent, Uint8Array.from([1, 2, 3, 4])), { ok: true })
+  t.same(compareEcho(sent, Uint8Array.from([1, 2, 9, 4])), { ok: false, problem: 'byte 2 of the 4 sent came back changed' })
+  t.same(compareEcho(sent, Uint8Array.from([1, 9])), { ok: false, problem: 'byte 1 of the 4 sent came back changed' }, 'a change before the end counts first')
+  t.same(compareEcho(sent, Uint8Array.from([1, 2])), { ok: false, problem: 'the echo ended after 2 of the 4 bytes sent' })
+  t.same(compareEcho(sent, Uint8Array.from([1, 2, 3, 4, 5, 6])), { ok: false, problem: '2 bytes more came back than the 4 sent' })
 })
 
 t.test('--help after a command prints its usage; --version the version', async t => {
@@ -81,7 +151,9 @@ t.test('--help after a command prints its usage; --version the version', async t
   t.equal(dial.stdout.trim().split('\n').length, 1, 'only its own usage')
   const listen = await run(P2P, ['listen', '-h'])
   t.equal(listen.code, 0)
-  t.match(listen.stdout, /^usage: p2p listen \[--listen MA \.\.\.\][^\n]*\n {18}\[--muxer yamux,mplex\] \[--peerstore FILE\]\n$/, 'with its continuation line')
+  t.match(listen.stdout, /^usage: p2p listen \[--listen MA \.\.\.\][^\n]*\n {18}\[--muxer yamux,mplex\] \[--peerstore FILE\] \[--trace\] \[--keylog FILE\]\n$/, 'with its continuation line')
+  const json = await run(P2P, ['ping', '--help', '--json'])
+  t.match(JSON.parse(json.stdout), { usage: /^usage: p2p ping MA \[-c N\]/ }, 'with --json, one JSON object')
   const version = await run(P2P, ['--version', '--json'])
   t.equal(version.code, 0)
   t.same(JSON.parse(version.stdout), { name: 'libp2p-ts-stack', version: '0.1.0', node: process.versions.node })

@@ -6,8 +6,7 @@
 
 import { parseArgs } from 'node:util'
 import type { Output } from '../output.js'
-import { P2PError } from '../../util/errors.js'
-import { parseCount } from '../options.js'
+import { parseCount, requireTarget } from '../options.js'
 import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_STEP_TIMEOUT_MS, formatHeader, formatRow, formatSummary, runConformance } from '../../conform/index.js'
 
 export async function conformCommand (args: string[], out: Output): Promise<number> {
@@ -20,8 +19,7 @@ export async function conformCommand (args: string[], out: Output): Promise<numb
       json: { type: 'boolean' }
     }
   })
-  const target = positionals[0]
-  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p conform MULTIADDR [--only PREFIX,...] [--timeout MS] [--json]')
+  const target = requireTarget(positionals, 'p2p conform MULTIADDR [--only PREFIX,...] [--timeout MS] [--json]')
   const stepTimeoutMs = parseCount(values.timeout, '--timeout', DEFAULT_STEP_TIMEOUT_MS)
   out.line(formatHeader(target))
   const { summary } = await runConformance(target, {

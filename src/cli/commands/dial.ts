@@ -41,11 +41,12 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
       result.pingMs = rtts
       rtts.forEach((rtt, i) => { out.line(`ping ${i + 1}: ${rtt.toFixed(3)} ms`) })
     }
+    let echo: EchoCheck | undefined
     if (echoBytes > 0) {
       const stream = await connection.newStream(ECHO_PROTOCOL)
-      const echoOk = await echoRoundTrip(stream, randomBytes(echoBytes))
-      result.echoOk = echoOk
-      out.line(`echo of ${echoBytes} bytes: ${echoOk ? 'ok' : 'MISMATCH'}`)
+      echo = await echoRoundTrip(stream, randomBytes(echoBytes))
+      result.echoOk = echo.ok
+      out.line(`echo of ${echoBytes} bytes: ${echo.ok ? 'ok' : 'MISMATCH'}`)
     }
     if (values.identify === true) {
       const identify = await node.identify(connection.remotePeer)
@@ -62,7 +63,11 @@ export async function dialCommand (args: string[], out: Output): Promise<number>
       if (identify.observedAddr !== undefined) out.line(`observed address: ${identify.observedAddr.toString()}`)
     }
     out.record(result)
-    return result.echoOk === false ? 1 : 0
+    if (echo?.ok === false) {
+      out.error(`p2p dial: ERR_ECHO_MISMATCH: ${echo.problem}`)
+      return 1
+    }
+    return 0
   })
 }
 
@@ -81,10 +86,25 @@ export function parseEchoBytes (value: string | undefined): number {
   return bytes
 }
 
+/** What came back from an echo: all of it, or what went wrong, in words. */
+export type EchoCheck = { ok: true } | { ok: false, problem: string }
+
 /** Writes `payload` on an echo stream, half-closes, and compares what comes back. */
-export async function echoRoundTrip (stream: ProtocolStream, payload: Uint8Array): Promise<boolean> {
+export async function echoRoundTrip (stream: ProtocolStream, payload: Uint8Array): Promise<EchoCheck> {
   stream.end(payload)
   const chunks: Buffer[] = []
   for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).equals(payload)
+  return compareEcho(payload, Buffer.concat(chunks))
+}
+
+/** `back` against `sent`: the first changed byte, or a length that differs (an echo that ended early is no mismatch of content). */
+export function compareEcho (sent: Uint8Array, back: Uint8Array): EchoCheck {
+  const common = Math.min(sent.length, back.length)
+  if (Buffer.compare(sent.subarray(0, common), back.subarray(0, common)) !== 0) {
+    const at = back.findIndex((byte, i) => i < common && byte !== sent[i])
+    return { ok: false, problem: `byte ${at} of the ${sent.length} sent came back changed` }
+  }
+  if (back.length < sent.length) return { ok: false, problem: `the echo ended after ${back.length} of the ${sent.length} bytes sent` }
+  if (back.length > sent.length) return { ok: false, problem: `${back.length - sent.length} bytes more came back than the ${sent.length} sent` }
+  return { ok: true }
 }

@@ -148,6 +148,9 @@ export async function perfCommand (args: string[], out: Output, options: PerfCom
       json: { type: 'boolean' }
     }
   })
+  if (positionals.length > 1) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `expected at most one MULTIADDR, got ${positionals.length} (${positionals.join(' ')})`)
+  }
   const transport = values.transport ?? 'tcp'
   if (!PERF_TRANSPORTS.some(t => t === transport)) {
     throw new P2PError('ERR_UNSUPPORTED', `--transport ${transport} is not supported (supported: ${PERF_TRANSPORTS.join(', ')})`)

@@ -17,7 +17,7 @@ export async function pingCommand (args: string[], out: Output): Promise<number>
     }
   })
   const target = requireTarget(positionals, 'p2p ping MULTIADDR [-c N]')
-  const count = parseCount(values.count, '-c', 4)
+  const count = parseCount(values.count, '-c', 4, 1)
   return await withDialingNode(values, async node => {
     const connection = await node.dial(target)
     out.line(`PING ${connection.remotePeer.toString()} (${connection.remoteAddr.toString()})`)

@@ -17,10 +17,9 @@ import { ECHO_PROTOCOL } from '../../protocols/index.js'
 import { createWireTracer, fileKeyLog, formatText, toRecord } from '../../trace/index.js'
 import type { TraceEvent, TraceSink } from '../../trace/index.js'
 import type { UpgradeTrace } from '../../upgrader/index.js'
-import { loadIdentity, parseCount, parseMuxers } from '../options.js'
-import { echoRoundTrip, parseEchoBytes } from './dial.js'
+import { loadIdentity, parseCount, parseMuxers, requireTarget } from '../options.js'
+import { echoRoundTrip, parseEchoBytes, type EchoCheck } from './dial.js'
 import type { Output } from '../output.js'
-import { P2PError } from '../../util/errors.js'
 
 /** How long to wait, after closing, for the connection's close to show in the trace. */
 const CLOSE_GRACE_MS = 1_000
@@ -59,8 +58,7 @@ export async function traceCommand (args: string[], out: Output): Promise<number
       json: { type: 'boolean' }
     }
   })
-  const target = positionals[0]
-  if (target === undefined) throw new P2PError('ERR_INVALID_PARAMETERS', 'usage: p2p trace MULTIADDR [--ping N] [--identify] [--echo BYTES] [--keylog FILE] [--json]')
+  const target = requireTarget(positionals, 'p2p trace MULTIADDR [--ping N] [--identify] [--echo BYTES] [--keylog FILE] [--json]')
   const pings = parseCount(values.ping, '--ping', 1)
   const echoBytes = parseEchoBytes(values.echo)
   const privateKey = loadIdentity(values.identity)
@@ -81,6 +79,7 @@ export async function traceCommand (args: string[], out: Output): Promise<number
   })
   await node.start()
   const summary: Record<string, unknown> = {}
+  let echoCheck: EchoCheck | undefined
   try {
     const connection = await node.dial(target)
     summary.remotePeer = connection.remotePeer.toString()
@@ -91,7 +90,10 @@ export async function traceCommand (args: string[], out: Output): Promise<number
       summary.agentVersion = result.agentVersion
       summary.protocols = result.protocols
     }
-    if (echoBytes > 0) summary.echoOk = await echo(node, connection.remotePeer, echoBytes)
+    if (echoBytes > 0) {
+      echoCheck = await echo(node, connection.remotePeer, echoBytes)
+      summary.echoOk = echoCheck.ok
+    }
   } finally {
     await node.stop()
     let timer: NodeJS.Timeout | undefined
@@ -100,11 +102,17 @@ export async function traceCommand (args: string[], out: Output): Promise<number
   }
   out.record({ type: 'summary', ...summary })
   out.line(`traced: ${String(summary.remotePeer)} over ${String(summary.muxer)}` +
-    (Array.isArray(summary.pingMs) ? `, ping ${summary.pingMs.map((ms: number) => `${ms.toFixed(3)} ms`).join(', ')}` : ''))
+    (Array.isArray(summary.pingMs) ? `, ping ${summary.pingMs.map((ms: number) => `${ms.toFixed(3)} ms`).join(', ')}` : '') +
+    (Array.isArray(summary.protocols) ? `, identify: ${summary.protocols.length} protocols` : '') +
+    (echoCheck === undefined ? '' : `, echo of ${echoBytes} bytes ${echoCheck.ok ? 'ok' : 'MISMATCH'}`))
+  if (echoCheck?.ok === false) {
+    out.error(`p2p trace: ERR_ECHO_MISMATCH: ${echoCheck.problem}`)
+    return 1
+  }
   return 0
 }
 
 /** Sends `size` random bytes on /echo/1.0.0 and checks they come back. */
-async function echo (node: Libp2pNode, peer: PeerId, size: number): Promise<boolean> {
+async function echo (node: Libp2pNode, peer: PeerId, size: number): Promise<EchoCheck> {
   return await echoRoundTrip(await node.newStream(peer, ECHO_PROTOCOL), randomBytes(size))
 }
