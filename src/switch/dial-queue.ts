@@ -1,57 +1,136 @@
 // One dial attempt per peer at a time (../shared/DESIGN.md "switch").
 //
 // A dial is known by every key that identifies its target: the peer ID when
-// known, and each address it tries. A second dial sharing any key with one in
-// flight gets the first one's promise, so twenty concurrent dials to one peer
-// open one TCP connection, whether they name it by `/p2p/` address, by bare
-// address or by peer ID. (The switch checks that a joined dial reached the
-// peer it expected.) A peer's addresses are tried a few at a
-// time; the first upgraded connection wins and the other attempts are
-// aborted (or closed, if they finished in the same instant).
+// known, and each address it tries. A second dial sharing a key with one in
+// flight joins it when both expect the same peer (the same peer ID, or none
+// when both name the same bare address), so twenty concurrent dials to one
+// peer open one TCP connection. A dial of a peer never waits on a dial that
+// expects another peer or none: it dials on its own (the switch then keeps
+// one connection where both reach the same peer). A dial of a bare address
+// that meets a dial of a peer at that address takes whatever that one
+// reaches, and dials on its own if it fails. So no dial inherits a failure
+// or a peer it did not ask for.
+//
+// Each joiner's AbortSignal bounds its own wait. The attempt itself stops
+// only when every joiner has given up (or the switch stops: abortAll), as
+// js-libp2p does, so one caller's timeout never fails the others.
+//
+// A peer's addresses are tried a few at a time; the first upgraded
+// connection wins and the other attempts are aborted (or closed, if they
+// finished in the same instant).
 
 import type { Connection } from '../upgrader/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
 
-export type DialAttempt = (addr: Multiaddr, signal?: AbortSignal) => Promise<Connection>
+export type DialAttempt = (addr: Multiaddr, signal: AbortSignal) => Promise<Connection>
+
+/** What a dial is for: the peer it must reach (undefined: whoever answers) and its keys. */
+export interface DialTargetKeys {
+  peer: string | undefined
+  /** The peer ID (when known) and each address, as text. */
+  keys: string[]
+}
+
+interface PendingDial {
+  readonly promise: Promise<Connection>
+  readonly controller: AbortController
+  readonly peer: string | undefined
+  /** Callers still waiting for it; at zero the attempt is aborted. */
+  joiners: number
+}
 
 export class DialQueue {
-  private readonly pending = new Map<string, Promise<Connection>>()
+  private readonly pending = new Map<string, PendingDial>()
+  private readonly inFlight = new Set<PendingDial>()
 
   constructor (private readonly maxParallel: number) {}
 
+  /** Attempts in flight. */
   get size (): number {
-    return this.pending.size
+    return this.inFlight.size
   }
 
-  /** Joins the dial in flight under any of `keys`, or starts one over `addrs`. */
-  async dial (keys: string[], addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
-    for (const key of keys) {
+  /** Joins the dial in flight for the same target, or starts one over `addrs`. */
+  async dial (target: DialTargetKeys, addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
+    signal?.throwIfAborted()
+    for (const key of target.keys) {
       const existing = this.pending.get(key)
-      if (existing !== undefined) return await existing
+      if (existing === undefined) continue
+      if (existing.peer === target.peer) return await this.join(existing, signal)
+      // a dial that expects a peer never waits on one that does not (or expects another): it dials itself
+      if (target.peer !== undefined) continue
+      // a bare address meeting a dial of the peer there: whoever that reaches serves
+      try {
+        return await this.join(existing, signal)
+      } catch {
+        signal?.throwIfAborted()
+      }
+      // it failed (for an expectation that was not ours): settled and gone
+      // from `pending`, so look again (another caller may have started ours)
+      return await this.dial(target, addrs, attempt, signal)
     }
-    const dial = this.dialAny(addrs, attempt, signal).finally(() => {
-      for (const key of keys) if (this.pending.get(key) === dial) this.pending.delete(key)
-    })
-    for (const key of keys) this.pending.set(key, dial)
-    return await dial
+    return await this.join(this.start(target, addrs, attempt), signal)
   }
 
-  private async dialAny (addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
+  /** Aborts every attempt in flight with `reason` (the switch is stopping). */
+  abortAll (reason: Error): void {
+    for (const dial of this.inFlight) dial.controller.abort(reason)
+  }
+
+  /** Resolves once every attempt in flight has settled. */
+  async settled (): Promise<void> {
+    await Promise.allSettled([...this.inFlight].map(async dial => await dial.promise))
+  }
+
+  private start (target: DialTargetKeys, addrs: Multiaddr[], attempt: DialAttempt): PendingDial {
+    const controller = new AbortController()
+    const promise = this.dialAny(addrs, attempt, controller.signal)
+    const dial: PendingDial = { promise, controller, peer: target.peer, joiners: 0 }
+    this.inFlight.add(dial)
+    for (const key of target.keys) this.pending.set(key, dial)
+    const forget = (): void => {
+      this.inFlight.delete(dial)
+      for (const key of target.keys) if (this.pending.get(key) === dial) this.pending.delete(key)
+    }
+    // settles whether or not anyone still waits (every joiner may have given up)
+    promise.then(forget, forget)
+    return dial
+  }
+
+  /** Waits for `dial` until it settles or `signal` aborts; the last joiner to leave aborts the attempt. */
+  private async join (dial: PendingDial, signal?: AbortSignal): Promise<Connection> {
+    dial.joiners++
+    if (signal === undefined) return await dial.promise
+    let onAbort: (() => void) | undefined
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = (): void => {
+        if (--dial.joiners === 0) dial.controller.abort(signal.reason)
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      return await Promise.race([dial.promise, aborted])
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async dialAny (addrs: Multiaddr[], attempt: DialAttempt, signal: AbortSignal): Promise<Connection> {
     if (addrs.length === 0) throw new P2PError('ERR_NO_VALID_ADDRESSES', 'no addresses to dial')
     if (addrs.length === 1) {
-      // nothing to race: no controller to stop other attempts (the usual
-      // dial of one address; an AbortController costs 3-5 µs in Node 20)
+      // nothing to race: no controller to stop other attempts (the usual dial of one address)
       try {
         return await attempt(addrs[0], signal)
       } catch (err) {
-        signal?.throwIfAborted()
+        signal.throwIfAborted()
         throw err
       }
     }
     const controller = new AbortController()
-    const onAbort = (): void => { controller.abort(signal?.reason) }
-    signal?.addEventListener('abort', onAbort)
+    const onAbort = (): void => { controller.abort(signal.reason) }
+    signal.addEventListener('abort', onAbort)
     const errors: Error[] = []
     let winner: Connection | undefined
     let next = 0
@@ -76,10 +155,10 @@ export class DialQueue {
     try {
       await Promise.all(Array.from({ length: Math.min(this.maxParallel, addrs.length) }, worker))
     } finally {
-      signal?.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
     }
     if (winner !== undefined) return winner
-    signal?.throwIfAborted()
+    signal.throwIfAborted()
     if (errors.length === 1) throw errors[0]
     throw new P2PError('ERR_DIAL_FAILED', `all ${addrs.length} addresses failed: ${errors.map(e => e.message).join('; ')}`, { cause: new AggregateError(errors) })
   }

@@ -35,7 +35,7 @@ import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
 import { DEFAULT_RESOURCE_LIMITS, ResourceManager, muxerOptionsFor } from '../resources/index.js'
-import type { ResourceLimits, ResourceMetrics } from '../resources/index.js'
+import type { Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
 
 /** How long stop() and hangUp() let streams finish before resetting them. */
 export const HANG_UP_GRACE_MS = 2_000
@@ -107,18 +107,30 @@ export class Switch extends EventEmitter {
       reserveOutboundStream: connection => {
         const reservation = this.resources.reserveOutboundStream(connection.remotePeer.toString())
         if (!reservation.ok) throw reservation.error
-        return reservation
+        return this.activeWhileOpen(connection, reservation)
       },
       trace: init.trace,
       onStream: (stream, connection) => { this.onInboundStream(stream, connection) }
     })
   }
 
-  /** Starts listening on the configured addresses. */
+  /**
+   * Starts listening on the configured addresses. A switch runs once: after
+   * stop() it cannot start again (ERR_SWITCH_STOPPED; make a new one). When
+   * an address cannot be bound, the ones bound before it are closed again.
+   */
   async start (): Promise<void> {
-    if (this.status !== 'idle') return
+    if (this.status === 'started') return
+    if (this.status !== 'idle') throw new P2PError('ERR_SWITCH_STOPPED', 'a stopped switch does not start again: create a new one')
     this.status = 'started'
-    for (const addr of this.init.listenAddrs ?? []) await this.bind(addr)
+    try {
+      for (const addr of this.init.listenAddrs ?? []) await this.bind(addr)
+    } catch (err) {
+      const bound = this.tcpListeners.splice(0)
+      await Promise.all(bound.map(async l => { await l.close() }))
+      this.status = 'idle'
+      throw err
+    }
     this.startIdleTimer()
   }
 
@@ -170,16 +182,26 @@ export class Switch extends EventEmitter {
     return this.resources.metrics
   }
 
-  /** Stops listening and closes every connection; leaves no sockets or timers. */
+  /**
+   * Stops listening, ends the dials in flight (they reject with
+   * ERR_SWITCH_STOPPED) and closes every connection; leaves no sockets or timers.
+   */
   async stop (): Promise<void> {
     if (this.status === 'stopping' || this.status === 'stopped') return
     this.status = 'stopping'
     this.resources.refuseAll()
     clearInterval(this.idleTimer)
+    this.dialQueue.abortAll(new P2PError('ERR_SWITCH_STOPPED', 'the switch stopped while dialling'))
     await Promise.all(this.tcpListeners.map(async l => { await l.close() }))
     for (const socket of this.pendingSockets) socket.destroy()
+    await this.dialQueue.settled()
     await Promise.all(this.getConnections().map(async connection => { await closeWithin(connection, HANG_UP_GRACE_MS) }))
     this.status = 'stopped'
+  }
+
+  /** stop() has been called (the status may have changed under an await). */
+  private isStopping (): boolean {
+    return this.status === 'stopping' || this.status === 'stopped'
   }
 
   /** Our dialable addresses, each ending in /p2p/<our peer ID>. */
@@ -225,10 +247,21 @@ export class Switch extends EventEmitter {
       const open = this.openConnection(peer)
       if (open !== undefined) return open
     }
-    const keys = [...(peer === undefined ? [] : [peer.toString()]), ...addrs.map(a => a.toString())]
-    const connection = await this.dialQueue.dial(keys, addrs, async (addr, signal) => {
-      return await this.dialAddress(addr, peer, signal)
-    }, options.signal)
+    const peerKey = peer?.toString()
+    const keys = [...(peerKey === undefined ? [] : [peerKey]), ...addrs.map(a => a.toString())]
+    let connection: Connection
+    try {
+      connection = await this.dialQueue.dial({ peer: peerKey, keys }, addrs, async (addr, signal) => {
+        return await this.dialAddress(addr, peer, signal)
+      }, options.signal)
+    } catch (err) {
+      // the peer connected to us meanwhile (and our own connection was
+      // refused over maxConnectionsPerPeer, or failed): that one serves
+      const gaveUp = this.isStopping() || options.signal?.aborted === true
+      const open = peer === undefined || gaveUp ? undefined : this.openConnection(peer)
+      if (open !== undefined) return open
+      throw err
+    }
     // we may have joined a dial by bare address that reached someone else
     if (peer !== undefined && !connection.remotePeer.equals(peer)) {
       throw new P2PError('ERR_UNEXPECTED_PEER', `dialled ${peer.toString()} but ${addrs.map(a => a.toString()).join(', ')} is ${connection.remotePeer.toString()}`, { remote: true })
@@ -255,19 +288,24 @@ export class Switch extends EventEmitter {
 
   private resolveTarget (target: DialTarget): { peer?: PeerId, addrs: Multiaddr[] } {
     if (target instanceof PeerId) {
-      const addrs = this.init.peerAddresses?.(target) ?? []
+      // what identify learnt may name other transports (/ws, /p2p-circuit,
+      // /quic-v1) or another peer: only this peer's TCP addresses are ours to dial
+      const addrs: Multiaddr[] = []
+      for (const known of this.init.peerAddresses?.(target) ?? []) {
+        const dialable = tcpDialable(known)
+        if (dialable !== undefined && (dialable.peer === undefined || dialable.peer === target.toString())) addrs.push(dialable.addr)
+      }
       if (addrs.length === 0 && this.openConnection(target) === undefined) {
-        throw new P2PError('ERR_NO_VALID_ADDRESSES', `no known addresses for ${target.toString()}`)
+        throw new P2PError('ERR_NO_VALID_ADDRESSES', `no known TCP addresses for ${target.toString()}`)
       }
       return { peer: target, addrs }
     }
     const addr = typeof target === 'string' ? Multiaddr.fromString(target) : target
-    const id = addr.getPeerId()
-    const transportAddr = id === undefined ? addr : addr.decapsulateCode(CODE_P2P)
-    if (!isTcpAddr(transportAddr)) {
-      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `no transport can dial ${addr.toString()}`)
+    const dialable = tcpDialable(addr)
+    if (dialable === undefined) {
+      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `no transport can dial ${addr.toString()} (TCP only: /ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT[/p2p/ID])`)
     }
-    return { peer: id === undefined ? undefined : PeerId.parse(id), addrs: [transportAddr] }
+    return { peer: dialable.peer === undefined ? undefined : PeerId.parse(dialable.peer), addrs: [dialable.addr] }
   }
 
   private openConnection (peer: PeerId): Connection | undefined {
@@ -300,13 +338,24 @@ export class Switch extends EventEmitter {
     } finally {
       pending.release()
     }
+    // an address of our own (a bootstrap list, an address a peer told us):
+    // go-libp2p's ErrDialToSelf, rust-libp2p's LocalPeerId
+    if (connection.remotePeer.equals(this.peerId)) {
+      const err = new P2PError('ERR_DIALED_SELF', `${addr.toString()} is an address of our own`)
+      connection.abort(err)
+      throw err
+    }
     // a dial by address alone may reach a peer we are already connected to
     const existing = this.openConnection(connection.remotePeer)
     if (peer === undefined && existing !== undefined) {
       connection.abort(new P2PError('ERR_ABORTED', 'already connected to this peer'))
       return existing
     }
-    this.register(connection)
+    const refused = this.register(connection)
+    // refused (over the limit of connections per peer, say, when the dial
+    // crossed one from the peer): never hand out the closed connection; a
+    // dial of the peer then takes the one open (dial above)
+    if (refused !== undefined) throw refused
     return connection
   }
 
@@ -327,6 +376,11 @@ export class Switch extends EventEmitter {
     this.upgrader.upgradeInbound(socket, { remoteAddr, localAddr: socketMultiaddr(socket, 'local') })
       .then(connection => {
         pending.release()
+        if (connection.remotePeer.equals(this.peerId)) {
+          // the other end of a dial of our own address: that dial fails with ERR_DIALED_SELF
+          connection.abort(new P2PError('ERR_DIALED_SELF', 'a connection from ourselves'))
+          return
+        }
         this.register(connection)
       })
       .catch((err: Error) => {
@@ -339,10 +393,12 @@ export class Switch extends EventEmitter {
       })
   }
 
-  private register (connection: Connection): void {
+  /** Admits `connection`, or closes it and returns why not. */
+  private register (connection: Connection): P2PError | undefined {
     if (this.status !== 'started' && this.status !== 'idle') {
-      connection.abort(new P2PError('ERR_SWITCH_STOPPED', 'the switch is stopping'))
-      return
+      const err = new P2PError('ERR_SWITCH_STOPPED', 'the switch is stopping')
+      connection.abort(err)
+      return err
     }
     const key = connection.remotePeer.toString()
     let set = this.connections.get(key)
@@ -355,7 +411,7 @@ export class Switch extends EventEmitter {
       if (set.size === 0) this.connections.delete(key)
       connection.abort(admitted.error)
       this.emit('connection:refused', admitted.error)
-      return
+      return admitted.error
     }
     set.add(connection)
     this.lastActive.set(connection, Date.now())
@@ -372,6 +428,7 @@ export class Switch extends EventEmitter {
     })
     this.emit('connection:open', connection)
     if (first) this.emit('peer:connect', connection.remotePeer)
+    return undefined
   }
 
   /**
@@ -383,6 +440,22 @@ export class Switch extends EventEmitter {
     if (idleMs === 0) return
     this.idleTimer = setInterval(() => { this.closeIdle(idleMs) }, Math.max(10, Math.floor(idleMs / 10)))
     this.idleTimer.unref()
+  }
+
+  /**
+   * A stream's reservation that also marks `connection` active when the
+   * stream opens and when it closes, so that streams opened and closed
+   * between two idle checks count as activity too.
+   */
+  private activeWhileOpen (connection: Connection, reservation: Reservation): Reservation {
+    this.lastActive.set(connection, Date.now())
+    return {
+      ok: true,
+      release: () => {
+        reservation.release()
+        this.lastActive.set(connection, Date.now())
+      }
+    }
   }
 
   private closeIdle (idleMs: number): void {
@@ -403,7 +476,7 @@ export class Switch extends EventEmitter {
       stream.destroy()
       return
     }
-    releaseOnClose(stream, perPeer)
+    releaseOnClose(stream, this.activeWhileOpen(connection, perPeer))
     const limits = this.resources.limits
     // the dialer's header and proposal usually came with the stream: then
     // the protocol is agreed at once, with no promise (handleProtocolsNow)
@@ -465,6 +538,21 @@ async function closeWithin (connection: Connection, ms: number): Promise<void> {
   connection.close().catch(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed')) })
   await closed
   clearTimeout(timer)
+}
+
+/**
+ * A TCP address, or one followed by the peer's ID (/ip4/…/tcp/N[/p2p/ID]):
+ * the part to dial and the peer named. Anything else (a /ws after the port,
+ * a relay's /p2p-circuit) is another transport: undefined.
+ */
+function tcpDialable (addr: Multiaddr): { addr: Multiaddr, peer?: string } | undefined {
+  const components = addr.components()
+  const last = components.at(-1)
+  if (components.length === 3 && last?.code === CODE_P2P) {
+    const transport = addr.decapsulateCode(CODE_P2P)
+    return isTcpAddr(transport) ? { addr: transport, peer: last.value } : undefined
+  }
+  return isTcpAddr(addr) ? { addr } : undefined
 }
 
 /** True for /dns, /dns4 and /dns6 addresses (names the dial resolves). */

@@ -41,8 +41,8 @@ interface DialTarget { host: string, port: number, family: 4 | 6 }
 
 /** The host and port a TCP multiaddr names; throws for anything else. */
 async function resolveTarget (addr: Multiaddr): Promise<DialTarget> {
-  const [first, second] = addr.components()
-  if (second?.name !== 'tcp' || second.value === undefined || first?.value === undefined) {
+  const [first, second, ...rest] = addr.components()
+  if (second?.name !== 'tcp' || second.value === undefined || first?.value === undefined || rest.length > 0) {
     throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
   }
   const port = Number(second.value)
@@ -65,10 +65,16 @@ async function resolveTarget (addr: Multiaddr): Promise<DialTarget> {
   }
 }
 
-/** True when the transport can dial or listen on `addr`. */
+/**
+ * True when the transport can dial or listen on `addr`: a host and a TCP
+ * port, and nothing more. `/ws`, `/tls`, a `/p2p-circuit` or anything else
+ * after the port is another transport that runs over TCP; dialled as plain
+ * TCP it would reach the wrong protocol, or (a relay's address) the wrong peer.
+ */
 export function isTcpAddr (addr: Multiaddr): boolean {
-  const [first, second] = addr.components()
-  return ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first?.name ?? '') && second?.name === 'tcp'
+  const components = addr.components()
+  const [first, second] = components
+  return components.length === 2 && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first?.name ?? '') && second?.name === 'tcp'
 }
 
 /** Opens a TCP connection to `addr`, with a timeout and an AbortSignal. */

@@ -132,6 +132,10 @@ t.test('dial failures are typed errors', async t => {
   await t.rejects(TcpListener.listen(Multiaddr.fromString('/ip4/127.0.0.1/udp/0'), { onConnection: () => {} }), { code: 'ERR_TRANSPORT_UNSUPPORTED_ADDR' })
   t.ok(isTcpAddr(Multiaddr.fromString('/dns/example.com/tcp/1')))
   t.notOk(isTcpAddr(Multiaddr.fromString('/ip4/1.2.3.4/udp/1/quic-v1')))
+  // another transport over TCP is not TCP: dialled as TCP it would reach the wrong protocol or peer
+  t.notOk(isTcpAddr(Multiaddr.fromString('/ip4/1.2.3.4/tcp/1/ws')))
+  t.notOk(isTcpAddr(Multiaddr.fromString('/ip4/1.2.3.4/tcp/1/tls/ws')))
+  await t.rejects(dialTcp(Multiaddr.fromString('/ip4/127.0.0.1/tcp/1/ws')), { code: 'ERR_TRANSPORT_UNSUPPORTED_ADDR' })
 })
 
 t.test('a port already in use is ERR_LISTEN_FAILED', async t => {
