@@ -117,7 +117,8 @@ export class IdentifyService extends EventEmitter {
   }
 
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {
-    const changes: PeerUpdate = {}
+    // from the network: a value the peer store refuses is left out, not the whole answer
+    const changes: PeerUpdate = { dropInvalid: true }
     if (result.publicKey !== undefined) changes.setPublicKey = result.publicKey
     const record = result.signedPeerRecord
     if (record !== undefined && result.signedPeerRecordEnvelope !== undefined) {

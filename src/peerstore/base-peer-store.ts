@@ -21,7 +21,7 @@ import { PeerId, type Multiaddr } from './deps.js'
 import { DEFAULT_LIMITS, type PeerStoreLimits } from './limits.js'
 import * as entries from './peer-entry.js'
 import type { AddressInput, PeerEntry } from './peer-entry.js'
-import type { PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
+import type { CertifiedRecord, PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
 
 export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implements PeerStore {
   protected readonly now: () => number
@@ -127,17 +127,22 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     checkPeer(peer)
     const key = changes.setPublicKey
     if (key !== undefined) checkPublicKey(peer, key)
-    const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses)
-    const announced = changes.setListenAddresses === undefined ? undefined : this.addressInputs(peer, changes.setListenAddresses)
-    const record = changes.certifiedRecord
-    if (record !== undefined) entries.checkCertifiedRecord(record, this.limits)
-    const certified = record === undefined ? undefined : { record, addrs: this.addressInputs(peer, record.addresses) }
+    // dropInvalid: a value the checks refuse is left out, not the update failed
+    const keep = changes.dropInvalid === true ? dropRefused : throwRefused
+    const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses, keep)
+    const announced = changes.setListenAddresses === undefined ? undefined : this.addressInputs(peer, changes.setListenAddresses, keep)
+    let record = changes.certifiedRecord
+    if (record !== undefined && keep(() => { entries.checkCertifiedRecord(record as CertifiedRecord, this.limits); return true }) === undefined) record = undefined
+    const certified = record === undefined ? undefined : { record, addrs: this.addressInputs(peer, record.addresses, keep) }
     const ttl = checkTtl(changes.addressTtlMs ?? Infinity)
-    const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols)
+    const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols, keep)
     const metadata: Array<[string, string]> = []
     for (const [name, value] of Object.entries(changes.setMetadata ?? {})) {
-      const k = entries.checkMetadataKey(name, this.limits)
-      metadata.push([k, entries.checkMetadataValue(k, value, this.limits)])
+      const entry = keep(() => {
+        const k = entries.checkMetadataKey(name, this.limits)
+        return [k, entries.checkMetadataValue(k, value, this.limits)] as [string, string]
+      })
+      if (entry !== undefined) metadata.push(entry)
     }
     this.mutate(peer, (entry, now) => {
       let next = entry
@@ -207,22 +212,27 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     this.emit('change', { peerId: peer, ...(previous === undefined ? {} : { previous }), ...(current === undefined ? {} : { current }) })
   }
 
-  private addressInputs (peer: PeerId, addrs: readonly Multiaddr[]): AddressInput[] {
+  private addressInputs (peer: PeerId, addrs: readonly Multiaddr[], keep: Keep = throwRefused): AddressInput[] {
     this.assertOpen()
     checkPeer(peer)
     if (!Array.isArray(addrs)) throw new P2PError(PeerStoreErrorCode.INVALID_MULTIADDR, `expected an array of multiaddrs, got ${typeof addrs}`)
     const inputs: AddressInput[] = []
     for (const addr of addrs) {
-      const multiaddr = normaliseAddress(peer, addr, this.limits)
+      const multiaddr = keep(() => normaliseAddress(peer, addr, this.limits))
       if (multiaddr !== undefined) inputs.push({ multiaddr, key: entries.hexKey(multiaddr.bytes) })
     }
     return inputs
   }
 
-  private protocolInputs (protocols: readonly string[]): string[] {
+  private protocolInputs (protocols: readonly string[], keep: Keep = throwRefused): string[] {
     this.assertOpen()
     if (!Array.isArray(protocols)) throw new P2PError(PeerStoreErrorCode.INVALID_PROTOCOL, `expected an array of protocol IDs, got ${typeof protocols}`)
-    return protocols.map(p => entries.checkProtocol(p, this.limits))
+    const checked: string[] = []
+    for (const p of protocols) {
+      const protocol = keep(() => entries.checkProtocol(p, this.limits))
+      if (protocol !== undefined) checked.push(protocol)
+    }
+    return checked
   }
 }
 
@@ -275,4 +285,19 @@ function resolveLimits (overrides: Partial<PeerStoreLimits> = {}): PeerStoreLimi
     limits[name] = value
   }
   return Object.freeze(limits)
+}
+
+/** Runs one value's check: its result, or (dropRefused) undefined when the check refuses it. */
+type Keep = <T>(check: () => T) => T | undefined
+
+const throwRefused: Keep = check => check()
+
+/** Only the checks' own refusals (ERR_PEERSTORE_INVALID_*) are dropped; anything else still throws. */
+const dropRefused: Keep = check => {
+  try {
+    return check()
+  } catch (err) {
+    if (isP2PError(err) && err.code.startsWith('ERR_PEERSTORE_INVALID_')) return undefined
+    throw err
+  }
 }

@@ -99,6 +99,13 @@ export interface PeerUpdate {
    * addresses too (RFC 0003). Use it instead of `addAddresses`.
    */
   certifiedRecord?: CertifiedRecord & { addresses: Multiaddr[] }
+  /**
+   * For what a remote sent (identify): a value the store refuses (an empty
+   * protocol ID, an address, protocol ID or metadata value over its size
+   * limit, a record over its size limit) is left out instead of failing the
+   * whole update, so one bad value does not cost the rest.
+   */
+  dropInvalid?: boolean
 }
 
 export interface PeerStore extends EventEmitter<PeerStoreEvents> {

@@ -114,6 +114,17 @@ t.test('unsigned listen addresses replace the ones the peer announced before; a 
   t.same(node.peerStore.get(pusher.peerId)?.protocols, ['/b/1'], 'the rest of the message still counts')
 })
 
+t.test('one value the peer store refuses (an empty protocol ID, one over its size limit) does not cost the rest of the answer', async t => {
+  const { node, pusher, push } = await nodeAndPusher(t)
+  const oversized = `/${'x'.repeat(1100)}`
+  await push({ listenAddrs: [Multiaddr.fromString('/ip4/10.0.0.7/tcp/7')], protocols: ['/ipfs/id/1.0.0', '', oversized, '/ipfs/ping/1.0.0'], agentVersion: 'pusher/1', protocolVersion: 'ipfs/0.1.0' })
+  const record = node.peerStore.get(pusher.peerId)
+  t.same(record?.protocols, ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0'], 'the empty and the oversized protocol IDs left out')
+  t.same(record?.addresses.map(a => a.multiaddr.toString()), ['/ip4/10.0.0.7/tcp/7'])
+  t.equal(record?.metadata.get('AgentVersion'), 'pusher/1')
+  t.ok(record?.publicKey !== undefined, 'and the key recorded')
+})
+
 t.test('observedAddr: a connection dialled by name is observed at the IP it reached', async t => {
   const a = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
   const b = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })

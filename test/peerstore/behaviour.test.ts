@@ -422,6 +422,25 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.same(store.get(alice)!.protocols, ['/p'], 'the rest of the update still applies')
   })
 
+  t.test('dropInvalid: values the checks refuse are left out, the rest is written', async t => {
+    const { store } = fresh(t, { limits: { maxMultiaddrBytes: 16 } })
+    const long = ma('/ip6/2001:db8::1/tcp/1')
+    t.ok(long.bytes.length > 16, `${long.bytes.length} bytes, over maxMultiaddrBytes`)
+    t.throws(() => store.update(alice, { setProtocols: ['/a', ''] }), { code: 'ERR_PEERSTORE_INVALID_PROTOCOL' }, 'without it, one bad value fails the update')
+    t.equal(store.get(alice), undefined)
+    store.update(alice, {
+      dropInvalid: true,
+      setListenAddresses: [tcp(1), long],
+      setProtocols: ['/a', '', 'x'.repeat(2000), '/b'],
+      setMetadata: { AgentVersion: 'y'.repeat(5000), ProtocolVersion: 'ipfs/0.1.0' }
+    })
+    const record = store.get(alice)!
+    t.same(record.addresses.map(a => a.multiaddr.toString()), ['/ip4/127.0.0.1/tcp/1'])
+    t.same(record.protocols, ['/a', '/b'])
+    t.same([...record.metadata], [['ProtocolVersion', 'ipfs/0.1.0']])
+    t.throws(() => store.update(alice, { dropInvalid: true, setPublicKey: keyFromSeed(2).publicKey }), { code: 'ERR_PEERSTORE_KEY_MISMATCH' }, 'another peer\'s key is never a value to drop')
+  })
+
   t.test('a peer known only by its record stays in the store', async t => {
     const { store } = fresh(t)
     store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })
