@@ -39,7 +39,9 @@ function prepareStatements (db: Database) {
       ON CONFLICT (peer_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at,
         record_seq = excluded.record_seq, record_envelope = excluded.record_envelope`),
     deletePeer: p('DELETE FROM peers WHERE peer_id = ?'),
-    insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at) VALUES (?, ?, ?, ?)'),
+    // appended after the peer's last position: after a prune the stored
+    // positions have gaps, so an index in the list could land on an old one
+    insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at) VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM addresses WHERE peer_id = ?), ?)'),
     updateAddressExpiry: p('UPDATE addresses SET expires_at = ? WHERE peer_id = ? AND multiaddr = ?'),
     deleteAddresses: p('DELETE FROM addresses WHERE peer_id = ?'),
     insertProtocol: p('INSERT INTO protocols (peer_id, protocol) VALUES (?, ?)'),
@@ -65,7 +67,13 @@ export class SqlitePeerStore extends BasePeerStore {
     super(options)
     this.path = path
     this.#db = openPeerStoreDatabase(path)
-    this.#sql = prepareStatements(this.#db)
+    try {
+      this.#sql = prepareStatements(this.#db)
+    } catch (err) {
+      // our schema version, but tables that are not ours: say so, and do not keep the file open
+      this.#db.close()
+      throw new P2PError(PeerStoreErrorCode.INVALID_FILE, `expected ${path} to be a peer store, but its tables do not match: ${(err as Error).message}`, { cause: err })
+    }
   }
 
   protected transaction<T> (fn: () => T): T {
@@ -132,9 +140,9 @@ export class SqlitePeerStore extends BasePeerStore {
     const after = next.addresses
     const isPrefix = before.length <= after.length && before.every((a, i) => a.key === after[i]!.key)
     if (!isPrefix) sql.deleteAddresses.run(id)
-    after.forEach((a, position) => {
-      const old = isPrefix ? before[position] : undefined
-      if (old === undefined) sql.insertAddress.run(id, a.multiaddr.bytes, position, expiryToSql(a.expiresAt))
+    after.forEach((a, index) => {
+      const old = isPrefix ? before[index] : undefined
+      if (old === undefined) sql.insertAddress.run(id, a.multiaddr.bytes, id, expiryToSql(a.expiresAt))
       else if (old.expiresAt !== a.expiresAt) sql.updateAddressExpiry.run(expiryToSql(a.expiresAt), id, a.multiaddr.bytes)
     })
 

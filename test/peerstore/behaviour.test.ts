@@ -441,6 +441,22 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.throws(() => store.update(alice, { dropInvalid: true, setPublicKey: keyFromSeed(2).publicKey }), { code: 'ERR_PEERSTORE_KEY_MISMATCH' }, 'another peer\'s key is never a value to drop')
   })
 
+  t.test('addresses keep the order they were first added in, also after a prune left gaps', async t => {
+    const { store, clock, backend } = fresh(t)
+    store.addAddresses(alice, [tcp(5)], 10)
+    store.addAddresses(alice, [tcp(3), tcp(4)])
+    clock.advance(20)
+    store.pruneExpired()
+    store.addAddresses(alice, [tcp(2)])
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/3', '/ip4/127.0.0.1/tcp/4', '/ip4/127.0.0.1/tcp/2'])
+    if (backend.persistent) {
+      store.close()
+      const again = backend.open({ now: clock.now })
+      t.teardown(() => { again.close() })
+      t.same(addressTexts(again, alice), ['/ip4/127.0.0.1/tcp/3', '/ip4/127.0.0.1/tcp/4', '/ip4/127.0.0.1/tcp/2'], 'and after a reopen')
+    }
+  })
+
   t.test('a peer known only by its record stays in the store', async t => {
     const { store } = fresh(t)
     store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })

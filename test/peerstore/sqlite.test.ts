@@ -4,7 +4,7 @@
 
 import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -155,6 +155,17 @@ t.test('files that are not ours are refused and left untouched', async t => {
   } catch (err) {
     t.match((err as Error).message, new RegExp(`schema version ${SCHEMA_VERSION + 1}, written by a newer build`))
   }
+
+  // our schema version, but a table that is not ours: refused, and the file is not kept open
+  const foreign = join(dir, 'foreign-tables.sqlite')
+  new SqlitePeerStore(foreign).close()
+  const f = rawDb(foreign)
+  f.exec('DROP TABLE addresses; CREATE TABLE addresses (url TEXT)')
+  f.close()
+  const fds = (): number => readdirSync('/proc/self/fd').length
+  const before = fds()
+  for (let i = 0; i < 5; i++) t.throws(() => new SqlitePeerStore(foreign), invalid, `foreign tables (${i + 1})`)
+  t.ok(fds() <= before, `no file descriptor left open (${before} before, ${fds()} after)`)
 
   mkdirSync(join(dir, 'a-directory'))
   t.throws(() => new SqlitePeerStore(join(dir, 'a-directory')), invalid, 'a directory')
