@@ -16,6 +16,7 @@
 // an admitted connection by releasing the pending one and admitting the new.
 
 import { P2PError } from '../util/errors.js'
+import { ip6FromText } from '../multiaddr/ip.js'
 import { resolveLimits, type ResourceLimits } from './limits.js'
 import { emptyMetrics, type LimitName, type ResourceMetrics, type ResourceUsage } from './metrics.js'
 import { MemoryTotal, type ConnectionMemory } from './memory.js'
@@ -90,15 +91,16 @@ export class ResourceManager {
     if (this.open.inbound + this.pendingInbound >= l.maxInboundConnections) {
       return this.refuse('maxInboundConnections', 'connection', `already ${this.open.inbound + this.pendingInbound} inbound connections`)
     }
-    const countsIp = !(this.exemptLoopback && isLoopback(ip))
-    if (countsIp && (this.byIp.get(ip) ?? 0) >= l.maxConnectionsPerIp) {
-      return this.refuse('maxConnectionsPerIp', 'connection', `already ${l.maxConnectionsPerIp} connections from ${ip}`)
+    const countsIp = !(this.exemptLoopback && isLoopback(withoutZone(ip)))
+    const key = ipLimitKey(ip)
+    if (countsIp && (this.byIp.get(key) ?? 0) >= l.maxConnectionsPerIp) {
+      return this.refuse('maxConnectionsPerIp', 'connection', `already ${l.maxConnectionsPerIp} connections from ${key}`)
     }
     this.pendingInbound++
-    if (countsIp) increment(this.byIp, ip)
+    if (countsIp) increment(this.byIp, key)
     return this.reservation(() => {
       this.pendingInbound--
-      if (countsIp) decrement(this.byIp, ip)
+      if (countsIp) decrement(this.byIp, key)
     })
   }
 
@@ -127,14 +129,15 @@ export class ResourceManager {
     if (perPeer >= l.maxConnectionsPerPeer) {
       return this.refuse('maxConnectionsPerPeer', 'connection', `already ${perPeer} connections to ${peer}`)
     }
-    const countsIp = direction === 'inbound' && !(this.exemptLoopback && isLoopback(ip))
+    const countsIp = direction === 'inbound' && !(this.exemptLoopback && isLoopback(withoutZone(ip)))
+    const key = ipLimitKey(ip)
     this.open[direction]++
     increment(this.byPeer, peer)
-    if (countsIp) increment(this.byIp, ip)
+    if (countsIp) increment(this.byIp, key)
     return this.reservation(() => {
       this.open[direction]--
       decrement(this.byPeer, peer)
-      if (countsIp) decrement(this.byIp, ip)
+      if (countsIp) decrement(this.byIp, key)
     })
   }
 
@@ -225,6 +228,31 @@ export class ResourceManager {
     const value = limit === 'stopping' ? '' : ` (${limit} = ${this.limits[limit]})`
     return { ok: false, limit, error: new P2PError('ERR_RESOURCE_LIMIT_EXCEEDED', `${kind} refused: ${why}${value}`) }
   }
+}
+
+/**
+ * What maxConnectionsPerIp counts by: an IPv4 address (an IPv4-mapped IPv6
+ * one as the IPv4 address), or an IPv6 address's /64. One host commonly
+ * holds a whole /64 (SLAAC, privacy addresses), so counting single IPv6
+ * addresses would let it open as many connections as it has addresses.
+ * A zone (`fe80::1%eth0`) is dropped, so the socket's address and the
+ * connection's count alike.
+ */
+export function ipLimitKey (ip: string): string {
+  const address = withoutZone(ip)
+  if (!address.includes(':')) return address
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7)
+  try {
+    const bytes = ip6FromText(address)
+    return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
+  } catch {
+    return address
+  }
+}
+
+function withoutZone (ip: string): string {
+  const zone = ip.indexOf('%')
+  return zone === -1 ? ip : ip.slice(0, zone)
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped form. */

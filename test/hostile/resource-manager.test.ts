@@ -4,7 +4,7 @@
 // switch: refusals before the handshake, and the idle-connection timeout.
 
 import t from 'tap'
-import { DEFAULT_RESOURCE_LIMITS, LIMIT_NAMES, ResourceManager, resolveLimits, muxerOptionsFor, type Admission } from '../../src/resources/index.js'
+import { DEFAULT_RESOURCE_LIMITS, LIMIT_NAMES, ResourceManager, ipLimitKey, resolveLimits, muxerOptionsFor, type Admission } from '../../src/resources/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
@@ -66,6 +66,21 @@ t.test('inbound handshakes: pending, per-IP (loopback exempt), total', async t =
   const strict = new ResourceManager({ limits: { maxConnectionsPerIp: 1 }, exemptLoopbackFromIpLimit: false })
   held(strict.reserveInboundUpgrade('127.0.0.1'))
   t.match(strict.reserveInboundUpgrade('127.0.0.1'), { ok: false, limit: 'maxConnectionsPerIp' }, 'loopback counts when not exempt')
+})
+
+t.test('per-IP limits count an IPv6 /64 as one host, and a zone or the IPv4-mapped form as the address itself', async t => {
+  t.equal(ipLimitKey('10.0.0.1'), '10.0.0.1')
+  t.equal(ipLimitKey('::ffff:10.0.0.1'), '10.0.0.1')
+  t.equal(ipLimitKey('2001:db8:1:2:aaaa::1'), '2001:0db8:0001:0002::/64')
+  t.equal(ipLimitKey('fe80::1%eth0'), 'fe80:0000:0000:0000::/64')
+  const rm = new ResourceManager({ limits: { maxConnectionsPerIp: 8, maxInboundPendingUpgrades: 100 } })
+  for (let i = 1; i <= 8; i++) held(rm.reserveInboundUpgrade(`2001:db8::${i}`))
+  t.match(rm.reserveInboundUpgrade('2001:db8::9'), { ok: false, limit: 'maxConnectionsPerIp' }, 'a ninth address of the same /64')
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:1::9'), { ok: true }, 'another /64 is another host')
+  // admitted connections count where handshakes did, zone or not
+  const zoned = new ResourceManager({ limits: { maxConnectionsPerIp: 1 } })
+  held(zoned.admitConnection('peerA', 'inbound', 'fe80::1'))
+  t.match(zoned.reserveInboundUpgrade('fe80::1%eth0'), { ok: false, limit: 'maxConnectionsPerIp' })
 })
 
 t.test('connections: per peer, inbound, outbound, total; release gives them back', async t => {
