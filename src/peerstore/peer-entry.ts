@@ -206,10 +206,19 @@ export function pruneAddresses (entry: PeerEntry, now: number): PeerEntry {
  * rejected (the entry is returned unchanged); a newer one replaces the
  * addresses with its own and is kept. Records replace each other whole
  * ("newer records replace older ones"), so no unsigned address learned
- * before stays beside the signed ones.
+ * before stays beside the signed ones. The stored record itself, byte for
+ * byte, sent again refreshes its addresses' expiry (as go-libp2p, which
+ * accepts an equal seq): otherwise, once they expired, a peer that re-sends
+ * its unchanged record could never make them live again.
  */
 export function setCertifiedRecord (entry: PeerEntry, record: CertifiedRecord, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
-  if (entry.certifiedRecord !== undefined && record.seq <= entry.certifiedRecord.seq) return entry
+  const stored = entry.certifiedRecord
+  // the very record we hold, again (a peer sends it on every identify):
+  // nothing new to reject, but its addresses live on from now (their TTL)
+  if (stored !== undefined && record.seq === stored.seq && Buffer.compare(record.envelope, stored.envelope) === 0) {
+    return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: stored }
+  }
+  if (stored !== undefined && record.seq <= stored.seq) return entry
   return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: { seq: record.seq, envelope: Uint8Array.from(record.envelope) } }
 }
 

@@ -457,6 +457,19 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     }
   })
 
+  t.test('the stored record sent again refreshes its addresses\' expiry; another with the same seq is still rejected', async t => {
+    const { store, clock } = fresh(t)
+    const envelope = Uint8Array.from([0x0a, 5])
+    store.update(alice, { certifiedRecord: { seq: 5n, envelope, addresses: [tcp(1)] }, addressTtlMs: 100 })
+    clock.advance(200)
+    t.same(addressTexts(store, alice), [], 'expired')
+    store.update(alice, { certifiedRecord: { seq: 5n, envelope: Uint8Array.from([0x0a, 6]), addresses: [tcp(9)] }, addressTtlMs: 100 })
+    t.same(addressTexts(store, alice), [], 'a different record with the same seq: rejected (RFC 0003)')
+    store.update(alice, { certifiedRecord: { seq: 5n, envelope: Uint8Array.from(envelope), addresses: [tcp(1)] }, addressTtlMs: 100 })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1'], 'the same record again: its address lives again')
+    t.same(store.get(alice)!.certifiedRecord, { seq: 5n, envelope })
+  })
+
   t.test('a peer known only by its record stays in the store', async t => {
     const { store } = fresh(t)
     store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })
