@@ -43,6 +43,10 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
   protected abstract transaction<T> (fn: () => T): T
   protected abstract pruneStorage (now: number): void
   protected abstract closeBackend (): void
+  /** How many peers are stored (expired addresses and all). */
+  protected abstract countPeers (): number
+  /** The stored peer changed least recently, other than `except`. */
+  protected abstract leastRecentlyUpdated (except: PeerId): PeerId | undefined
 
   get (peer: PeerId): PeerRecord | undefined {
     this.assertOpen()
@@ -191,6 +195,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     this.assertOpen()
     checkPeer(peer)
     const now = this.now()
+    let evicted: { peer: PeerId, before: PeerEntry | undefined } | undefined
     const outcome = this.transaction(() => {
       const stored = this.readEntry(peer)
       let next: PeerEntry = change(stored ?? entries.EMPTY_ENTRY, now)
@@ -203,13 +208,25 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       }
       // A peer with nothing visible left is not kept: no empty rows.
       const nextStored = after === undefined ? undefined : next
+      // a new peer over maxPeers pushes out the one changed least recently
+      if (stored === undefined && nextStored !== undefined && this.countPeers() >= this.limits.maxPeers) evicted = this.evictOne(peer, now)
       if (!entries.sameEntry(stored, nextStored)) this.writeEntry(peer, stored, nextStored)
       return changed ? { before, after } : undefined
     })
+    if (evicted?.before !== undefined) this.emit('change', { peerId: evicted.peer, previous: toRecord(evicted.peer, evicted.before) })
     if (outcome === undefined) return
     const previous = outcome.before === undefined ? undefined : toRecord(peer, outcome.before)
     const current = outcome.after === undefined ? undefined : toRecord(peer, outcome.after)
     this.emit('change', { peerId: peer, ...(previous === undefined ? {} : { previous }), ...(current === undefined ? {} : { current }) })
+  }
+
+  /** Deletes the peer changed least recently (not `newcomer`); what it showed, for the event. */
+  private evictOne (newcomer: PeerId, now: number): { peer: PeerId, before: PeerEntry | undefined } | undefined {
+    const victim = this.leastRecentlyUpdated(newcomer)
+    if (victim === undefined) return undefined
+    const entry = this.readEntry(victim)
+    this.writeEntry(victim, entry, undefined)
+    return { peer: victim, before: entries.visibleEntry(entry, now) }
   }
 
   private addressInputs (peer: PeerId, addrs: readonly Multiaddr[], keep: Keep = throwRefused): AddressInput[] {

@@ -31,6 +31,8 @@ export interface PeerStoreLimits {
   readonly maxMultiaddrBytes: number
   /** Largest signed peer record envelope kept, in bytes. */
   readonly maxCertifiedRecordBytes: number
+  /** Peers kept; one more pushes out the peer changed least recently. */
+  readonly maxPeers: number
 }
 
 /**
@@ -79,6 +81,15 @@ export const MAX_MULTIADDR_BYTES = 1024
  */
 export const MAX_CERTIFIED_RECORD_BYTES = 8 * 1024
 
+/**
+ * Every peer that completes a handshake and identify leaves an entry, and a
+ * remote can make fresh identities at will: without a bound, connecting with
+ * one after another grows the store (and its SQLite file) for ever. 10,000
+ * peers of a few KiB each stay within tens of MiB; go-libp2p and js-libp2p
+ * leave their stores unbounded and expire addresses instead.
+ */
+export const MAX_PEERS = 10_000
+
 export const DEFAULT_LIMITS: PeerStoreLimits = Object.freeze({
   maxAddressesPerPeer: MAX_ADDRESSES_PER_PEER,
   maxProtocolsPerPeer: MAX_PROTOCOLS_PER_PEER,
@@ -87,5 +98,6 @@ export const DEFAULT_LIMITS: PeerStoreLimits = Object.freeze({
   maxMetadataValueBytes: MAX_METADATA_VALUE_BYTES,
   maxProtocolIdBytes: MAX_PROTOCOL_ID_BYTES,
   maxMultiaddrBytes: MAX_MULTIADDR_BYTES,
-  maxCertifiedRecordBytes: MAX_CERTIFIED_RECORD_BYTES
+  maxCertifiedRecordBytes: MAX_CERTIFIED_RECORD_BYTES,
+  maxPeers: MAX_PEERS
 })

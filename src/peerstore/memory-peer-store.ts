@@ -72,4 +72,17 @@ export class MemoryPeerStore extends BasePeerStore {
   protected closeBackend (): void {
     this.#peers.clear()
   }
+
+  protected countPeers (): number {
+    return this.#peers.size
+  }
+
+  protected leastRecentlyUpdated (except: PeerId): PeerId | undefined {
+    const skip = except.toString()
+    let oldest: Slot | undefined
+    for (const [key, slot] of this.#peers) {
+      if (key !== skip && (oldest === undefined || slot.entry.updatedAt < oldest.entry.updatedAt)) oldest = slot
+    }
+    return oldest?.id
+  }
 }

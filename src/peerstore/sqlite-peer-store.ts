@@ -39,6 +39,8 @@ function prepareStatements (db: Database) {
       ON CONFLICT (peer_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at,
         record_seq = excluded.record_seq, record_envelope = excluded.record_envelope`),
     deletePeer: p('DELETE FROM peers WHERE peer_id = ?'),
+    countPeers: p('SELECT COUNT(*) AS n FROM peers'),
+    leastRecentlyUpdated: p('SELECT peer_id FROM peers WHERE peer_id != ? ORDER BY updated_at, peer_id LIMIT 1'),
     // appended after the peer's last position: after a prune the stored
     // positions have gaps, so an index in the list could land on an old one
     insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at) VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM addresses WHERE peer_id = ?), ?)'),
@@ -163,6 +165,15 @@ export class SqlitePeerStore extends BasePeerStore {
 
   protected closeBackend (): void {
     this.#db.close()
+  }
+
+  protected countPeers (): number {
+    return Number((this.#sql.countPeers.get() as Row).n)
+  }
+
+  protected leastRecentlyUpdated (except: PeerId): PeerId | undefined {
+    const row = this.#sql.leastRecentlyUpdated.get(except.bytes) as Row | undefined
+    return row === undefined ? undefined : decodePeerId(blob(row.peer_id, 'peer_id'))
   }
 
   /** Runs reads in one deferred transaction: one consistent snapshot. */

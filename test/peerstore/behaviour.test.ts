@@ -470,6 +470,35 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.same(store.get(alice)!.certifiedRecord, { seq: 5n, envelope })
   })
 
+  t.test('maxPeers: a new peer beyond it pushes out the one changed least recently', async t => {
+    const { store, clock, backend } = fresh(t, { limits: { maxPeers: 3 } })
+    const [p1, p2, p3, p4] = [peer(11), peer(12), peer(13), peer(14)]
+    for (const p of [p1, p2, p3]) {
+      store.setProtocols(p, ['/a'])
+      clock.advance(10)
+    }
+    store.setProtocols(p1, ['/b']) // p1 changed last now: p2 is the oldest
+    clock.advance(10)
+    store.setProtocols(p3, ['/a']) // no change: p3 keeps its time
+    const events = recordEvents(store)
+    store.setProtocols(p4, ['/a'])
+    t.same(store.all().map(r => r.id.toString()).sort(), [p1, p3, p4].map(p => p.toString()).sort(), 'p2 went')
+    t.same(events.map(e => [e.peerId.toString(), e.previous !== undefined, e.current !== undefined]), [
+      [p2.toString(), true, false],
+      [p4.toString(), false, true]
+    ], 'one event for the peer pushed out, one for the new one')
+    store.setProtocols(p1, ['/c'])
+    t.equal(store.all().length, 3, 'changing a stored peer pushes nobody out')
+    if (backend.persistent) {
+      store.close()
+      const again = backend.open({ now: clock.now, limits: { maxPeers: 3 } })
+      t.teardown(() => { again.close() })
+      t.equal(again.all().length, 3)
+      again.setProtocols(peer(15), ['/a'])
+      t.notOk(again.has(p3), 'after a reopen too, the least recently changed (p3) goes')
+    }
+  })
+
   t.test('a peer known only by its record stays in the store', async t => {
     const { store } = fresh(t)
     store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] } })
