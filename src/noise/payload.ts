@@ -93,13 +93,14 @@ export function decodeNoiseHandshakePayload (buf: Uint8Array): NoiseHandshakePay
       case PayloadField.extensions: {
         // protobuf: an embedded message that appears again is merged into
         // the first, its repeated fields concatenated
+        // (in place: this runs before the signature is checked, and copying
+        // at each of thousands of records would be quadratic)
         const more = decodeNoiseExtensions(fieldBytes(field, INVALID_PAYLOAD, what))
-        extensions = extensions === undefined
-          ? more
-          : {
-              webtransportCerthashes: [...extensions.webtransportCerthashes, ...more.webtransportCerthashes],
-              streamMuxers: [...extensions.streamMuxers, ...more.streamMuxers]
-            }
+        if (extensions === undefined) extensions = more
+        else {
+          for (const hash of more.webtransportCerthashes) extensions.webtransportCerthashes.push(hash)
+          for (const muxer of more.streamMuxers) extensions.streamMuxers.push(muxer)
+        }
         break
       }
       default:
