@@ -36,6 +36,7 @@ interface PendingDial {
   readonly promise: Promise<Connection>
   readonly controller: AbortController
   readonly peer: string | undefined
+  readonly keys: string[]
   /** Callers still waiting for it; at zero the attempt is aborted. */
   joiners: number
 }
@@ -43,6 +44,8 @@ interface PendingDial {
 export class DialQueue {
   private readonly pending = new Map<string, PendingDial>()
   private readonly inFlight = new Set<PendingDial>()
+  /** Set by abortAll: every dial from then on fails with it. */
+  private closed: Error | undefined
 
   constructor (private readonly maxParallel: number) {}
 
@@ -54,6 +57,7 @@ export class DialQueue {
   /** Joins the dial in flight for the same target, or starts one over `addrs`. */
   async dial (target: DialTargetKeys, addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
     signal?.throwIfAborted()
+    if (this.closed !== undefined) throw this.closed
     for (const key of target.keys) {
       const existing = this.pending.get(key)
       if (existing === undefined) continue
@@ -65,6 +69,7 @@ export class DialQueue {
         return await this.join(existing, signal)
       } catch {
         signal?.throwIfAborted()
+        if (this.closed !== undefined) throw this.closed
       }
       // it failed (for an expectation that was not ours): settled and gone
       // from `pending`, so look again (another caller may have started ours)
@@ -73,8 +78,9 @@ export class DialQueue {
     return await this.join(this.start(target, addrs, attempt), signal)
   }
 
-  /** Aborts every attempt in flight with `reason` (the switch is stopping). */
+  /** Aborts every attempt in flight with `reason`, and refuses every dial after (the switch is stopping). */
   abortAll (reason: Error): void {
+    this.closed = reason
     for (const dial of this.inFlight) dial.controller.abort(reason)
   }
 
@@ -86,12 +92,12 @@ export class DialQueue {
   private start (target: DialTargetKeys, addrs: Multiaddr[], attempt: DialAttempt): PendingDial {
     const controller = new AbortController()
     const promise = this.dialAny(addrs, attempt, controller.signal)
-    const dial: PendingDial = { promise, controller, peer: target.peer, joiners: 0 }
+    const dial: PendingDial = { promise, controller, peer: target.peer, keys: target.keys, joiners: 0 }
     this.inFlight.add(dial)
     for (const key of target.keys) this.pending.set(key, dial)
     const forget = (): void => {
       this.inFlight.delete(dial)
-      for (const key of target.keys) if (this.pending.get(key) === dial) this.pending.delete(key)
+      this.unlist(dial)
     }
     // settles whether or not anyone still waits (every joiner may have given up)
     promise.then(forget, forget)
@@ -105,7 +111,12 @@ export class DialQueue {
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_resolve, reject) => {
       onAbort = (): void => {
-        if (--dial.joiners === 0) dial.controller.abort(signal.reason)
+        if (--dial.joiners === 0) {
+          // nobody waits any more: a dial that comes now starts afresh
+          // rather than joining an attempt that is being aborted
+          this.unlist(dial)
+          dial.controller.abort(signal.reason)
+        }
         reject(signal.reason)
       }
       signal.addEventListener('abort', onAbort, { once: true })
@@ -115,6 +126,11 @@ export class DialQueue {
     } finally {
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
     }
+  }
+
+  /** Takes `dial` off the keys new dials look under (it may still be settling). */
+  private unlist (dial: PendingDial): void {
+    for (const key of dial.keys) if (this.pending.get(key) === dial) this.pending.delete(key)
   }
 
   private async dialAny (addrs: Multiaddr[], attempt: DialAttempt, signal: AbortSignal): Promise<Connection> {

@@ -128,7 +128,8 @@ export class Switch extends EventEmitter {
     } catch (err) {
       const bound = this.tcpListeners.splice(0)
       await Promise.all(bound.map(async l => { await l.close() }))
-      this.status = 'idle'
+      // (unless stop() came meanwhile: a stopped switch stays stopped)
+      if (this.status === 'started') this.status = 'idle'
       throw err
     }
     this.startIdleTimer()
@@ -266,7 +267,25 @@ export class Switch extends EventEmitter {
     if (peer !== undefined && !connection.remotePeer.equals(peer)) {
       throw new P2PError('ERR_UNEXPECTED_PEER', `dialled ${peer.toString()} but ${addrs.map(a => a.toString()).join(', ')} is ${connection.remotePeer.toString()}`, { remote: true })
     }
+    // A dial of ours that did not wait for this one (a bare address of the
+    // peer, dialled just before) reached the peer first: one connection per
+    // peer, so the older one serves and this one goes. (One from the peer is
+    // left alone: both sides of a simultaneous dial keep theirs.)
+    const older = this.olderOutbound(connection)
+    if (older !== undefined) {
+      connection.abort(new P2PError('ERR_ABORTED', 'another dial of ours reached this peer first'))
+      return older
+    }
     return connection
+  }
+
+  /** An open outbound connection to the same peer registered before `connection`, if any. */
+  private olderOutbound (connection: Connection): Connection | undefined {
+    for (const other of this.connections.get(connection.remotePeer.toString()) ?? []) {
+      if (other === connection) return undefined
+      if (other.direction === 'outbound' && other.status === 'open') return other
+    }
+    return undefined
   }
 
   /** Opens a stream to the target (dialling it if needed) and agrees on a protocol. */

@@ -67,6 +67,31 @@ t.test('a joiner\'s signal bounds its own wait; the attempt stops when the last 
   t.equal(silent.open(), 0, 'nobody waits any more: the attempt was aborted, its socket closed')
 })
 
+t.test('a dial right after the last joiner gave up starts afresh, not inside the attempt being aborted', async t => {
+  const listener = makeSwitch()
+  await listener.start()
+  const dialer = makeSwitch(false)
+  t.teardown(async () => { await dialer.stop(); await listener.stop() })
+  const addr = listener.multiaddrs[0]
+  const impatient = new AbortController()
+  const first = settle(dialer.dial(addr, { signal: impatient.signal }))
+  impatient.abort(new Error('timed out'))
+  const retry = await dialer.dial(addr) // no signal: the usual "time out, then retry"
+  t.equal(retry.status, 'open')
+  t.equal((await first).error?.message, 'timed out')
+})
+
+t.test('a bare dial and a dial of the same peer just after it end with one connection', async t => {
+  const listener = makeSwitch()
+  await listener.start()
+  const dialer = makeSwitch(false)
+  t.teardown(async () => { await dialer.stop(); await listener.stop() })
+  const [bare, byPeer] = await Promise.all([dialer.dial(listener.listenAddrs[0]), dialer.dial(listener.multiaddrs[0])])
+  t.equal(bare, byPeer, 'the same connection for both')
+  await tick(50)
+  t.equal(dialer.getConnections(listener.peerId).length, 1)
+})
+
 t.test('a dial of a peer never inherits a bare dial\'s failure at one of its addresses', async t => {
   const silent = await silentServer(t)
   const listener = makeSwitch()
@@ -109,6 +134,7 @@ t.test('stop() ends the dials in flight: they reject with ERR_SWITCH_STOPPED, an
   t.equal(silent.open(), 1)
   await dialer.stop()
   t.equal((await dialling).error?.code, 'ERR_SWITCH_STOPPED', 'settled by the time stop() resolves')
+  await t.rejects(dialer.dial(silent.addr), { code: 'ERR_SWITCH_STOPPED' }, 'and so does any dial after')
   for (let i = 0; i < 100 && silent.open() > 0; i++) await tick(10)
   t.equal(silent.open(), 0, 'its socket closed')
   await t.rejects(dialer.dial(silent.addr), { code: 'ERR_SWITCH_STOPPED' })
