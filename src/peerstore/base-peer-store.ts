@@ -224,7 +224,13 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
   private evictOne (newcomer: PeerId, now: number): { peer: PeerId, before: PeerEntry | undefined } | undefined {
     const victim = this.leastRecentlyUpdated(newcomer)
     if (victim === undefined) return undefined
-    const entry = this.readEntry(victim)
+    let entry: PeerEntry | undefined
+    try {
+      entry = this.readEntry(victim)
+    } catch (err) {
+      // a row that no longer decodes still goes (as delete() does), without an event: nothing to show
+      if (!isP2PError(err, PeerStoreErrorCode.CORRUPT_RECORD)) throw err
+    }
     this.writeEntry(victim, entry, undefined)
     return { peer: victim, before: entries.visibleEntry(entry, now) }
   }

@@ -86,6 +86,16 @@ CREATE TABLE metadata (
 ) STRICT, WITHOUT ROWID;
 `
 
+/**
+ * Indexes that change no data and that a build without them ignores, so
+ * they are made on open (IF NOT EXISTS), without a schema version of their
+ * own. peers_by_update finds the peer to push out at maxPeers without a
+ * scan of every peer.
+ */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS peers_by_update ON peers (updated_at, peer_id);
+`
+
 function invalidFile (path: string, why: string, cause?: unknown): P2PError {
   return new P2PError(PeerStoreErrorCode.INVALID_FILE, `expected a peer store file (schema version ${SCHEMA_VERSION}) at ${path}, but ${why}`, { cause })
 }
@@ -161,6 +171,7 @@ function checkSchema (db: Database, path: string): void {
     if (tables.length === 0) {
       db.exec(SCHEMA)
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION)
+      db.exec(INDEXES)
       return
     }
     if (!tables.includes('schema_version')) {
@@ -180,5 +191,6 @@ function checkSchema (db: Database, path: string): void {
       db.exec(migration)
       db.prepare('UPDATE schema_version SET version = ?').run(from + 1)
     }
+    db.exec(INDEXES)
   }).immediate()
 }

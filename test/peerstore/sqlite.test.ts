@@ -311,6 +311,27 @@ t.test('corrupt rows are reported with a typed error', async t => {
   t.equal(store.has(bob), false, 'a corrupt peer can still be deleted')
 })
 
+t.test('at maxPeers, a corrupt oldest row is pushed out like any other: new peers are still stored', async t => {
+  const file = fileIn(t)
+  const clock = new Clock()
+  const store = new SqlitePeerStore(file, { now: clock.now, limits: { maxPeers: 2 } })
+  t.teardown(() => store.close())
+  store.setPublicKey(alice, keyFromSeed(1).publicKey)
+  clock.advance(10)
+  store.setProtocols(bob, ['/a'])
+  const db = rawDb(file)
+  db.prepare('UPDATE peers SET public_key = ? WHERE public_key IS NOT NULL').run(Buffer.from([0x08, 0x09]))
+  t.ok((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'peers_by_update'").get() as { name: string } | undefined) !== undefined, 'the index eviction uses is there')
+  db.close()
+  t.throws(() => store.get(alice), { code: 'ERR_PEERSTORE_CORRUPT_RECORD' })
+  clock.advance(10)
+  const carol = peer(3)
+  store.setProtocols(carol, ['/c'])
+  t.same(store.get(carol)?.protocols, ['/c'])
+  t.equal(store.has(alice), false, 'the corrupt one went')
+  t.ok(store.has(bob))
+})
+
 t.test('pruneExpired removes expired rows and empty peers from the file', async t => {
   const file = fileIn(t)
   const clock = new Clock()
