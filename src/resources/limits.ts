@@ -28,6 +28,8 @@ export interface ResourceLimits {
   maxConnectionsPerPeer: number
   /** Open or handshaking connections from one remote IP address. */
   maxConnectionsPerIp: number
+  /** The same from one IPv6 /64 (global addresses: one host often holds a whole /64). */
+  maxConnectionsPerIpv6Subnet: number
   /** Inbound connections still in their upgrade (handshake) at once. */
   maxInboundPendingUpgrades: number
   /** Addresses of one peer dialled in parallel. */
@@ -79,6 +81,9 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   maxConnectionsPerPeer: 2,
   // go-libp2p's connection limiter allows 8 connections per IPv4 address by default
   maxConnectionsPerIp: 8,
+  // a /64 is one host's (SLAAC, privacy addresses) or one LAN's: more than
+  // one address's worth, fewer than its 2^64 addresses would allow
+  maxConnectionsPerIpv6Subnet: 32,
   // js-libp2p: maxIncomingPendingConnections = 10; a little more for bursts on loopback.
   // Each pending handshake costs a DH and a signature check, so this bounds the CPU an attacker buys
   maxInboundPendingUpgrades: 32,

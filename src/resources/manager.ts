@@ -93,14 +93,20 @@ export class ResourceManager {
     }
     const countsIp = !(this.exemptLoopback && isLoopback(withoutZone(ip)))
     const key = ipLimitKey(ip)
+    const subnet = countsIp ? ipv6SubnetKey(key) : undefined
     if (countsIp && (this.byIp.get(key) ?? 0) >= l.maxConnectionsPerIp) {
       return this.refuse('maxConnectionsPerIp', 'connection', `already ${l.maxConnectionsPerIp} connections from ${key}`)
     }
+    if (subnet !== undefined && (this.byIp.get(subnet) ?? 0) >= l.maxConnectionsPerIpv6Subnet) {
+      return this.refuse('maxConnectionsPerIpv6Subnet', 'connection', `already ${l.maxConnectionsPerIpv6Subnet} connections from ${subnet}`)
+    }
     this.pendingInbound++
     if (countsIp) increment(this.byIp, key)
+    if (subnet !== undefined) increment(this.byIp, subnet)
     return this.reservation(() => {
       this.pendingInbound--
       if (countsIp) decrement(this.byIp, key)
+      if (subnet !== undefined) decrement(this.byIp, subnet)
     })
   }
 
@@ -131,13 +137,16 @@ export class ResourceManager {
     }
     const countsIp = direction === 'inbound' && !(this.exemptLoopback && isLoopback(withoutZone(ip)))
     const key = ipLimitKey(ip)
+    const subnet = countsIp ? ipv6SubnetKey(key) : undefined
     this.open[direction]++
     increment(this.byPeer, peer)
     if (countsIp) increment(this.byIp, key)
+    if (subnet !== undefined) increment(this.byIp, subnet)
     return this.reservation(() => {
       this.open[direction]--
       decrement(this.byPeer, peer)
       if (countsIp) decrement(this.byIp, key)
+      if (subnet !== undefined) decrement(this.byIp, subnet)
     })
   }
 
@@ -231,23 +240,32 @@ export class ResourceManager {
 }
 
 /**
- * What maxConnectionsPerIp counts by: an IPv4 address (an IPv4-mapped IPv6
- * one as the IPv4 address), or an IPv6 address's /64. One host commonly
- * holds a whole /64 (SLAAC, privacy addresses), so counting single IPv6
- * addresses would let it open as many connections as it has addresses.
- * A zone (`fe80::1%eth0`) is dropped, so the socket's address and the
- * connection's count alike.
+ * What maxConnectionsPerIp counts by: the address, without a zone
+ * (`fe80::1%eth0`: the socket's address and the connection's then count
+ * alike), and an IPv4-mapped IPv6 address as its IPv4 one.
  */
 export function ipLimitKey (ip: string): string {
   const address = withoutZone(ip)
-  if (!address.includes(':')) return address
-  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7)
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
+}
+
+/**
+ * What maxConnectionsPerIpv6Subnet counts by: a global IPv6 address's /64,
+ * which one host commonly holds whole (SLAAC, privacy addresses), so that it
+ * cannot open as many connections as it has addresses. Undefined for IPv4
+ * and for link-local addresses (fe80::/10), whose /64 every host on every
+ * link shares.
+ */
+export function ipv6SubnetKey (address: string): string | undefined {
+  if (!address.includes(':')) return undefined
+  let bytes: Uint8Array
   try {
-    const bytes = ip6FromText(address)
-    return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
+    bytes = ip6FromText(address)
   } catch {
-    return address
+    return undefined
   }
+  if (bytes[0] === 0xfe && (bytes[1] & 0xc0) === 0x80) return undefined
+  return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
 }
 
 function withoutZone (ip: string): string {

@@ -8,6 +8,7 @@ export const LIMIT_NAMES = [
   'maxOutboundConnections',
   'maxConnectionsPerPeer',
   'maxConnectionsPerIp',
+  'maxConnectionsPerIpv6Subnet',
   'maxInboundPendingUpgrades',
   'maxInboundStreamsPerPeer',
   'maxOutboundStreamsPerPeer',

@@ -4,7 +4,7 @@
 // switch: refusals before the handshake, and the idle-connection timeout.
 
 import t from 'tap'
-import { DEFAULT_RESOURCE_LIMITS, LIMIT_NAMES, ResourceManager, ipLimitKey, resolveLimits, muxerOptionsFor, type Admission } from '../../src/resources/index.js'
+import { DEFAULT_RESOURCE_LIMITS, LIMIT_NAMES, ResourceManager, ipLimitKey, ipv6SubnetKey, resolveLimits, muxerOptionsFor, type Admission } from '../../src/resources/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
@@ -68,15 +68,21 @@ t.test('inbound handshakes: pending, per-IP (loopback exempt), total', async t =
   t.match(strict.reserveInboundUpgrade('127.0.0.1'), { ok: false, limit: 'maxConnectionsPerIp' }, 'loopback counts when not exempt')
 })
 
-t.test('per-IP limits count an IPv6 /64 as one host, and a zone or the IPv4-mapped form as the address itself', async t => {
+t.test('per-IP limits: a zone or the IPv4-mapped form counts as the address itself; a global IPv6 /64 has a limit of its own', async t => {
   t.equal(ipLimitKey('10.0.0.1'), '10.0.0.1')
   t.equal(ipLimitKey('::ffff:10.0.0.1'), '10.0.0.1')
-  t.equal(ipLimitKey('2001:db8:1:2:aaaa::1'), '2001:0db8:0001:0002::/64')
-  t.equal(ipLimitKey('fe80::1%eth0'), 'fe80:0000:0000:0000::/64')
-  const rm = new ResourceManager({ limits: { maxConnectionsPerIp: 8, maxInboundPendingUpgrades: 100 } })
-  for (let i = 1; i <= 8; i++) held(rm.reserveInboundUpgrade(`2001:db8::${i}`))
-  t.match(rm.reserveInboundUpgrade('2001:db8::9'), { ok: false, limit: 'maxConnectionsPerIp' }, 'a ninth address of the same /64')
-  t.match(rm.reserveInboundUpgrade('2001:db8:0:1::9'), { ok: true }, 'another /64 is another host')
+  t.equal(ipLimitKey('fe80::1%eth0'), 'fe80::1')
+  t.equal(ipv6SubnetKey('2001:db8:1:2:aaaa::1'), '2001:0db8:0001:0002::/64')
+  t.equal(ipv6SubnetKey('10.0.0.1'), undefined)
+  t.equal(ipv6SubnetKey('fe80::1'), undefined, 'link-local: every link\'s hosts share fe80::/64')
+  const rm = new ResourceManager({ limits: { maxConnectionsPerIp: 2, maxConnectionsPerIpv6Subnet: 5, maxInboundPendingUpgrades: 100 } })
+  for (let i = 1; i <= 5; i++) held(rm.reserveInboundUpgrade(`2001:db8::${i}`))
+  t.match(rm.reserveInboundUpgrade('2001:db8::9'), { ok: false, limit: 'maxConnectionsPerIpv6Subnet' }, 'a sixth address of the same /64')
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:1::9'), { ok: true }, 'another /64 is another subnet')
+  held(rm.reserveInboundUpgrade('2001:db8:0:2::1'))
+  held(rm.reserveInboundUpgrade('2001:db8:0:2::1'))
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:2::1'), { ok: false, limit: 'maxConnectionsPerIp' }, 'and each address keeps its own limit')
+  for (let i = 1; i <= 10; i++) t.match(rm.reserveInboundUpgrade(`fe80::${i}`), { ok: true }, `link-local host ${i}`)
   // admitted connections count where handshakes did, zone or not
   const zoned = new ResourceManager({ limits: { maxConnectionsPerIp: 1 } })
   held(zoned.admitConnection('peerA', 'inbound', 'fe80::1'))
