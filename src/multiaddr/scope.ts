@@ -26,6 +26,16 @@ export function addressScope (addr: Multiaddr): AddressScope {
   return 'public'
 }
 
+/** The scope of an IPv6 address's 16 bytes. */
+export function ip6Scope (ip: Uint8Array): AddressScope {
+  // ::ffff:a.b.c.d is the IPv4 address a.b.c.d (RFC 4291 section 2.5.5.2)
+  if (ip.subarray(0, 10).every(byte => byte === 0) && ip[10] === 0xff && ip[11] === 0xff) return ip4Scope(ip.subarray(12))
+  if (ip.subarray(0, 15).every(byte => byte === 0)) return ip[15] === 1 ? 'loopback' : 'private' // ::1 and :: (RFC 4291)
+  if (ip[0] === 0xfe && (ip[1] & 0xc0) === 0x80) return 'link-local' // fe80::/10 (RFC 4291)
+  if ((ip[0] & 0xfe) === 0xfc) return 'private' // fc00::/7, unique local (RFC 4193)
+  return 'public'
+}
+
 /** Compares two addresses by scope, widest first (for a stable sort). */
 export function byScope (a: Multiaddr, b: Multiaddr): number {
   return RANK[addressScope(a)] - RANK[addressScope(b)]
@@ -43,11 +53,3 @@ function ip4Scope (ip: Uint8Array): AddressScope {
   return 'public'
 }
 
-function ip6Scope (ip: Uint8Array): AddressScope {
-  // ::ffff:a.b.c.d is the IPv4 address a.b.c.d (RFC 4291 section 2.5.5.2)
-  if (ip.subarray(0, 10).every(byte => byte === 0) && ip[10] === 0xff && ip[11] === 0xff) return ip4Scope(ip.subarray(12))
-  if (ip.subarray(0, 15).every(byte => byte === 0)) return ip[15] === 1 ? 'loopback' : 'private' // ::1 and :: (RFC 4291)
-  if (ip[0] === 0xfe && (ip[1] & 0xc0) === 0x80) return 'link-local' // fe80::/10 (RFC 4291)
-  if ((ip[0] & 0xfe) === 0xfc) return 'private' // fc00::/7, unique local (RFC 4193)
-  return 'public'
-}

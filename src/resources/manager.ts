@@ -17,6 +17,7 @@
 
 import { P2PError } from '../util/errors.js'
 import { ip6FromText } from '../multiaddr/ip.js'
+import { ip6Scope } from '../multiaddr/scope.js'
 import { resolveLimits, type ResourceLimits } from './limits.js'
 import { emptyMetrics, type LimitName, type ResourceMetrics, type ResourceUsage } from './metrics.js'
 import { MemoryTotal, type ConnectionMemory } from './memory.js'
@@ -264,7 +265,7 @@ export function ipv6SubnetKey (address: string): string | undefined {
   } catch {
     return undefined
   }
-  if (bytes[0] === 0xfe && (bytes[1] & 0xc0) === 0x80) return undefined
+  if (ip6Scope(bytes) === 'link-local') return undefined
   return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
 }
 
