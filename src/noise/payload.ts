@@ -59,9 +59,13 @@ export function encodeNoiseHandshakePayload (payload: NoiseHandshakePayload): Ui
 
 // ---------------------------------------------------------------- decoding
 
-export function decodeNoiseExtensions (buf: Uint8Array): NoiseExtensions {
+/**
+ * Decodes one NoiseExtensions message, adding its repeated fields to `out`
+ * when given: protobuf merges an embedded message that appears again into
+ * the first, its repeated fields concatenated.
+ */
+export function decodeNoiseExtensions (buf: Uint8Array, out: NoiseExtensions = { webtransportCerthashes: [], streamMuxers: [] }): NoiseExtensions {
   const what = 'NoiseExtensions'
-  const out: NoiseExtensions = { webtransportCerthashes: [], streamMuxers: [] }
   for (const field of readFields(buf, INVALID_PAYLOAD, what)) {
     switch (field.number) {
       case ExtensionsField.webtransportCerthashes:
@@ -90,19 +94,11 @@ export function decodeNoiseHandshakePayload (buf: Uint8Array): NoiseHandshakePay
       case PayloadField.identitySig:
         identitySig = new Uint8Array(fieldBytes(field, INVALID_PAYLOAD, what))
         break
-      case PayloadField.extensions: {
-        // protobuf: an embedded message that appears again is merged into
-        // the first, its repeated fields concatenated
-        // (in place: this runs before the signature is checked, and copying
-        // at each of thousands of records would be quadratic)
-        const more = decodeNoiseExtensions(fieldBytes(field, INVALID_PAYLOAD, what))
-        if (extensions === undefined) extensions = more
-        else {
-          for (const hash of more.webtransportCerthashes) extensions.webtransportCerthashes.push(hash)
-          for (const muxer of more.streamMuxers) extensions.streamMuxers.push(muxer)
-        }
+      case PayloadField.extensions:
+        // a second one is merged into the first, in place (this runs before
+        // the signature is checked: copying at each record would be quadratic)
+        extensions = decodeNoiseExtensions(fieldBytes(field, INVALID_PAYLOAD, what), extensions)
         break
-      }
       default:
         // unknown fields (e.g. the legacy `data = 3`) are skipped
     }

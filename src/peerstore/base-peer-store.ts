@@ -21,7 +21,7 @@ import { PeerId, type Multiaddr } from './deps.js'
 import { DEFAULT_LIMITS, type PeerStoreLimits } from './limits.js'
 import * as entries from './peer-entry.js'
 import type { AddressInput, PeerEntry } from './peer-entry.js'
-import type { CertifiedRecord, PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
+import type { PeerRecord, PeerStore, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
 
 export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implements PeerStore {
   protected readonly now: () => number
@@ -135,8 +135,8 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
     const keep = changes.dropInvalid === true ? dropRefused : throwRefused
     const addrs = changes.addAddresses === undefined ? undefined : this.addressInputs(peer, changes.addAddresses, keep)
     const announced = changes.setListenAddresses === undefined ? undefined : this.addressInputs(peer, changes.setListenAddresses, keep)
-    let record = changes.certifiedRecord
-    if (record !== undefined && keep(() => { entries.checkCertifiedRecord(record as CertifiedRecord, this.limits); return true }) === undefined) record = undefined
+    const given = changes.certifiedRecord
+    const record = given === undefined ? undefined : keep(() => entries.checkCertifiedRecord(given, this.limits))
     const certified = record === undefined ? undefined : { record, addrs: this.addressInputs(peer, record.addresses, keep) }
     const ttl = checkTtl(changes.addressTtlMs ?? Infinity)
     const protocols = changes.setProtocols === undefined ? undefined : this.protocolInputs(changes.setProtocols, keep)

@@ -222,14 +222,15 @@ export function setCertifiedRecord (entry: PeerEntry, record: CertifiedRecord, a
   return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: { seq: record.seq, envelope: Uint8Array.from(record.envelope) } }
 }
 
-/** Throws when the envelope is over the size bound or the seq is not a uint64 (nothing is written). */
-export function checkCertifiedRecord (record: CertifiedRecord, limits: PeerStoreLimits): void {
+/** `record`, checked: throws when the envelope is over the size bound or the seq is not a uint64 (nothing is written). */
+export function checkCertifiedRecord<R extends CertifiedRecord> (record: R, limits: PeerStoreLimits): R {
   if (typeof record.seq !== 'bigint' || record.seq < 0n || record.seq >= 2n ** 64n) {
     throw new P2PError(PeerStoreErrorCode.INVALID_RECORD, `expected a signed peer record's seq to be a uint64 bigint, got ${describe(record.seq)}`)
   }
   if (!(record.envelope instanceof Uint8Array) || record.envelope.length > limits.maxCertifiedRecordBytes) {
     throw new P2PError(PeerStoreErrorCode.INVALID_RECORD, `expected a signed peer record envelope of at most ${limits.maxCertifiedRecordBytes} bytes, got ${record.envelope instanceof Uint8Array ? `${record.envelope.length} bytes` : describe(record.envelope)}`)
   }
+  return record
 }
 
 function withAddresses (entry: PeerEntry, addresses: readonly StoredAddress[]): PeerEntry {

@@ -92,22 +92,15 @@ export class ResourceManager {
     if (this.open.inbound + this.pendingInbound >= l.maxInboundConnections) {
       return this.refuse('maxInboundConnections', 'connection', `already ${this.open.inbound + this.pendingInbound} inbound connections`)
     }
-    const countsIp = !(this.exemptLoopback && isLoopback(withoutZone(ip)))
-    const key = ipLimitKey(ip)
-    const subnet = countsIp ? ipv6SubnetKey(key) : undefined
-    if (countsIp && (this.byIp.get(key) ?? 0) >= l.maxConnectionsPerIp) {
-      return this.refuse('maxConnectionsPerIp', 'connection', `already ${l.maxConnectionsPerIp} connections from ${key}`)
-    }
-    if (subnet !== undefined && (this.byIp.get(subnet) ?? 0) >= l.maxConnectionsPerIpv6Subnet) {
-      return this.refuse('maxConnectionsPerIpv6Subnet', 'connection', `already ${l.maxConnectionsPerIpv6Subnet} connections from ${subnet}`)
+    const counts = this.ipCounts(ip)
+    for (const { key, limit } of counts) {
+      if ((this.byIp.get(key) ?? 0) >= l[limit]) return this.refuse(limit, 'connection', `already ${l[limit]} connections from ${key}`)
     }
     this.pendingInbound++
-    if (countsIp) increment(this.byIp, key)
-    if (subnet !== undefined) increment(this.byIp, subnet)
+    for (const { key } of counts) increment(this.byIp, key)
     return this.reservation(() => {
       this.pendingInbound--
-      if (countsIp) decrement(this.byIp, key)
-      if (subnet !== undefined) decrement(this.byIp, subnet)
+      for (const { key } of counts) decrement(this.byIp, key)
     })
   }
 
@@ -136,19 +129,29 @@ export class ResourceManager {
     if (perPeer >= l.maxConnectionsPerPeer) {
       return this.refuse('maxConnectionsPerPeer', 'connection', `already ${perPeer} connections to ${peer}`)
     }
-    const countsIp = direction === 'inbound' && !(this.exemptLoopback && isLoopback(withoutZone(ip)))
-    const key = ipLimitKey(ip)
-    const subnet = countsIp ? ipv6SubnetKey(key) : undefined
+    const counts = direction === 'inbound' ? this.ipCounts(ip) : []
     this.open[direction]++
     increment(this.byPeer, peer)
-    if (countsIp) increment(this.byIp, key)
-    if (subnet !== undefined) increment(this.byIp, subnet)
+    for (const { key } of counts) increment(this.byIp, key)
     return this.reservation(() => {
       this.open[direction]--
       decrement(this.byPeer, peer)
-      if (countsIp) decrement(this.byIp, key)
-      if (subnet !== undefined) decrement(this.byIp, subnet)
+      for (const { key } of counts) decrement(this.byIp, key)
     })
+  }
+
+  /**
+   * What an inbound connection from `ip` counts against: its address
+   * (maxConnectionsPerIp) and, for a global IPv6 one, its /64
+   * (maxConnectionsPerIpv6Subnet); nothing for loopback when it is exempt.
+   */
+  private ipCounts (ip: string): Array<{ key: string, limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet' }> {
+    const key = ipLimitKey(ip)
+    if (this.exemptLoopback && isLoopback(key)) return []
+    const subnet = ipv6SubnetKey(key)
+    const counts: Array<{ key: string, limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet' }> = [{ key, limit: 'maxConnectionsPerIp' }]
+    if (subnet !== undefined) counts.push({ key: subnet, limit: 'maxConnectionsPerIpv6Subnet' })
+    return counts
   }
 
   /** The remote opened a stream: may it negotiate? Release when the stream closes. */
@@ -246,7 +249,8 @@ export class ResourceManager {
  * alike), and an IPv4-mapped IPv6 address as its IPv4 one.
  */
 export function ipLimitKey (ip: string): string {
-  const address = withoutZone(ip)
+  const zone = ip.indexOf('%')
+  const address = zone === -1 ? ip : ip.slice(0, zone)
   return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address
 }
 
@@ -267,11 +271,6 @@ export function ipv6SubnetKey (address: string): string | undefined {
   }
   if (ip6Scope(bytes) === 'link-local') return undefined
   return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
-}
-
-function withoutZone (ip: string): string {
-  const zone = ip.indexOf('%')
-  return zone === -1 ? ip : ip.slice(0, zone)
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped form. */
