@@ -27,9 +27,11 @@ export class TcpListener {
   private constructor (private readonly server: net.Server, private readonly family: 4 | 6) {}
 
   static async listen (addr: Multiaddr, options: TcpListenerOptions): Promise<TcpListener> {
+    // a name is listened on at its first address only: a listener is one socket
     const target = await resolveTarget(addr)
+    const { host, family } = target.hosts[0]
     const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, allowHalfOpen: true })
-    const listener = new TcpListener(server, target.family)
+    const listener = new TcpListener(server, family)
     server.on('connection', socket => {
       socket.setNoDelay(true)
       if (SHARED_READS_ENABLED) useSharedReads(socket)
@@ -43,7 +45,7 @@ export class TcpListener {
       server.once('error', err => {
         reject(new P2PError('ERR_LISTEN_FAILED', `cannot listen on ${addr.toString()}: ${err.message}`, { cause: err }))
       })
-      server.listen({ host: target.host, port: target.port, backlog: options.backlog ?? 511, ipv6Only: target.family === 6 }, resolve)
+      server.listen({ host, port: target.port, backlog: options.backlog ?? 511, ipv6Only: family === 6 }, resolve)
     })
     // after listening, an error is a runtime failure of the server; keep the process alive
     server.removeAllListeners('error')

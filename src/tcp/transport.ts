@@ -16,6 +16,7 @@ import { lookup } from 'node:dns/promises'
 import { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
+import { startDeadline, untilAborted } from '../util/deadline.js'
 
 /** go-libp2p and js-libp2p both give up on a TCP connect after 5 s by default. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
@@ -32,33 +33,55 @@ export const DEFAULT_DIAL_TIMEOUT_MS = 5_000
  */
 export const TCP_KEEPALIVE_DELAY_MS = 30_000
 
+/** A name's addresses, as node:dns's lookup({ all: true }) gives them (injected in tests). */
+export type TcpLookup = (hostname: string, family: 0 | 4 | 6) => Promise<Array<{ address: string, family: number }>>
+
 export interface TcpDialOptions {
   signal?: AbortSignal
+  /** For the whole dial: the name's lookup and every address tried. Default DEFAULT_DIAL_TIMEOUT_MS. */
   timeoutMs?: number
+  /** How /dns, /dns4 and /dns6 names are resolved (default node:dns's lookup, every address). */
+  lookup?: TcpLookup
 }
 
-interface DialTarget { host: string, port: number, family: 4 | 6 }
+interface SocketAddress { host: string, family: 4 | 6 }
 
-/** The host and port a TCP multiaddr names; throws for anything else. */
-async function resolveTarget (addr: Multiaddr): Promise<DialTarget> {
+/** Where a TCP multiaddr points: one address, or every address its name has. */
+interface DialTarget { hosts: SocketAddress[], port: number }
+
+const systemLookup: TcpLookup = async (hostname, family) => await lookup(hostname, { all: true, family })
+
+/**
+ * The addresses and port a TCP multiaddr names; throws for anything else. A
+ * name gives every address the resolver has for it (of the family /dns4 or
+ * /dns6 asks for), in the resolver's order: go- and js-libp2p try each of
+ * them too, and a host whose name lists ::1 first may be listening on
+ * 127.0.0.1 only.
+ */
+async function resolveTarget (addr: Multiaddr, resolve: TcpLookup = systemLookup): Promise<DialTarget> {
   const [first, second, ...rest] = addr.components()
   if (second?.name !== 'tcp' || second.value === undefined || first?.value === undefined || rest.length > 0) {
     throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
   }
   const port = Number(second.value)
   switch (first.name) {
-    case 'ip4': return { host: first.value, port, family: 4 }
-    case 'ip6': return { host: first.value, port, family: 6 }
+    case 'ip4': return { hosts: [{ host: first.value, family: 4 }], port }
+    case 'ip6': return { hosts: [{ host: first.value, family: 6 }], port }
     case 'dns':
     case 'dns4':
     case 'dns6': {
       const family = first.name === 'dns4' ? 4 : first.name === 'dns6' ? 6 : 0
+      let found: Array<{ address: string, family: number }>
       try {
-        const result = await lookup(first.value, { family })
-        return { host: result.address, port, family: result.family === 6 ? 6 : 4 }
+        found = await resolve(first.value, family)
       } catch (err) {
         throw new P2PError('ERR_DNS_RESOLVE', `cannot resolve ${first.value} for ${addr.toString()}`, { cause: err })
       }
+      const hosts = found
+        .map(({ address, family }): SocketAddress => ({ host: address, family: family === 6 ? 6 : 4 }))
+        .filter(host => family === 0 || host.family === family)
+      if (hosts.length === 0) throw new P2PError('ERR_DNS_RESOLVE', `${first.value} has no ${family === 0 ? '' : `IPv${family} `}address, for ${addr.toString()}`)
+      return { hosts, port }
     }
     default:
       throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
@@ -77,16 +100,44 @@ export function isTcpAddr (addr: Multiaddr): boolean {
   return components.length === 2 && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first?.name ?? '') && second?.name === 'tcp'
 }
 
-/** Opens a TCP connection to `addr`, with a timeout and an AbortSignal. */
+/**
+ * Opens a TCP connection to `addr`, with a time limit for the whole dial and
+ * an AbortSignal. A name's addresses are tried one after another until one
+ * connects; each gets an equal share of the time left, so that one that never
+ * answers cannot use up the time of those after it.
+ */
 export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): Promise<net.Socket> {
-  options.signal?.throwIfAborted()
-  const target = await resolveTarget(addr)
   const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
+  const timeoutError = (): P2PError => new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`)
+  options.signal?.throwIfAborted()
+  const deadline = startDeadline(timeoutMs, timeoutError, options.signal)
+  const endsAt = performance.now() + timeoutMs
+  try {
+    const target = await untilAborted(resolveTarget(addr, options.lookup), deadline.signal)
+    const failures: string[] = []
+    for (let i = 0; i < target.hosts.length; i++) {
+      const { host, family } = target.hosts[i]
+      const shareMs = Math.max(1, Math.floor((endsAt - performance.now()) / (target.hosts.length - i)))
+      try {
+        return await connectOnce(host, target.port, family, shareMs, deadline.signal)
+      } catch (err) {
+        if (deadline.signal.aborted) throw deadline.signal.reason
+        failures.push(`${family === 6 ? `[${host}]` : host}:${target.port} ${(err as Error).message}`)
+      }
+    }
+    throw new P2PError('ERR_CONNECTION_FAILED', `TCP connect to ${addr.toString()} failed: ${failures.join('; ')}`)
+  } finally {
+    deadline.clear()
+  }
+}
+
+/** One connect() to one address; rejects on its error, after `timeoutMs`, or once `signal` aborts (with its reason). */
+async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs: number, signal: AbortSignal): Promise<net.Socket> {
   return await new Promise<net.Socket>((resolve, reject) => {
     const socket = net.connect({
-      host: target.host,
-      port: target.port,
-      family: target.family,
+      host,
+      port,
+      family,
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS,
@@ -94,24 +145,20 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
       ...(SHARED_READS_ENABLED ? { onread: SHARED_READ_OPTION } : {})
     })
     if (SHARED_READS_ENABLED) lendReads(socket)
-    const timer = setTimeout(() => {
-      fail(new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onAbort = (): void => { fail(options.signal?.reason ?? new P2PError('ERR_ABORTED', 'dial aborted')) }
+    const timer = setTimeout(() => { fail(new Error(`no answer within ${timeoutMs} ms`)) }, timeoutMs)
+    const onAbort = (): void => { fail(signal.reason) }
     const cleanup = (): void => {
       clearTimeout(timer)
       socket.off('connect', onConnect)
       socket.off('error', onError)
-      options.signal?.removeEventListener('abort', onAbort)
+      signal.removeEventListener('abort', onAbort)
     }
     function fail (err: Error): void {
       cleanup()
       socket.destroy()
       reject(err)
     }
-    function onError (err: Error): void {
-      fail(new P2PError('ERR_CONNECTION_FAILED', `TCP connect to ${addr.toString()} failed: ${err.message}`, { cause: err }))
-    }
+    function onError (err: Error): void { fail(err) }
     function onConnect (): void {
       cleanup()
       guardSocketErrors(socket)
@@ -119,7 +166,8 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
     }
     socket.once('connect', onConnect)
     socket.once('error', onError)
-    options.signal?.addEventListener('abort', onAbort)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort)
   })
 }
 

@@ -56,3 +56,18 @@ export function startDeadline (timeoutMs: number, timeoutError: () => Error, out
     }
   }
 }
+
+/** `promise`, or a rejection with the signal's reason once it aborts first (the work behind `promise` goes on, unheeded). */
+export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

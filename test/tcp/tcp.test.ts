@@ -120,6 +120,65 @@ t.test('IPv6 loopback and DNS names', async t => {
   await listener.close({ closeConnections: true })
 })
 
+t.test('a name\'s addresses are tried in turn until one connects', async t => {
+  const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
+  const port = listener.multiaddrs()[0].toSocketAddress().port
+  // 127.0.0.2 is loopback too, but nobody listens there: refused, then the next
+  const asked: Array<[string, number]> = []
+  const lookup = async (hostname: string, family: 0 | 4 | 6): Promise<Array<{ address: string, family: number }>> => {
+    asked.push([hostname, family])
+    return [{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }]
+  }
+  const socket = await dialTcp(Multiaddr.fromString(`/dns/peer.example/tcp/${port}`), { lookup })
+  t.same(asked, [['peer.example', 0]], 'asked once, for any family')
+  t.equal(socket.remoteAddress, '127.0.0.1', 'connected to the second address')
+  socket.destroy()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(accepted.length, 1)
+
+  // /dns4 asks for IPv4 and tries nothing else, even if the resolver offers it
+  const v6only = async (): Promise<Array<{ address: string, family: number }>> => [{ address: '::1', family: 6 }]
+  await t.rejects(dialTcp(Multiaddr.fromString(`/dns4/peer.example/tcp/${port}`), { lookup: v6only }), { code: 'ERR_DNS_RESOLVE', message: /no IPv4 address/ })
+
+  // every address refused: one error naming each
+  await listener.close({ closeConnections: true })
+  const err = await dialTcp(Multiaddr.fromString(`/dns/peer.example/tcp/${port}`), { lookup }).then(() => undefined, (e: Error) => e)
+  t.match(err, { code: 'ERR_CONNECTION_FAILED', message: new RegExp(`127\\.0\\.0\\.2:${port} .*; 127\\.0\\.0\\.1:${port} `) })
+})
+
+t.test('the dial\'s time limit and signal cover the name\'s lookup', async t => {
+  let finish!: () => void
+  const stalled = async (): Promise<Array<{ address: string, family: number }>> => {
+    await new Promise<void>(resolve => { finish = resolve })
+    return [{ address: '127.0.0.1', family: 4 }]
+  }
+  const addr = Multiaddr.fromString('/dns4/slow.example/tcp/9')
+  const started = performance.now()
+  await t.rejects(dialTcp(addr, { lookup: stalled, timeoutMs: 80 }), { code: 'ERR_DIAL_TIMEOUT' })
+  t.ok(performance.now() - started < 2000, 'not waiting for the resolver')
+  finish()
+
+  // aborted while the name is looked up: the lookup answering afterwards connects nothing
+  let connected = 0
+  const probe = net.createServer(socket => { connected++; socket.destroy() })
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+  const probeAddr = Multiaddr.fromString(`/dns4/slow.example/tcp/${(probe.address() as net.AddressInfo).port}`)
+  const controller = new AbortController()
+  const dialing = dialTcp(probeAddr, { lookup: stalled, signal: controller.signal })
+  await new Promise(resolve => setTimeout(resolve, 10))
+  controller.abort(new Error('user gave up during the lookup'))
+  await t.rejects(dialing, { message: 'user gave up during the lookup' })
+  finish()
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(connected, 0, 'no connection after the abort')
+  // the same lookup, not aborted, does reach the probe
+  const socket = await dialTcp(probeAddr, { lookup: async () => [{ address: '127.0.0.1', family: 4 }] })
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(connected, 1, 'the probe counts a connection')
+  socket.destroy()
+  await new Promise(resolve => probe.close(resolve))
+})
+
 t.test('dial failures are typed errors', async t => {
   const { listener } = await listen('/ip4/127.0.0.1/tcp/0')
   const addr = listener.multiaddrs()[0]
