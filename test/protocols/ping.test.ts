@@ -143,3 +143,34 @@ t.test('bad count is a local ERR_INVALID_PARAMETERS', async t => {
   t.ok(isP2PError(err, 'ERR_INVALID_PARAMETERS'))
   t.equal(err.remote, false)
 })
+
+t.test('the listener resets a stream whose next payload does not come within its time limit', async t => {
+  // the listener's timer is unref()ed (a socket keeps a real node alive); an in-memory pair does not
+  const alive = setInterval(() => {}, 1000)
+  t.teardown(() => { clearInterval(alive) })
+  const [a, b] = duplexPair()
+  a.on('error', () => {})
+  const served = handlePing(b, { timeoutMs: 100 })
+  const echoed: Buffer[] = []
+  a.on('data', (chunk: Buffer) => echoed.push(chunk))
+  // two payloads 60 ms apart: each within the limit of the echo before it,
+  // together past it (the timer restarts after every echo)
+  a.write(Buffer.alloc(PING_LENGTH, 1))
+  await new Promise(resolve => setTimeout(resolve, 60))
+  a.write(Buffer.alloc(PING_LENGTH, 2))
+  await new Promise(resolve => setTimeout(resolve, 60))
+  t.same(Buffer.concat(echoed), Buffer.concat([Buffer.alloc(PING_LENGTH, 1), Buffer.alloc(PING_LENGTH, 2)]), 'both echoed')
+  t.notOk(b.destroyed, 'still open 120 ms in')
+  // then half a payload, and silence
+  a.write(Buffer.alloc(PING_LENGTH / 2, 3))
+  const started = performance.now()
+  const err = await served.then(() => undefined, (e: unknown) => e)
+  t.ok(isP2PError(err, 'ERR_PING_TIMEOUT'), `ERR_PING_TIMEOUT (${String(err)})`)
+  t.ok(performance.now() - started >= 30, 'only once the limit ran out')
+  t.ok(b.destroyed, 'the stream was reset')
+})
+
+t.test('the listener\'s time limit is checked', async t => {
+  const [, b] = duplexPair()
+  await t.rejects(handlePing(b, { timeoutMs: 0 }), { code: 'ERR_INVALID_PARAMETERS' })
+})

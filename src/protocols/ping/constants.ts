@@ -18,3 +18,12 @@ export const PING_MAX_INBOUND_STREAMS_PER_PEER = 2
  * js-libp2p's ping timeout (10 s). The spec names none.
  */
 export const DEFAULT_PING_TIMEOUT_MS = 10_000
+
+/**
+ * How long the listener waits for each complete payload (and for its echo to
+ * be written) before it resets the stream with ERR_PING_TIMEOUT: go-libp2p's
+ * ping handler's 60 s. The spec names none; without one, a peer could hold
+ * its two ping streams open and silent for ever, and with them its
+ * connection, which never counts as idle while streams are open.
+ */
+export const PING_LISTENER_TIMEOUT_MS = 60_000

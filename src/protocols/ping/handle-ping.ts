@@ -11,23 +11,40 @@
 //    exit the loop and close the stream."
 //
 // A half-close in the middle of a payload breaks the framing; the handler then
-// resets the stream and rejects with ERR_PING_TRUNCATED.
+// resets the stream and rejects with ERR_PING_TRUNCATED. Each payload must
+// arrive, and its echo be written, within `timeoutMs` of the previous echo
+// (of the stream's start, for the first): past it the stream is reset with
+// ERR_PING_TIMEOUT, as go-libp2p's handler does after 60 s.
 
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../../util/byte-queue.js'
+import { checkTimerMs } from '../../util/deadline.js'
 import { P2PError } from '../../util/errors.js'
 import { endStream, guardStreamErrors, readChunks, resetStream, writeChunk } from '../stream-io.js'
-import { PING_LENGTH } from './constants.js'
+import { PING_LENGTH, PING_LISTENER_TIMEOUT_MS } from './constants.js'
 
-export async function handlePing (stream: Duplex, options: { signal?: AbortSignal } = {}): Promise<void> {
+export interface HandlePingOptions {
+  signal?: AbortSignal
+  /** Time for each payload to arrive and be echoed (default PING_LISTENER_TIMEOUT_MS, 60 s). */
+  timeoutMs?: number
+}
+
+export async function handlePing (stream: Duplex, options: HandlePingOptions = {}): Promise<void> {
+  const timeoutMs = checkTimerMs('ping timeoutMs', options.timeoutMs ?? PING_LISTENER_TIMEOUT_MS, 1)
   const queue = new ByteQueue()
   guardStreamErrors(stream)
+  // one timer, restarted after every echo (refresh() keeps its callback)
+  const timer = setTimeout(() => {
+    stream.destroy(new P2PError('ERR_PING_TIMEOUT', `no complete ${PING_LENGTH}-byte ping payload echoed within ${timeoutMs} ms`, { remote: true }))
+  }, timeoutMs)
+  timer.unref()
   try {
     for await (const chunk of readChunks(stream, options.signal)) {
       queue.push(chunk)
       while (queue.length >= PING_LENGTH) {
         // take() may return a view of a received chunk: we never modify it
         await writeChunk(stream, queue.take(PING_LENGTH) as Uint8Array)
+        timer.refresh()
       }
     }
     if (queue.length !== 0) {
@@ -37,5 +54,7 @@ export async function handlePing (stream: Duplex, options: { signal?: AbortSigna
   } catch (err) {
     resetStream(stream)
     throw err
+  } finally {
+    clearTimeout(timer)
   }
 }
