@@ -18,7 +18,8 @@ import type { Duplex } from 'node:stream'
 import type { PeerId } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxer } from '../muxer/types.js'
-import { selectOptimistic, selectProtocol } from '../multistream/index.js'
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS, selectOptimistic, selectProtocol } from '../multistream/index.js'
+import { startDeadline } from '../util/deadline.js'
 import type { MessageHook } from '../multistream/index.js'
 import { P2PError } from '../util/errors.js'
 import type { ConnectionMemory } from '../resources/index.js'
@@ -154,11 +155,25 @@ export class Connection extends EventEmitter {
     // over the owner's limit this throws, before the muxer spends anything
     const reservation = this.reserveOutboundStream?.(this)
     let stream: MuxedStream
+    let timeoutMs = options.timeoutMs
     try {
-      // a muxer that can queue an opening (yamux, while its ACK backlog is full) makes us wait, not fail
-      stream = canQueueOpening(this.session) && !this.session.canOpenNow()
-        ? await this.session.openStream({ signal: options.signal })
-        : this.session.newStream()
+      if (canQueueOpening(this.session) && !this.session.canOpenNow()) {
+        // a muxer that can queue an opening (yamux, while its ACK backlog is
+        // full) makes us wait, not fail; the time limit covers that wait too,
+        // and the negotiation gets what is left of it
+        const limitMs = timeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS
+        const started = performance.now()
+        const deadline = startDeadline(limitMs, () => new P2PError('ERR_STREAM_OPEN_TIMEOUT',
+          `no new stream within ${limitMs} ms: the muxer's backlog of streams the remote has not acknowledged stayed full`, { remote: true }), options.signal)
+        try {
+          stream = await this.session.openStream({ signal: deadline.signal })
+        } finally {
+          deadline.clear()
+        }
+        timeoutMs = Math.max(1, Math.ceil(limitMs - (performance.now() - started)))
+      } else {
+        stream = this.session.newStream()
+      }
     } catch (err) {
       reservation?.release()
       throw err
@@ -173,13 +188,13 @@ export class Connection extends EventEmitter {
       // the timeout and signal bound the wait for the remote's answer; a failure
       // destroys the returned stream with that error, so its user learns it
       // from the stream (a read or write), never as an unhandled rejection
-      const lazy = selectOptimistic(stream, list[0], { onMessage, signal: options.signal, timeoutMs: options.timeoutMs }) as ProtocolStream
+      const lazy = selectOptimistic(stream, list[0], { onMessage, signal: options.signal, timeoutMs }) as ProtocolStream
       guardStreamErrors(lazy)
       lazy.protocol = list[0]
       return lazy
     }
     try {
-      const protocol = await selectProtocol(stream, list, { signal: options.signal, timeoutMs: options.timeoutMs, onMessage })
+      const protocol = await selectProtocol(stream, list, { signal: options.signal, timeoutMs, onMessage })
       stream.protocol = protocol
       return stream as ProtocolStream
     } catch (err) {
