@@ -152,3 +152,31 @@ t.test('server stream destroyed with an error mid-download: rejection, no unhand
   t.equal(await served.catch(e => e), boom)
   a.destroy()
 })
+
+t.test('server: its signal ends the download too, resetting the stream', async t => {
+  const [a, b] = duplexPair()
+  a.on('error', () => {})
+  const controller = new AbortController()
+  const served = handlePerf(b, { signal: controller.signal })
+  let received = 0
+  let onFirst!: () => void
+  const first = new Promise<void>(resolve => { onFirst = resolve })
+  a.on('data', (c: Buffer) => { received += c.length; onFirst() })
+  a.write(encodePerfRequest(2n ** 40n))
+  a.end()
+  await first
+  const reason = new Error('operator stopped it')
+  controller.abort(reason)
+  await t.rejects(served, reason, 'rejects with the abort reason')
+  t.ok(b.destroyed, 'the stream was reset')
+  const atAbort = received
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.ok(received === atAbort && received < 2 ** 30, `nothing more was sent (${received} bytes in all)`)
+})
+
+t.test('server: an aborted signal refuses the stream before reading it', async t => {
+  const [, b] = duplexPair()
+  const controller = new AbortController()
+  controller.abort(new Error('already'))
+  await t.rejects(handlePerf(b, { signal: controller.signal }), { message: 'already' })
+})

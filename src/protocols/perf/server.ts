@@ -14,7 +14,7 @@
 import type { Duplex } from 'node:stream'
 import { P2PError } from '../../util/errors.js'
 import { StreamReader } from '../../util/stream-reader.js'
-import { endStream, guardStreamErrors, readChunks, resetStream } from '../stream-io.js'
+import { abortError, endStream, guardStreamErrors, readChunks, resetStream } from '../stream-io.js'
 import { decodePerfRequest } from './codec.js'
 import { MAX_PERF_DOWNLOAD_BYTES, PERF_HEADER_LENGTH } from './constants.js'
 import { sendZeroes } from './zeroes.js'
@@ -35,6 +35,11 @@ export interface PerfServerResult {
 export async function handlePerf (stream: Duplex, options: PerfServerOptions = {}): Promise<PerfServerResult> {
   const maxDownloadBytes = options.maxDownloadBytes ?? MAX_PERF_DOWNLOAD_BYTES
   guardStreamErrors(stream)
+  options.signal?.throwIfAborted()
+  // the signal ends every step, the download too: sendZeroes has no signal
+  // of its own, but a reset stream fails its next write
+  const onAbort = (): void => { resetStream(stream) }
+  options.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const requested = decodePerfRequest(await new StreamReader(stream, options.signal).readExactly(PERF_HEADER_LENGTH))
     if (requested > maxDownloadBytes) {
@@ -51,6 +56,8 @@ export async function handlePerf (stream: Duplex, options: PerfServerOptions = {
     return { uploadBytes, downloadBytes }
   } catch (err) {
     resetStream(stream)
-    throw err
+    throw options.signal?.aborted === true ? abortError(options.signal) : err
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
   }
 }
