@@ -111,7 +111,12 @@ export class Multiaddr {
     } else {
       const zoneAt = host.indexOf('%')
       if (zoneAt !== -1) {
-        prefix = `/ip6zone/${host.slice(zoneAt + 1)}`
+        const zone = host.slice(zoneAt + 1)
+        // pasted into the text below: a '/' would add components of its own
+        if (zone === '' || zone.includes('/')) {
+          throw new P2PError(MultiaddrErrorCode.INVALID_VALUE, `socket address zone must be non-empty and contain no '/', got ${JSON.stringify(zone)}`)
+        }
+        prefix = `/ip6zone/${zone}`
         host = host.slice(0, zoneAt)
       }
       ip6FromText(host)

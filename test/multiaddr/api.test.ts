@@ -102,7 +102,9 @@ t.test('fromSocketAddress', async t => {
     ['fractional port', { family: 4, host: '1.2.3.4', port: 1.5 }],
     ['bad transport', { family: 4, host: '1.2.3.4', port: 1, transport: 'sctp' }],
     ['host with a slash', { family: 4, host: '1.2.3.4/tcp/5', port: 1 }],
-    ['empty zone', { family: 6, host: 'fe80::1%', port: 1 }]
+    ['empty zone', { family: 6, host: 'fe80::1%', port: 1 }],
+    // would have read as /ip6zone/eth0/tcp/1/ip6zone/x/ip6/fe80::1/tcp/4001
+    ['zone with a slash', { family: 6, host: 'fe80::1%eth0/tcp/1/ip6zone/x', port: 4001 }]
   ]
   for (const [what, addr] of cases) {
     t.throws(() => Multiaddr.fromSocketAddress(addr as Parameters<typeof Multiaddr.fromSocketAddress>[0]), { code: /^ERR_MULTIADDR_/ }, what)
