@@ -14,7 +14,7 @@ import net from 'node:net'
 import { lendReads, SHARED_READ_OPTION, SHARED_READS_ENABLED } from './shared-reads.js'
 import { lookup } from 'node:dns/promises'
 import { Multiaddr } from '../multiaddr/index.js'
-import { P2PError } from '../util/errors.js'
+import { isP2PError, P2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
 import { startDeadline, untilAborted } from '../util/deadline.js'
 
@@ -110,6 +110,17 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
   const timeoutError = (): P2PError => new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`)
   options.signal?.throwIfAborted()
+  const first = addr.components()[0]?.name
+  if (first === 'ip4' || first === 'ip6') {
+    // one address, one connect: no lookup to bound, no share to compute
+    const { hosts: [{ host, family }], port } = await resolveTarget(addr)
+    try {
+      return await connectOnce(host, port, family, timeoutMs, timeoutError, options.signal)
+    } catch (err) {
+      if (options.signal?.aborted === true || isP2PError(err, 'ERR_DIAL_TIMEOUT')) throw err
+      throw connectionFailed(addr, (err as Error).message, err)
+    }
+  }
   const deadline = startDeadline(timeoutMs, timeoutError, options.signal)
   const endsAt = performance.now() + timeoutMs
   try {
@@ -119,20 +130,27 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
       const { host, family } = target.hosts[i]
       const shareMs = Math.max(1, Math.floor((endsAt - performance.now()) / (target.hosts.length - i)))
       try {
-        return await connectOnce(host, target.port, family, shareMs, deadline.signal)
+        return await connectOnce(host, target.port, family, shareMs, () => new Error(`no answer within ${shareMs} ms`), deadline.signal)
       } catch (err) {
         if (deadline.signal.aborted) throw deadline.signal.reason
         failures.push(`${family === 6 ? `[${host}]` : host}:${target.port} ${(err as Error).message}`)
       }
     }
-    throw new P2PError('ERR_CONNECTION_FAILED', `TCP connect to ${addr.toString()} failed: ${failures.join('; ')}`)
+    throw connectionFailed(addr, failures.join('; '))
   } finally {
     deadline.clear()
   }
 }
 
-/** One connect() to one address; rejects on its error, after `timeoutMs`, or once `signal` aborts (with its reason). */
-async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs: number, signal: AbortSignal): Promise<net.Socket> {
+function connectionFailed (addr: Multiaddr, detail: string, cause?: unknown): P2PError {
+  return new P2PError('ERR_CONNECTION_FAILED', `TCP connect to ${addr.toString()} failed: ${detail}`, { cause })
+}
+
+/**
+ * One connect() to one address; rejects on its error, with `timeoutError()`
+ * after `timeoutMs`, or once `signal` aborts (with its reason).
+ */
+async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs: number, timeoutError: () => Error, signal?: AbortSignal): Promise<net.Socket> {
   return await new Promise<net.Socket>((resolve, reject) => {
     const socket = net.connect({
       host,
@@ -145,13 +163,13 @@ async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs
       ...(SHARED_READS_ENABLED ? { onread: SHARED_READ_OPTION } : {})
     })
     if (SHARED_READS_ENABLED) lendReads(socket)
-    const timer = setTimeout(() => { fail(new Error(`no answer within ${timeoutMs} ms`)) }, timeoutMs)
-    const onAbort = (): void => { fail(signal.reason) }
+    const timer = setTimeout(() => { fail(timeoutError()) }, timeoutMs)
+    const onAbort = (): void => { fail(abortReason(signal)) }
     const cleanup = (): void => {
       clearTimeout(timer)
       socket.off('connect', onConnect)
       socket.off('error', onError)
-      signal.removeEventListener('abort', onAbort)
+      signal?.removeEventListener('abort', onAbort)
     }
     function fail (err: Error): void {
       cleanup()
@@ -166,9 +184,13 @@ async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs
     }
     socket.once('connect', onConnect)
     socket.once('error', onError)
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort)
+    if (signal?.aborted === true) onAbort()
+    else signal?.addEventListener('abort', onAbort)
   })
+}
+
+function abortReason (signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new P2PError('ERR_ABORTED', 'dial aborted', { cause: signal?.reason })
 }
 
 /**
