@@ -92,11 +92,30 @@ t.test('client and server over TCP: 8 MiB each way', async t => {
   server.destroy()
 })
 
-t.test('a request above the limit is ERR_PERF_REQUEST_TOO_LARGE', async t => {
+t.test('by default any uint64 request is served: max uint64 is "until reset" (perf.md\'s timer-based download)', async t => {
+  t.equal(MAX_PERF_DOWNLOAD_BYTES, 2n ** 64n - 1n)
   const [a, b] = duplexPair()
+  a.on('error', () => {})
   const served = handlePerf(b)
+  let received = 0
+  let onMiB!: () => void
+  const gotMiB = new Promise<void>(resolve => { onMiB = resolve })
+  a.on('data', (c: Buffer) => { received += c.length; if (received >= 1 << 20) onMiB() })
+  a.write(encodePerfRequest(MAX_PERF_DOWNLOAD_BYTES))
+  a.end()
+  await gotMiB
+  // the client's timer ends: it resets the stream, and the server stops
+  a.destroy()
+  const err = await served.catch(e => e)
+  t.ok(err instanceof Error, `the server ends with the reset (${String(err)})`)
+  t.ok(b.destroyed)
+})
+
+t.test('a request above the operator\'s limit is ERR_PERF_REQUEST_TOO_LARGE', async t => {
+  const [a, b] = duplexPair()
+  const served = handlePerf(b, { maxDownloadBytes: 2n ** 40n })
   a.resume()
-  a.write(encodePerfRequest(MAX_PERF_DOWNLOAD_BYTES + 1n))
+  a.write(encodePerfRequest(2n ** 40n + 1n))
   const err = await served.catch(e => e)
   t.ok(isP2PError(err, 'ERR_PERF_REQUEST_TOO_LARGE'), String(err))
   t.equal(err.remote, true)

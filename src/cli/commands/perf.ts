@@ -35,7 +35,7 @@ import { isIP } from 'node:net'
 import { Libp2pNode } from '../../node/index.js'
 import { ed25519PrivateKeyFromSeed } from '../../peer/index.js'
 import type { PrivateKey } from '../../peer/index.js'
-import { PERF_PROTOCOL, handlePerf, perfClient } from '../../protocols/index.js'
+import { PERF_PROTOCOL, perfClient } from '../../protocols/index.js'
 import type { PerfProgress } from '../../protocols/perf/index.js'
 import { loadOrCreateKeyFile } from '../../peer/index.js'
 import { parseByteCount, parseMuxers } from '../options.js'
@@ -49,9 +49,6 @@ export const PERF_SERVER_SEED = new Uint8Array(32)
 
 /** The peer ID of that key, as the go-libp2p perf client hard-codes it. */
 export const PERF_SERVER_PEER_ID = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
-
-/** perf.md: "Zero is a valid number, so is the max uint64 value." */
-export const MAX_UINT64 = 2n ** 64n - 1n
 
 /** test-plans perf: an intermediary result about every second. */
 export const PERF_REPORT_INTERVAL_MS = 1000
@@ -176,10 +173,8 @@ export async function perfCommand (args: string[], out: Output, options: PerfCom
 interface ServerInit { privateKey: PrivateKey, listenAddr: string, muxer: string | undefined }
 
 async function runServer (init: ServerInit, out: Output, options: PerfCommandOptions): Promise<number> {
-  const node = new Libp2pNode({ privateKey: init.privateKey, listenAddrs: [init.listenAddr], muxers: parseMuxers(init.muxer) })
-  node.handle(PERF_PROTOCOL, async stream => {
-    await handlePerf(stream, { maxDownloadBytes: MAX_UINT64 })
-  })
+  // perf: true answers any request, max uint64 included (../../protocols/perf/constants.ts)
+  const node = new Libp2pNode({ privateKey: init.privateKey, listenAddrs: [init.listenAddr], muxers: parseMuxers(init.muxer), perf: true })
   await node.start()
   try {
     const listenAddrs = node.multiaddrs.map(a => a.toString())

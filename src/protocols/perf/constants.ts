@@ -9,16 +9,16 @@ export const PERF_PROTOCOL = '/perf/1.0.0'
 export const PERF_HEADER_LENGTH = 8
 
 /**
- * The largest download a server answers by default: 1 TiB, more than any
- * benchmark run sends (10 Gbit/s for 10 minutes is 750 GB) yet a bound on
- * the work one request can demand. perf.md says "Zero is a valid number, so
- * is the max uint64 value" (for timer-based downloads, where the client
- * resets the stream when its timer ends) and also that perf "SHOULD NOT be
- * enabled by default ... on publicly reachable nodes": we refuse larger
- * requests with ERR_PERF_REQUEST_TOO_LARGE unless the operator raises the
- * limit (handlePerf's `maxDownloadBytes`, up to 2^64 - 1).
+ * The largest download a server answers by default: any the 8-byte request
+ * can carry. perf.md: "Zero is a valid number, so is the max uint64 value",
+ * and its timer-based download asks for exactly that ("the client should
+ * request a response size of max uint64, then close the stream after the
+ * timer ends"); a smaller cap would refuse a conforming client. The spec's
+ * answer to the work a client may ask for is elsewhere: perf "SHOULD NOT be
+ * enabled by default" (a Libp2pNode serves it only with `perf: true`). An
+ * operator may still set a cap (handlePerf's `maxDownloadBytes`).
  */
-export const MAX_PERF_DOWNLOAD_BYTES = 2n ** 40n
+export const MAX_PERF_DOWNLOAD_BYTES = 2n ** 64n - 1n
 
 /**
  * Size of the writes both sides make: large enough that per-write overhead

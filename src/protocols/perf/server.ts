@@ -20,7 +20,7 @@ import { MAX_PERF_DOWNLOAD_BYTES, PERF_HEADER_LENGTH } from './constants.js'
 import { sendZeroes } from './zeroes.js'
 
 export interface PerfServerOptions {
-  /** Largest download answered (default MAX_PERF_DOWNLOAD_BYTES, 1 TiB). */
+  /** Largest download answered (default MAX_PERF_DOWNLOAD_BYTES: any, 2^64 - 1). */
   maxDownloadBytes?: bigint
   signal?: AbortSignal
 }
