@@ -25,7 +25,12 @@ export class MplexProbe {
   readonly frames: Frame[] = []
   /** Streams the peer opened. */
   readonly inbound: number[] = []
-  private nextStreamId = 0
+  /**
+   * We dial, so we are the session initiator: "the session initiator
+   * allocates odd IDs and the session receiver allocates even IDs" (mplex
+   * README "Opening a new stream").
+   */
+  private nextStreamId = 1
 
   constructor (readonly wire: Wire, readonly timeoutMs: number) {
     wire.onInput = () => { this.parse() }
@@ -47,7 +52,8 @@ export class MplexProbe {
   track (id: number): MplexStreamRecord {
     const record: MplexStreamRecord = { id, data: new ByteQueue(), received: 0, remoteClosed: false, remoteReset: false }
     this.streams.set(id, record)
-    if (id >= this.nextStreamId) this.nextStreamId = id + 1
+    // the next odd ID above it
+    if (id >= this.nextStreamId) this.nextStreamId = id % 2 === 1 ? id + 2 : id + 1
     return record
   }
 

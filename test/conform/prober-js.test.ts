@@ -12,9 +12,10 @@ import { runConformance } from '../../src/conform/index.js'
  *  - yamux.data-with-fin: the payload of a Data frame that carries FIN is
  *    dropped (the handler sees EOF first); spec.md "Flag Field": FIN "May be
  *    sent with a data message or window update."
- *  - yamux.go-away: after receiving Go Away (Normal) the session stops
- *    serving its existing streams (no echo, no FIN, no RST, connection left
- *    open); spec.md says Go Away stops *new* streams.
+ *  - yamux.go-away (reported only, not required): after receiving Go Away
+ *    (Normal) the session stops serving its existing streams (no echo, no
+ *    FIN, no RST, connection left open). spec.md does not say what becomes
+ *    of open streams; go-yamux lets them finish, rust-yamux ends the session.
  */
 const KNOWN_JS_DEVIATIONS: Record<'yamux' | 'mplex', string[]> = {
   yamux: ['yamux.data-with-fin', 'yamux.go-away'],
@@ -31,6 +32,8 @@ for (const muxer of ['yamux', 'mplex'] as const) {
     for (const r of results) t.comment(`${r.id}: ${r.status} ${r.detail}`)
     const failed = results.filter(r => r.status === 'fail').map(r => r.id)
     t.same(failed, KNOWN_JS_DEVIATIONS[muxer], 'exactly the known deviations fail')
+    const requiredFailed = results.filter(r => r.status === 'fail' && r.required).map(r => r.id)
+    t.same(requiredFailed, KNOWN_JS_DEVIATIONS[muxer].filter(id => id !== 'yamux.go-away'), 'of them, only data-with-fin is a required case')
     const na = results.filter(r => r.status === 'n/a').map(r => r.id)
     t.ok(na.length > 0 && na.every(id => id.startsWith(other)), `only the ${other} cases are n/a (${na.join(', ')})`)
     const passed = results.filter(r => r.status === 'pass').map(r => r.id)

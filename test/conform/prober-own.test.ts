@@ -45,3 +45,52 @@ t.test('human output: a row per case and a summary line', async t => {
   t.match(text, /noise\.handshake\s+pass\s+remote peer 12D3KooW/)
   t.match(text, /1 passed, 0 failed, 0 not applicable: all required cases passed/)
 })
+
+t.test('an application that resets at EOF is not held against the muxer (go-libp2p\'s ping handler does)', async t => {
+  // our muxers (conforming), but ping answered as go-libp2p's PingHandler
+  // answers it: echo every 32 bytes, and reset the stream at EOF
+  const peer = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  await peer.start()
+  t.teardown(async () => { await peer.stop() })
+  peer.unhandle('/ipfs/ping/1.0.0')
+  const streamIds: number[] = []
+  peer.handle('/ipfs/ping/1.0.0', stream => {
+    streamIds.push((stream as unknown as { id: number }).id)
+    let pending = Buffer.alloc(0)
+    stream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk])
+      while (pending.length >= 32) {
+        stream.write(pending.subarray(0, 32))
+        pending = pending.subarray(32)
+      }
+    })
+    stream.on('end', () => { stream.destroy() })
+  })
+  const cases = ['yamux.half-close', 'yamux.window-update-after-fin', 'mplex.half-close']
+  const { results } = await runConformance(peer.multiaddrs[0].toString(), { stepTimeoutMs: 2000, only: cases })
+  t.same(results.map(r => r.id), cases)
+  for (const r of results) t.equal(r.status, 'pass', `${r.id}: ${r.detail}`)
+  t.match(results.find(r => r.id === 'yamux.half-close')?.detail, /then RST/, 'the reset is reported')
+  t.match(results.find(r => r.id === 'mplex.half-close')?.detail, /then Reset/)
+  // the prober dials, so its mplex streams have odd IDs (mplex README "Opening a new stream")
+  const mplexId = streamIds[streamIds.length - 1]
+  t.equal(mplexId % 2, 1, `the prober's mplex stream ID is odd (${mplexId})`)
+})
+
+t.test('identify.contents passes behind a port-mapping proxy, and says so', async t => {
+  const net = await import('node:net')
+  const { port } = node.multiaddrs[0].toSocketAddress()
+  const proxy = net.createServer(client => {
+    const upstream = net.connect(port, '127.0.0.1')
+    client.pipe(upstream).pipe(client)
+    client.on('error', () => { upstream.destroy() })
+    upstream.on('error', () => { client.destroy() })
+  })
+  await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { proxy.close() })
+  const peerId = node.peerId.toString()
+  const target = `/ip4/127.0.0.1/tcp/${(proxy.address() as { port: number }).port}/p2p/${peerId}`
+  const { results } = await runConformance(target, { stepTimeoutMs: 2000, only: ['identify.contents'] })
+  t.equal(results[0]?.status, 'pass', results[0]?.detail)
+  t.match(results[0]?.detail, /note: observedAddr is not our port/)
+})

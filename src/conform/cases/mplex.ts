@@ -50,9 +50,10 @@ export const mplexCases: ConformCase[] = [
       probe.send({ type: 'CloseInitiator', streamId: stream.id })
       const echoed = await probe.read(stream, PING_LENGTH, 'the echo after our Close')
       if (!Buffer.from(echoed).equals(payload)) return fail('the echo after our Close differs from what was sent')
-      await probe.wire.until(() => stream.remoteClosed || stream.remoteReset ? true : undefined, 'the peer\'s CloseReceiver', probe.timeoutMs)
-      if (stream.remoteReset) return fail('the peer reset the stream instead of closing it')
-      return pass('our Close, then 32 bytes and Close back')
+      // how the peer then ends its side is its application's choice, not
+      // the muxer's: go-libp2p's ping handler resets the stream at EOF
+      await probe.wire.until(() => stream.remoteClosed || stream.remoteReset ? true : undefined, 'the peer\'s CloseReceiver (or ResetReceiver)', probe.timeoutMs)
+      return pass(`our Close, then 32 bytes back, then ${stream.remoteReset ? 'Reset (the peer\'s application reset its side: allowed)' : 'Close'}`)
     })
   },
   {

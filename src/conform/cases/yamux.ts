@@ -82,7 +82,7 @@ const NO_ECHO = 'the peer serves neither /echo/1.0.0 nor /ipfs/ping/1.0.0'
 export const yamuxCases: ConformCase[] = [
   {
     id: 'yamux.ping',
-    section: 'yamux spec.md "Ping": "the receiver should respond with an ACK flag set and the same opaque value"',
+    section: 'yamux spec.md "Length Field": Ping "Contains an opaque value, echoed back"; "Flag Field": ACK "Also sent with a ping to indicate response"',
     required: true,
     run: withYamux(async probe => {
       const opaque = 0x5eed_1234
@@ -110,25 +110,35 @@ export const yamuxCases: ConformCase[] = [
         }
       }
       sendSome()
+      // the peer may send up to the window, and may stop short of it (the
+      // spec only bounds it: nim-libp2p's window is 256000 bytes): watch
+      // until the echo stops growing, or the window is full and a little more
       try {
-        await probe.wire.until(() => { sendSome(); return stream.received >= INITIAL_STREAM_WINDOW ? true : undefined },
-          `the peer to fill our ${INITIAL_STREAM_WINDOW}-byte window`, ctx.stepTimeoutMs)
+        await probe.wire.until(() => { sendSome(); return stream.received > 0 ? true : undefined },
+          'the first bytes of the echo', ctx.stepTimeoutMs)
       } catch (err) {
-        return fail(`${(err as Error).message} (received ${stream.received} bytes, sent ${sent})`)
+        return fail(`${(err as Error).message} (sent ${sent})`)
       }
-      await probe.wire.settle(OVERRUN_WATCH_MS)
+      for (let seen = -1; stream.received !== seen;) {
+        seen = stream.received
+        await probe.wire.settle(OVERRUN_WATCH_MS)
+        sendSome()
+      }
       // Flow Control: "When Yamux is initially starts each stream with a 256KB window size."
       // "Both sides assume the initial 256KB window" - we sent no Window Update, so that is all it may send
       if (stream.received > INITIAL_STREAM_WINDOW) {
         return fail(`the peer sent ${stream.received} bytes on a new stream without a Window Update from us; the window is ${INITIAL_STREAM_WINDOW}`)
       }
       if (stream.remoteRst || probe.goAwayReceived !== undefined) return fail('the peer reset the stream or the session while its window was full')
+      const stoppedAt = stream.received
       // now grant more: the rest must follow
       const expected = negotiationBytes + data.length
       probe.send({ type: 'windowUpdate', flags: 0, streamId: stream.id, delta: INITIAL_STREAM_WINDOW })
       await probe.wire.until(() => { sendSome(); return stream.received >= expected ? true : undefined },
         `the rest of the echo after our Window Update (${expected} bytes in total)`, ctx.stepTimeoutMs)
-      return pass(`stopped at exactly ${INITIAL_STREAM_WINDOW} bytes, resumed after a Window Update`)
+      return pass(stoppedAt === INITIAL_STREAM_WINDOW
+        ? `stopped at exactly ${INITIAL_STREAM_WINDOW} bytes, resumed after a Window Update`
+        : `stopped at ${stoppedAt} bytes, within the ${INITIAL_STREAM_WINDOW}-byte window; resumed after a Window Update`)
     })
   },
   {
@@ -141,9 +151,10 @@ export const yamuxCases: ConformCase[] = [
       // data, then FIN on a Window Update: the peer's reply must still come
       const problem = await roundTrip(probe, stream, 'separate', 'after our FIN')
       if (problem !== undefined) return fail(problem)
-      await probe.wire.until(() => stream.remoteFin || stream.remoteRst ? true : undefined, 'the peer\'s FIN', probe.timeoutMs)
-      if (stream.remoteRst) return fail('the peer reset the stream instead of closing it with FIN')
-      return pass('our FIN, then 32 bytes and FIN back')
+      // how the peer then ends its side is its application's choice, not
+      // the muxer's: go-libp2p's ping handler resets the stream at EOF
+      await probe.wire.until(() => stream.remoteFin || stream.remoteRst ? true : undefined, 'the peer\'s FIN (or RST)', probe.timeoutMs)
+      return pass(`our FIN, then 32 bytes back, then ${stream.remoteRst ? 'RST (the peer\'s application reset its side: allowed)' : 'FIN'}`)
     })
   },
   {
@@ -191,7 +202,9 @@ export const yamuxCases: ConformCase[] = [
       probe.send({ type: 'windowUpdate', flags: 0, streamId: stream.id, delta: INITIAL_STREAM_WINDOW })
       const echoed = await probe.read(stream, PING_LENGTH, 'the echo after FIN and Window Update')
       if (!Buffer.from(echoed).equals(payload)) return fail('the echo after FIN and Window Update differs from what was sent')
-      if (stream.remoteRst) return fail('the peer reset the stream after our Window Update')
+      // an RST after the whole echo proves nothing: the peer's application
+      // may reset at our FIN (go-libp2p's ping handler does); one before it
+      // would have failed the read above
       const dead = await sessionAlive(probe, 0x0000_f1f0)
       if (dead !== undefined) return fail(`after a Window Update following our FIN: ${dead}`)
       return pass('Window Update after FIN accepted')
@@ -199,8 +212,11 @@ export const yamuxCases: ConformCase[] = [
   },
   {
     id: 'yamux.go-away',
-    section: 'yamux spec.md "Session termination": GoAway "to prevent the remote side from opening new streams"',
-    required: true,
+    // reported only: the spec says no more than this of Go Away, and the
+    // implementations differ (go-yamux lets open streams finish,
+    // rust-yamux and nim-libp2p end the whole session at once)
+    section: 'yamux spec.md "Type Field": Go Away "Used to close a session"; "Session termination" (what happens to open streams is not specified)',
+    required: false,
     run: withYamux(async probe => {
       const stream = await openEchoing(probe)
       if (stream === undefined) return notApplicable(NO_ECHO)
