@@ -14,6 +14,7 @@
 // to judge, so nothing here throws.
 
 import { ByteQueue } from '../util/byte-queue.js'
+import { RecentMap } from '../util/recent-map.js'
 import { decodeHeader } from '../yamux/decode.js'
 import { Flag, FrameType, PROTOCOL_ID as YAMUX_PROTOCOL_ID } from '../yamux/constants.js'
 import { decodeFrame as decodeMplexFrame } from '../mplex/codec.js'
@@ -57,9 +58,17 @@ interface Reader {
   broken: boolean
   /** yamux: the Data frame whose payload is arriving. */
   dataStream: TracedStream | undefined
+  /** The ended stream late data in the frame belongs to (no dataStream then). */
+  lateStream: LateStream | undefined
   dataRemaining: number
   app: AppSummary
 }
+
+/** What is still known of a stream that has ended, for data that arrives after. */
+interface LateStream { readonly id: number, readonly protocol: string | undefined }
+
+/** Ended streams remembered for their late data. */
+const ENDED_STREAMS_KEPT = 64
 
 export class ChannelDissector {
   private codec: Codec | undefined
@@ -68,6 +77,13 @@ export class ChannelDissector {
   private readonly early: Record<Direction, Uint8Array[]> = { in: [], out: [] }
   private readonly readers: Record<Direction, Reader> = { in: newReader(), out: newReader() }
   private readonly streams = new Map<string, TracedStream>()
+  /**
+   * Streams lately reset or closed both ways: data the remote had in
+   * flight when we reset is common (rust-yamux notes it), and belongs to
+   * the stream that was, not to a new one whose first bytes would be read
+   * as multistream. Bounded: only the latest are kept.
+   */
+  private readonly ended = new RecentMap<string, TracedStream>(ENDED_STREAMS_KEPT)
 
   constructor (private readonly options: ChannelOptions) {
     if (options.inlinedMuxer !== undefined) {
@@ -125,6 +141,7 @@ export class ChannelDissector {
         reader.dataRemaining -= size
         const stream = reader.dataStream
         if (stream !== undefined) for (const c of chunks) this.streamData(direction, stream, c, reader.app)
+        else for (const c of chunks) this.lateData(c, reader.app)
         if (reader.dataRemaining === 0) this.endFrame(direction, reader)
         continue
       }
@@ -140,11 +157,14 @@ export class ChannelDissector {
       })
       if (header.type === FrameType.Data || header.type === FrameType.WindowUpdate) {
         const key = String(header.streamId)
-        // a late Window Update for a finished stream does not bring it back
-        const opens = header.type === FrameType.Data || (header.flags & Flag.SYN) !== 0
+        // spec.md "Opening a stream": a new stream comes with SYN; a frame
+        // without it for a stream we do not know is late (after RST or both
+        // FINs), and does not bring the stream back
+        const opens = (header.flags & Flag.SYN) !== 0
         const stream = this.streams.get(key) ?? (opens ? this.stream(key, header.streamId, this.yamuxLocallyOpened(header.streamId)) : undefined)
         if (header.type === FrameType.Data && header.length > 0) {
           reader.dataStream = stream
+          reader.lateStream = stream === undefined ? this.lateStream(key, header.streamId) : undefined
           reader.dataRemaining = header.length
         }
         if ((header.flags & Flag.RST) !== 0) this.forget(key)
@@ -178,13 +198,21 @@ export class ChannelDissector {
         length,
         ...(frame.type === 'NewStream' ? { name: new TextDecoder().decode(frame.name) } : {})
       })
-      const stream = this.stream(key, frame.streamId, opener === 'local')
+      // mplex README "Opening a new stream": NewStream opens one; other
+      // frames for a stream we do not know are late (after a reset)
+      const stream = frame.type === 'NewStream' ? this.stream(key, frame.streamId, opener === 'local') : this.streams.get(key)
       if (frame.type === 'MessageInitiator' || frame.type === 'MessageReceiver') {
-        for (const c of frame.data) this.streamData(direction, stream, c, reader.app)
-        this.endFrame(direction, reader, stream)
+        if (stream !== undefined) {
+          for (const c of frame.data) this.streamData(direction, stream, c, reader.app)
+          this.endFrame(direction, reader, stream)
+        } else {
+          for (const c of frame.data) this.lateData(c, reader.app)
+          reader.lateStream = this.lateStream(key, frame.streamId)
+          this.endFrame(direction, reader)
+        }
       }
       if (frame.type === 'ResetInitiator' || frame.type === 'ResetReceiver') this.forget(key)
-      if (frame.type === 'CloseInitiator' || frame.type === 'CloseReceiver') this.halfClosed(key, stream, direction)
+      if ((frame.type === 'CloseInitiator' || frame.type === 'CloseReceiver') && stream !== undefined) this.halfClosed(key, stream, direction)
     }
   }
 
@@ -210,7 +238,21 @@ export class ChannelDissector {
   }
 
   private forget (key: string): void {
+    const stream = this.streams.get(key)
+    if (stream === undefined) return
     this.streams.delete(key)
+    this.ended.set(key, stream)
+  }
+
+  /** The ended stream late data belongs to (one with no protocol, if it ended too long ago). */
+  private lateStream (key: string, id: number): LateStream {
+    return { id, protocol: this.ended.get(key)?.negotiation.protocol }
+  }
+
+  /** Counts late bytes without parsing them: their stream's negotiation is over. */
+  private lateData (chunk: Uint8Array, app: AppSummary): void {
+    app.length += chunk.length
+    for (let i = 0; i < chunk.length && app.preview.length < PREVIEW_BYTES; i++) app.preview.push(chunk[i])
   }
 
   private streamData (direction: Direction, stream: TracedStream, chunk: Uint8Array, app: AppSummary): void {
@@ -224,13 +266,17 @@ export class ChannelDissector {
     const app = reader.app
     reader.app = { length: 0, preview: [] }
     reader.dataStream = undefined
-    if (stream === undefined || app.length === 0) return
-    const protocol = stream.negotiation.protocol
+    const late = reader.lateStream
+    reader.lateStream = undefined
+    if (app.length === 0) return
+    if (stream === undefined && late === undefined) return
+    const protocol = stream !== undefined ? stream.negotiation.protocol : late?.protocol
     this.options.emit({
       type: 'app:data',
       direction,
-      streamId: stream.id,
+      streamId: stream?.id ?? late?.id ?? 0,
       ...(protocol !== undefined ? { protocol } : {}),
+      ...(stream === undefined ? { late: true } : {}),
       length: app.length,
       preview: Buffer.from(app.preview).toString('hex')
     })
@@ -250,7 +296,7 @@ export class ChannelDissector {
 }
 
 function newReader (): Reader {
-  return { queue: new ByteQueue(), broken: false, dataStream: undefined, dataRemaining: 0, app: { length: 0, preview: [] } }
+  return { queue: new ByteQueue(), broken: false, dataStream: undefined, lateStream: undefined, dataRemaining: 0, app: { length: 0, preview: [] } }
 }
 
 function yamuxFlags (flags: number): YamuxFlagName[] {

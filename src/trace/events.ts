@@ -98,6 +98,8 @@ export type TraceEvent = Base & (
     readonly streamId: number
     /** The stream's agreed protocol, when known. */
     readonly protocol?: string
+    /** The stream had ended (reset, or closed both ways): bytes its remote had in flight. */
+    readonly late?: true
     /** Application bytes carried by one muxer frame. */
     readonly length: number
     /** Hex of the first PREVIEW_BYTES bytes. */

@@ -120,7 +120,7 @@ export function describe (event: TraceEvent): string {
     }
     case 'app:data': {
       const more = event.length > event.preview.length / 2 ? '…' : ''
-      return `stream ${event.streamId}${event.protocol === undefined ? '' : ` ${event.protocol}`}: ${event.length} bytes ${event.preview}${more}`
+      return `stream ${event.streamId}${event.protocol === undefined ? '' : ` ${event.protocol}`}${event.late === true ? ' (late: the stream had ended)' : ''}: ${event.length} bytes ${event.preview}${more}`
     }
     case 'trace:undecodable':
       return `cannot follow the bytes any more: ${event.reason}`

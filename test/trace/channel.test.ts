@@ -85,6 +85,35 @@ t.test('a yamux stream: SYN, its multistream round, and 32 application bytes', a
   ])
 })
 
+t.test('data in flight after a reset is late data of the stream that was, not a new stream', async t => {
+  const { c, events } = channel({ localIsInitiator: true, inlinedMuxer: '/yamux/1.0.0' })
+  const proposal = Buffer.concat([encodeMessage('/multistream/1.0.0'), encodeMessage('/ipfs/ping/1.0.0')])
+  c.feed('out', Buffer.concat([yamuxHeader(0, 1, 1, proposal.length), proposal]))
+  c.feed('in', Buffer.concat([yamuxHeader(0, 2, 1, proposal.length), proposal]))
+  c.feed('out', yamuxHeader(1, 8, 1, 0)) // our RST
+  // the peer's echo was already on its way; its first byte would read as a multistream length
+  const echo = Buffer.alloc(32, 0xab)
+  echo[0] = 0x05
+  c.feed('in', Buffer.concat([yamuxHeader(0, 0, 1, 32), echo]))
+  t.notOk(events.some(e => e.type === 'trace:undecodable'), 'not parsed as multistream')
+  const late = events.filter(e => e.type === 'app:data' && e.direction === 'in')
+  t.match(late, [{ type: 'app:data', streamId: 1, protocol: '/ipfs/ping/1.0.0', late: true, length: 32, preview: echo.subarray(0, 16).toString('hex') }])
+  // a stream opened afterwards with SYN is new, with a negotiation of its own
+  c.feed('out', Buffer.concat([yamuxHeader(0, 1, 3, proposal.length), proposal]))
+  t.equal(events.filter(e => e.type === 'multistream' && e.streamId === 3).length, 2)
+
+  // mplex: a message for a stream reset (ours, opened by us) is late too
+  const m = channel({ localIsInitiator: true, inlinedMuxer: '/mplex/6.7.0' })
+  const header = (id: number, flag: number): number => (id << 3) | flag
+  m.c.feed('out', Buffer.from([header(1, 0), 1, 0x31]))                          // NewStream 1 "1"
+  m.c.feed('out', Buffer.concat([Buffer.from([header(1, 2), proposal.length]), proposal]))
+  m.c.feed('in', Buffer.concat([Buffer.from([header(1, 1), proposal.length]), proposal]))
+  m.c.feed('out', Buffer.from([header(1, 6), 0]))                                // ResetInitiator
+  m.c.feed('in', Buffer.concat([Buffer.from([header(1, 1), 32]), echo]))         // MessageReceiver, late
+  t.notOk(m.events.some(e => e.type === 'trace:undecodable'))
+  t.match(m.events.filter(e => e.type === 'app:data'), [{ direction: 'in', streamId: 1, protocol: '/ipfs/ping/1.0.0', late: true, length: 32 }])
+})
+
 t.test('mplex vectors and stream ownership from the flags', async t => {
   const vectors = load('mplex/frames.json')
   t.match(vectors.source, /libp2p\/specs mplex/)
