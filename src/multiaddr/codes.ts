@@ -27,6 +27,10 @@ export const CODE_UNIX = 0x0190
 /** `/p2p` (and its legacy text name `/ipfs`): 421. */
 export const CODE_P2P = 0x01a5
 export const CODE_HTTPS = 0x01bb
+export const CODE_ONION = 0x01bc
+export const CODE_ONION3 = 0x01bd
+export const CODE_GARLIC64 = 0x01be
+export const CODE_GARLIC32 = 0x01bf
 export const CODE_TLS = 0x01c0
 export const CODE_SNI = 0x01c1
 export const CODE_NOISE = 0x01c6
@@ -38,5 +42,7 @@ export const CODE_WS = 0x01dd
 export const CODE_WSS = 0x01de
 export const CODE_P2P_WEBSOCKET_STAR = 0x01df
 export const CODE_HTTP = 0x01e0
+/** `http-path`: 481, added to table.csv by multiformats/multicodec pull request 352. */
+export const CODE_HTTP_PATH = 0x01e1
 /** "memorytransport" in table.csv, `memory` in protocols.csv: 777. */
 export const CODE_MEMORY = 0x0309

@@ -8,6 +8,10 @@
 //   - `variable`: a varint byte length, then the value (/dns4, /p2p, ...).
 // `kind` names the value codec in values.ts.
 //
+// `http-path` (481) is newer than the protocols.csv revision the other rows
+// were checked against: its size ("the value is length prefixed") comes from
+// protocols/httppath.md, its code from multicodec pull request 352.
+//
 // protocols.csv lists `ipfs` as a second name for code 421: "backwards
 // compatibility; equivalent to /p2p". It is accepted when reading text and
 // never printed.
@@ -56,6 +60,10 @@ export const PROTOCOLS: readonly Protocol[] = [
   { code: c.CODE_UNIX, name: 'unix', size: VARIABLE, kind: 'path' },
   { code: c.CODE_P2P, name: 'p2p', size: VARIABLE, kind: 'p2p' },
   { code: c.CODE_HTTPS, name: 'https', size: NONE },
+  { code: c.CODE_ONION, name: 'onion', size: bits(96), kind: 'onion' },
+  { code: c.CODE_ONION3, name: 'onion3', size: bits(296), kind: 'onion3' },
+  { code: c.CODE_GARLIC64, name: 'garlic64', size: VARIABLE, kind: 'garlic64' },
+  { code: c.CODE_GARLIC32, name: 'garlic32', size: VARIABLE, kind: 'garlic32' },
   { code: c.CODE_TLS, name: 'tls', size: NONE },
   { code: c.CODE_SNI, name: 'sni', size: VARIABLE, kind: 'utf8' },
   { code: c.CODE_NOISE, name: 'noise', size: NONE },
@@ -67,6 +75,7 @@ export const PROTOCOLS: readonly Protocol[] = [
   { code: c.CODE_WSS, name: 'wss', size: NONE },
   { code: c.CODE_P2P_WEBSOCKET_STAR, name: 'p2p-websocket-star', size: NONE },
   { code: c.CODE_HTTP, name: 'http', size: NONE },
+  { code: c.CODE_HTTP_PATH, name: 'http-path', size: VARIABLE, kind: 'path' },
   { code: c.CODE_MEMORY, name: 'memory', size: VARIABLE, kind: 'utf8' }
 ]
 

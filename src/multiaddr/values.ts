@@ -12,6 +12,7 @@ import { MultiaddrErrorCode, shown } from './errors.js'
 import { ip4FromText, ip4ToText, ip6FromText, ip6ToText } from './ip.js'
 import { certhashFromText, certhashToText, peerIdFromText, peerIdToText } from './multihash.js'
 import { isBase58PeerIdText } from '../util/peer-id-text.js'
+import { garlic32, garlic64, onion, onion3 } from './tor-i2p.js'
 
 export interface ValueCodec {
   /** Text → value bytes (without any length prefix); throws ERR_MULTIADDR_INVALID_VALUE. */
@@ -102,6 +103,13 @@ const certhash: ValueCodec = { fromText: certhashFromText, toText: certhashToTex
 // (either case of hex, as protocols/percentencode.md asks) and print every
 // byte outside RFC 3986 `pchar` as upper-case %XX (RFC 3986 section 2.1:
 // producers "SHOULD use uppercase hexadecimal digits").
+//
+// http-path: protocols/httppath.md says the same in the same words, adding
+// "Specifically following the grammar of a single `segment-nz`" (1*pchar, so
+// never empty), so it shares this codec. The value is the percent-decoded
+// segment itself: the spec's examples write the HTTP path "/api/v0/login" as
+// "/http-path/api%2Fv0%2Flogin" (the leading "/" is implied), and a "%" in the
+// path is data ("a%20space" is "/http-path/a%2520space").
 // pchar = unreserved / pct-encoded / sub-delims / ":" / "@"
 const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/
 const HEX = '0123456789ABCDEF'
@@ -138,6 +146,6 @@ const path: ValueCodec = {
 }
 
 /** The value kinds, keyed by the name the protocol table uses. */
-export const VALUE_CODECS = { port, uint8, ip4, ip6, utf8, p2p, certhash, path } as const
+export const VALUE_CODECS = { port, uint8, ip4, ip6, utf8, p2p, certhash, path, onion, onion3, garlic64, garlic32 } as const
 
 export type ValueKind = keyof typeof VALUE_CODECS

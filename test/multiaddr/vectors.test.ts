@@ -113,3 +113,26 @@ t.test('protocols/unix.md examples', async t => {
   // percentencode.md: "Implementations should accept both upper and lower case hex values."
   t.equal(multiaddr('/unix/dir%2ffile.socket').toString(), '/unix/dir%2Ffile.socket')
 })
+
+t.test('protocols/httppath.md examples', async t => {
+  const v = load('http-path.json')
+  for (const row of v.rows) {
+    const ma = multiaddr(row.text)
+    const utf8 = new TextEncoder().encode(row.value)
+    const bytes = Uint8Array.from([0xe1, 0x03, utf8.length, ...utf8])
+    t.equal(hex(ma.bytes), hex(bytes), row.text)
+    t.equal(ma.toString(), row.text)
+    t.equal(Multiaddr.fromBytes(bytes).toString(), row.text)
+    t.same(ma.components(), [{ code: 481, name: 'http-path', value: row.text.slice('/http-path/'.length) }])
+  }
+  // "implementations should compare their binary representation to avoid
+  // ambiguities over which characters were escaped"
+  t.ok(multiaddr('/http-path/a%2fb').equals(multiaddr('/http-path/a%2Fb')))
+  t.ok(multiaddr('/http-path/%61').equals(multiaddr('/http-path/a')))
+  t.equal(multiaddr('/http-path/%61%2fb').toString(), '/http-path/a%2Fb')
+  // segment-nz = 1*pchar: never empty
+  rejects(t, () => multiaddr('/http-path/'), 'no value')
+  rejects(t, () => multiaddr('/http/http-path//p2p/QmcgpsyWgH8Y8ajJz1Cu72KnS5uo2Aa2LpzU7kinSupNKC'), 'empty value')
+  rejects(t, () => Multiaddr.fromBytes(fromHex('e10300')), 'empty value in bytes')
+  rejects(t, () => multiaddr('/http-path/a%2'), 'cut %XX escape')
+})
