@@ -50,6 +50,8 @@ export class Wire {
   }
 
   static async connect (host: string, port: number, signal: AbortSignal): Promise<Wire> {
+    // an abort before the connect would never be heard: its event has fired
+    signal.throwIfAborted()
     const socket = net.connect({ host, port })
     socket.setNoDelay(true)
     const wire = new Wire(socket)
