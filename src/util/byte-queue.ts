@@ -5,9 +5,17 @@
 // contiguous view of the next n bytes (`peek`), or take them (`take`), and
 // whatever is not taken stays queued, so no byte is ever lost between frames.
 
+const EMPTY = new Uint8Array(0)
+
+/** Consumed chunks at the front are dropped once there are this many and they are half the array. */
+const COMPACT_FROM = 64
+
 export class ByteQueue {
+  /** Queued chunks; those before `first` are consumed (dropped in bulk, see skip()). */
   private chunks: Uint8Array[] = []
-  /** Bytes of chunks[0] already consumed. */
+  /** Index in `chunks` of the next chunk to read. */
+  private first = 0
+  /** Bytes of chunks[first] already consumed. */
   private head = 0
   private total = 0
 
@@ -24,7 +32,8 @@ export class ByteQueue {
   /** The byte at `index` (0 = the next unread byte). Caller checks `length`. */
   byteAt (index: number): number {
     let i = index + this.head
-    for (const chunk of this.chunks) {
+    for (let c = this.first; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]
       if (i < chunk.length) return chunk[i]
       i -= chunk.length
     }
@@ -37,7 +46,7 @@ export class ByteQueue {
    */
   peek (n: number): Uint8Array | undefined {
     if (n > this.total) return undefined
-    const first = this.chunks[0]
+    const first = this.chunks[this.first]
     if (first !== undefined && first.length - this.head >= n) {
       return first.subarray(this.head, this.head + n)
     }
@@ -60,7 +69,7 @@ export class ByteQueue {
     const out: Uint8Array[] = []
     let left = n
     while (left > 0) {
-      const chunk = this.chunks[0]
+      const chunk = this.chunks[this.first]
       const available = chunk.length - this.head
       const size = Math.min(available, left)
       out.push(chunk.subarray(this.head, this.head + size))
@@ -79,15 +88,25 @@ export class ByteQueue {
     if (n > this.total) throw new RangeError(`skip(${n}) beyond queued ${this.total} bytes`)
     this.total -= n
     while (n > 0) {
-      const chunk = this.chunks[0]
+      const chunk = this.chunks[this.first]
       const available = chunk.length - this.head
       if (n < available) {
         this.head += n
         return
       }
       n -= available
-      this.chunks.shift()
+      // not shift(): on a long array each shift copies the rest, and a peer
+      // that sends many tiny messages would make consuming them quadratic
+      this.chunks[this.first++] = EMPTY
       this.head = 0
+    }
+    if (this.first === this.chunks.length) {
+      this.chunks = []
+      this.first = 0
+    } else if (this.first >= COMPACT_FROM && this.first * 2 >= this.chunks.length) {
+      // the consumed front is most of the array: drop it (amortised O(1) per chunk)
+      this.chunks = this.chunks.slice(this.first)
+      this.first = 0
     }
   }
 
@@ -95,7 +114,8 @@ export class ByteQueue {
     const out = new Uint8Array(n)
     let written = 0
     let head = this.head
-    for (const chunk of this.chunks) {
+    for (let c = this.first; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]
       const size = Math.min(chunk.length - head, n - written)
       out.set(chunk.subarray(head, head + size), written)
       written += size
