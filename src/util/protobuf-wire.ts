@@ -143,7 +143,9 @@ export function readFields (buf: Uint8Array, code: string, what?: string): Field
   return fields
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the string (the default strips it,
+// and "\uFEFF/x" would read as "/x")
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
 
 /** The value of a LEN field as bytes; throws when the field has another wire type. */

@@ -42,6 +42,9 @@ t.test('readFields reads every wire type protobufjs writes', async t => {
   t.equal(hex(fieldBytes(fields[2], CODE)), '090807')
   t.equal(hex(fields[3].value as Uint8Array), 'ddccbbaa')
   t.equal(fieldString(fields[4], CODE), 'é')
+  // a leading byte-order mark is part of the string: "\uFEFF/x" is not "/x"
+  const bom = readFields(protobuf.Writer.create().uint32(1 << 3 | 2).string('\uFEFF/x').finish(), CODE)
+  t.equal(fieldString(bom[0], CODE), '\uFEFF/x')
   t.equal(WireType.LEN, 2)
   // protobuf varints need not be minimal: a padded 1 is still 1
   t.equal(fieldVarint(readFields(Uint8Array.of(0x08, 0x81, 0x80, 0x00), CODE)[0], CODE), 1n)
