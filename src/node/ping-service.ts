@@ -10,7 +10,7 @@
 //    all of the peer's connections; a third is reset.
 
 import type { Switch, DialTarget } from '../switch/index.js'
-import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, handlePing, ping } from '../protocols/index.js'
+import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, checkPingOptions, handlePing, ping } from '../protocols/index.js'
 import { abortError, resetAfter } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
@@ -61,6 +61,8 @@ export class PingService {
    * peer's one outbound ping stream with ping().
    */
   async pingConnection (connection: Connection, options: PingRequest = {}): Promise<number[]> {
+    // before the peer's one ping stream is taken: a bad option must not hold it
+    checkPingOptions(options)
     const peer = connection.remotePeer.toString()
     for (let previous = this.inUse.get(peer); previous !== undefined; previous = this.inUse.get(peer)) {
       await untilSettledOrAborted(previous, options.signal)

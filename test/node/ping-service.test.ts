@@ -65,6 +65,17 @@ t.test('a peer that never echoes: ERR_PING_TIMEOUT, and the next ping is not hel
   t.ok(isP2PError(held[0].errored, 'ERR_STREAM_RESET'), 'the first stream was reset')
 })
 
+t.test('a ping with a bad option fails before it takes the peer\'s one ping stream', async t => {
+  const peer = await listener(t, async stream => { await handlePing(stream) })
+  const node = await startNode(t)
+  const connection = await node.dial(peer.sw.multiaddrs[0])
+  await t.rejects(node.pingService.pingConnection(connection, { count: 0 }), { code: 'ERR_INVALID_PARAMETERS' })
+  t.notOk(node.pingService.busy(connection.remotePeer), 'the slot is free')
+  t.equal(connection.streams.length, 0, 'no stream was opened')
+  const rtts = await node.ping(peer.sw.multiaddrs[0], { timeoutMs: 2000 })
+  t.equal(rtts.length, 1, 'the next ping runs at once')
+})
+
 t.test('a peer that echoes but never closes its side: the next ping waits at most the time limit', async t => {
   const peer = await listener(t, stream => {
     // echoes every payload, never ends the stream

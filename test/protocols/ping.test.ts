@@ -142,6 +142,10 @@ t.test('bad count is a local ERR_INVALID_PARAMETERS', async t => {
   const err = await ping(a, { count: 0 }).catch(e => e)
   t.ok(isP2PError(err, 'ERR_INVALID_PARAMETERS'))
   t.equal(err.remote, false)
+  t.ok(a.destroyed, 'the stream is reset: left open it would hold the peer\'s one ping stream')
+  const [b] = duplexPair()
+  await t.rejects(ping(b, { timeoutMs: 0 }), { code: 'ERR_INVALID_PARAMETERS' })
+  t.ok(b.destroyed)
 })
 
 t.test('the listener resets a stream whose next payload does not come within its time limit', async t => {

@@ -34,6 +34,15 @@ export interface PingOptions {
   now?: () => number
 }
 
+/** The count and time limit `options` ask for, checked (ERR_INVALID_PARAMETERS). */
+export function checkPingOptions (options: Pick<PingOptions, 'count' | 'timeoutMs'>): { count: number, timeoutMs: number } {
+  const count = options.count ?? 1
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `ping count must be a positive integer, got ${count}`)
+  }
+  return { count, timeoutMs: checkTimerMs('ping timeoutMs', options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS, 1) }
+}
+
 /**
  * Pings over `stream` (already negotiated to PING_PROTOCOL). Resolves with
  * one round-trip time per payload in milliseconds (sub-millisecond
@@ -41,11 +50,14 @@ export interface PingOptions {
  * payload; on any failure the stream is reset.
  */
 export async function ping (stream: Duplex, options: PingOptions = {}): Promise<number[]> {
-  const count = options.count ?? 1
-  if (!Number.isSafeInteger(count) || count < 1) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `ping count must be a positive integer, got ${count}`)
+  let count: number, timeoutMs: number
+  try {
+    ({ count, timeoutMs } = checkPingOptions(options))
+  } catch (err) {
+    // the stream is reset on any failure: left open, it would hold the peer's one ping stream
+    resetStream(stream)
+    throw err
   }
-  const timeoutMs = checkTimerMs('ping timeoutMs', options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS, 1)
   const randomBytes = options.randomBytes ?? poolRandomBytes
   const now = options.now ?? (() => performance.now())
   guardStreamErrors(stream)
