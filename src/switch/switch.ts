@@ -85,6 +85,8 @@ export class Switch extends EventEmitter {
   /** When each connection last had an open stream (for the idle timeout). */
   private readonly lastActive = new WeakMap<Connection, number>()
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
+  /** The start in progress or done; undefined before it, and again after a start that failed. */
+  private starting: Promise<void> | undefined
   /** /p2p/<our peer ID>, parsed once (for `multiaddrs`). */
   private readonly p2pComponent: Multiaddr
 
@@ -120,11 +122,21 @@ export class Switch extends EventEmitter {
    * an address cannot be bound, the ones bound before it are closed again.
    */
   async start (): Promise<void> {
-    if (this.status === 'started') return
-    if (this.status !== 'idle') throw new P2PError('ERR_SWITCH_STOPPED', 'a stopped switch does not start again: create a new one')
+    if (this.isStopping()) throw new P2PError('ERR_SWITCH_STOPPED', 'a stopped switch does not start again: create a new one')
+    // a second start() while the first binds waits for it (and shares its failure)
+    this.starting ??= this.bindAll().finally(() => { if (this.status !== 'started') this.starting = undefined })
+    await this.starting
+  }
+
+  /** The start itself: binds every configured address, or none. */
+  private async bindAll (): Promise<void> {
     this.status = 'started'
     try {
-      for (const addr of this.init.listenAddrs ?? []) await this.bind(addr)
+      for (const addr of this.init.listenAddrs ?? []) {
+        await this.bind(addr)
+        // stop() came while we bound: it closed the listeners it found then, not this one
+        if (this.isStopping()) throw new P2PError('ERR_SWITCH_STOPPED', 'the switch stopped while it was starting')
+      }
     } catch (err) {
       const bound = this.tcpListeners.splice(0)
       await Promise.all(bound.map(async l => { await l.close() }))
@@ -193,6 +205,8 @@ export class Switch extends EventEmitter {
     this.resources.refuseAll()
     clearInterval(this.idleTimer)
     this.dialQueue.abortAll(new P2PError('ERR_SWITCH_STOPPED', 'the switch stopped while dialling'))
+    // a start still binding sees the stop after its bind and closes what it bound
+    await this.starting?.catch(() => {})
     await Promise.all(this.tcpListeners.map(async l => { await l.close() }))
     for (const socket of this.pendingSockets) socket.destroy()
     await this.dialQueue.settled()

@@ -211,6 +211,23 @@ t.test('start(): again while started does nothing; after stop() it throws; a fai
   await clash.stop()
 })
 
+t.test('start() and stop() at once: stop wins, nothing stays bound; two starts share one', async t => {
+  const sw = new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0'] })
+  const starting = sw.start()
+  const stopping = sw.stop()
+  await t.rejects(starting, { code: 'ERR_SWITCH_STOPPED' }, 'the start learns of the stop')
+  await stopping
+  t.same(sw.listenAddrs, [], 'no listener left open after stop() resolved')
+  await t.rejects(sw.start(), { code: 'ERR_SWITCH_STOPPED' })
+
+  const twice = new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0'] })
+  t.teardown(async () => { await twice.stop() })
+  const first = twice.start()
+  await twice.start()
+  t.equal(twice.listenAddrs.length, 2, 'the second start resolved only once both addresses were bound')
+  await first
+})
+
 t.test('a dial that crosses one from the peer never resolves with a closed connection (one connection per peer allowed)', async t => {
   const limits = { maxConnectionsPerPeer: 1 }
   const a = makeSwitch(true, { limits })
