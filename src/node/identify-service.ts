@@ -18,7 +18,7 @@ import {
 } from '../protocols/index.js'
 import { resetAfter } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
-import { checkTimerMs } from '../util/deadline.js'
+import { checkTimerMs, untilAborted } from '../util/deadline.js'
 import type { IdentifyResult, LocalIdentifyInfo } from '../protocols/index.js'
 
 export interface IdentifyServiceInit {
@@ -64,6 +64,12 @@ export class IdentifyService extends EventEmitter {
   }
 
   private lastRecord: { addrs: string, seq: number, envelope: Uint8Array } | undefined
+  /** The identify running on each connection (see identify()). */
+  private readonly running = new WeakMap<Connection, Promise<IdentifyResult>>()
+  /** Connections whose identify was running when our information changed. */
+  private readonly pushWanted = new WeakSet<Connection>()
+  /** The push in flight on each connection, and whether another must follow it. */
+  private readonly pushing = new WeakMap<Connection, { again: boolean }>()
 
   /** What we tell a peer about ourselves on `connection`. */
   localInfo (connection?: Connection): LocalIdentifyInfo {
@@ -94,14 +100,37 @@ export class IdentifyService extends EventEmitter {
     return this.lastRecord.envelope
   }
 
-  /** Asks the remote of `connection` who it is and records the answer. */
+  /**
+   * Asks the remote of `connection` who it is and records the answer. One
+   * identify per connection at a time: a call while one is running (the one
+   * every new connection starts) waits for its answer, as go-libp2p's
+   * IdentifyWait does; js-libp2p accepts a single inbound identify stream
+   * per connection and resets a second. The caller's signal ends only its
+   * own wait; the identify itself is bounded by the time limit.
+   */
   async identify (connection: Connection, options: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
-    const stream = await connection.newStream(IDENTIFY_PROTOCOL, { signal: options.signal })
+    options.signal?.throwIfAborted()
+    let running = this.running.get(connection)
+    if (running === undefined) {
+      running = this.identifyOnce(connection)
+      this.running.set(connection, running)
+      const done = (): void => {
+        if (this.running.get(connection) === running) this.running.delete(connection)
+        // our protocols or addresses changed while we did not yet know whether the peer takes pushes
+        if (this.pushWanted.delete(connection)) this.pushAll([connection])
+      }
+      running.then(done, done)
+    }
+    return options.signal === undefined ? await running : await untilAborted(running, options.signal)
+  }
+
+  private async identifyOnce (connection: Connection): Promise<IdentifyResult> {
+    const stream = await connection.newStream(IDENTIFY_PROTOCOL)
     // the negotiation is optimistic: it finishes while we read, within this limit too
     const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('answer', connection))
     let result: IdentifyResult
     try {
-      result = await identify(stream, connection.remotePeer, { signal: options.signal })
+      result = await identify(stream, connection.remotePeer)
     } finally {
       clear()
     }
@@ -109,10 +138,13 @@ export class IdentifyService extends EventEmitter {
     return result
   }
 
-  private timeoutError (what: 'answer' | 'push', connection: Connection): P2PError {
+  private timeoutError (what: 'answer' | 'push' | 'push close', connection: Connection): P2PError {
+    const peer = connection.remotePeer.toString()
     const message = what === 'answer'
-      ? `no Identify answer from ${connection.remotePeer.toString()} within ${this.timeoutMs} ms`
-      : `the Identify push from ${connection.remotePeer.toString()} did not arrive within ${this.timeoutMs} ms`
+      ? `no Identify answer from ${peer} within ${this.timeoutMs} ms`
+      : what === 'push'
+        ? `the Identify push from ${peer} did not arrive within ${this.timeoutMs} ms`
+        : `${peer} did not close our Identify push stream within ${this.timeoutMs} ms`
     return new P2PError('ERR_IDENTIFY_TIMEOUT', message, { remote: true })
   }
 
@@ -144,14 +176,52 @@ export class IdentifyService extends EventEmitter {
     this.emit('identify', { connection, result, push } satisfies IdentifyEvent)
   }
 
-  /** identify/README.md: push to every connected peer that supports it when our protocols or listen addresses change. */
-  private pushAll (): void {
-    for (const connection of this.sw.getConnections()) {
+  /**
+   * identify/README.md: push to every connected peer that supports it when
+   * our protocols or listen addresses change. A connection whose identify is
+   * still running is pushed to once it is over, if the peer then proves to
+   * take pushes (go-libp2p pushes during it too; not knowing, we wait).
+   */
+  private pushAll (connections: Connection[] = this.sw.getConnections()): void {
+    for (const connection of connections) {
+      if (this.running.has(connection)) {
+        this.pushWanted.add(connection)
+        continue
+      }
       const record = this.init.peerStore.get(connection.remotePeer)
       if (record?.protocols.includes(IDENTIFY_PUSH_PROTOCOL) !== true) continue
-      connection.newStream(IDENTIFY_PUSH_PROTOCOL)
-        .then(async stream => { await pushIdentify(stream, this.localInfo(connection)) })
-        .catch(() => {})
+      this.push(connection)
     }
+  }
+
+  /**
+   * One push in flight per connection: js-libp2p takes one inbound push
+   * stream at a time and would reset a second, losing the newer state. A
+   * change during a push is sent by one more push when it is over, with what
+   * is current then.
+   */
+  private push (connection: Connection): void {
+    const pushing = this.pushing.get(connection)
+    if (pushing !== undefined) {
+      pushing.again = true
+      return
+    }
+    const state = { again: false }
+    this.pushing.set(connection, state)
+    connection.newStream(IDENTIFY_PUSH_PROTOCOL)
+      .then(async stream => {
+        await pushIdentify(stream, this.localInfo(connection))
+        // the peer counts the stream until it has closed both ways: the next
+        // push goes after that (within the time limit, else it is reset)
+        if (stream.closed) return
+        const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('push close', connection))
+        await new Promise(resolve => stream.once('close', resolve))
+        clear()
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.pushing.delete(connection)
+        if (state.again && connection.status === 'open') this.push(connection)
+      })
   }
 }
