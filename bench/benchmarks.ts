@@ -6,6 +6,7 @@
 import { withWorkers } from './launch.js'
 import type { MemorySample } from './protocol.js'
 import type { MuxerName, StackName } from './stack.js'
+import type { RawKind } from './raw.js'
 
 export interface Sizes {
   /** Bytes of each perf transfer (one direction at a time). */
@@ -24,6 +25,13 @@ export interface Sizes {
    * so the figures depend on it: README "How to read it".
    */
   connectWarmup: number
+  /**
+   * Dialer identities the connect benchmark's client takes in turn (1: one
+   * peer dials every connection). Ours remembers the signatures and keys it
+   * has verified (a peer that comes back is not checked again); with more
+   * identities than it remembers (256), the listener checks every dialer.
+   */
+  connectIdentities: number
   /** The delay proxy's hold time, each direction, in ms. */
   delayMs: number
   /** Fresh connections through the proxy per round (the median is kept). */
@@ -39,6 +47,7 @@ export const DEFAULT_SIZES: Sizes = {
   perfBytes: 256 * 1024 * 1024,
   connections: 200,
   connectWarmup: 200,
+  connectIdentities: 1,
   delayMs: 50,
   rttSamples: 3,
   idleConnections: 1_000,
@@ -162,7 +171,7 @@ function throughput (muxer: MuxerName): Benchmark['run'] {
 async function connect (stack: StackName, sizes: Sizes): Promise<Figures> {
   return await withWorkers(2, async ([listener, dialer]) => {
     const addr = await listener.call<string>({ op: 'listen', stack, muxer: 'yamux' })
-    await dialer.call({ op: 'client', stack, muxer: 'yamux' })
+    await dialer.call({ op: 'client', stack, muxer: 'yamux', identities: sizes.connectIdentities })
     // V8 compiles the per-connection code only after hundreds of
     // connections (each function runs a few times per connection): with 5
     // warm-up connections both stacks were measured half cold, so the
@@ -275,13 +284,13 @@ export const BENCHMARKS: Benchmark[] = [
 export interface CeilingSample { MiBps: number, senderCpuMsPerMiB: number, receiverCpuMsPerMiB: number }
 
 /** A ceiling: raw TCP loopback (or Noise over it) between two processes, the same transfer as perf. */
-export async function rawTcp (sizes: Sizes, noise = false): Promise<CeilingSample> {
+export async function rawTcp (sizes: Sizes, kind: RawKind = 'plain'): Promise<CeilingSample> {
   return await withWorkers(2, async ([listener, sender]) => {
-    const port = await listener.call<number>({ op: 'rawListen', noise })
-    for (const bytes of warmUpTransfers(sizes)) await sender.call({ op: 'rawSend', port, bytes, noise })
+    const port = await listener.call<number>({ op: 'rawListen', kind })
+    for (const bytes of warmUpTransfers(sizes)) await sender.call({ op: 'rawSend', port, bytes, kind })
     // the sender is the side that limits both ceilings (README "0.6 × raw TCP: what bounds it")
     const [s0, r0] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
-    const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, noise })
+    const seconds = await sender.call<number>({ op: 'rawSend', port, bytes: sizes.perfBytes, kind })
     const [s1, r1] = await Promise.all([sender.call<number>({ op: 'cpu' }), listener.call<number>({ op: 'cpu' })])
     const mib = sizes.perfBytes / MiB
     return { MiBps: mib / seconds, senderCpuMsPerMiB: (s1 - s0) / mib, receiverCpuMsPerMiB: (r1 - r0) / mib }

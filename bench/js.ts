@@ -110,16 +110,20 @@ async function readAll (stream: Stream): Promise<{ bytes: number, chunks: Uint8A
   const chunks: Uint8Array[] = []
   let bytes = 0
   for await (const chunk of stream as AsyncIterable<Chunk>) {
-    const b = chunk.subarray()
-    chunks.push(b)
-    bytes += b.length
+    // a Uint8ArrayList's pieces as they are: subarray() would join them into a new buffer
+    if (chunk instanceof Uint8Array) chunks.push(chunk)
+    else for (const piece of chunk) chunks.push(piece)
+    bytes += chunk.byteLength
   }
   return { bytes, chunks }
 }
 
-async function client (muxer: MuxerName): Promise<BenchClient> {
+async function client (muxer: MuxerName, identities = 1): Promise<BenchClient> {
   const node = await createNode(muxer, false)
   const lanes: JsNode[] = []
+  const dialers = [node]
+  while (dialers.length < identities) dialers.push(await createNode(muxer, false))
+  let nextDialer = 0
   return {
     async perf (addr, up, down) {
       const start = performance.now()
@@ -135,9 +139,10 @@ async function client (muxer: MuxerName): Promise<BenchClient> {
       return (performance.now() - start) / 1000
     },
     async dialPing (addr) {
+      const dialer = dialers[nextDialer++ % dialers.length]
       const start = performance.now()
-      const connection = await node.dial(multiaddr(addr), { force: true })
-      await node.services.ping.ping(connection.remotePeer)
+      const connection = await dialer.dial(multiaddr(addr), { force: true })
+      await dialer.services.ping.ping(connection.remotePeer)
       const ms = performance.now() - start
       await connection.close()
       return ms
@@ -168,7 +173,7 @@ async function client (muxer: MuxerName): Promise<BenchClient> {
       return performance.now() - start
     },
     async close () {
-      await Promise.all([node, ...lanes].map(async n => { await n.stop() }))
+      await Promise.all([...dialers, ...lanes].map(async n => { await n.stop() }))
     }
   }
 }

@@ -3,19 +3,20 @@
 // carries its result or an error message. One request at a time per worker.
 
 import type { MuxerName, StackName } from './stack.js'
+import type { RawKind } from './raw.js'
 
 export type Request =
   | { op: 'listen', stack: StackName, muxer: MuxerName }
   | { op: 'connectionCount' }
   | { op: 'memory' }
-  | { op: 'client', stack: StackName, muxer: MuxerName }
+  | { op: 'client', stack: StackName, muxer: MuxerName, identities?: number }
   | { op: 'perf', addr: string, up: number, down: number }
   | { op: 'dialPing', addr: string, count: number }
   | { op: 'openIdle', addr: string, count: number }
   | { op: 'streams', addr: string, count: number, size: number }
   | { op: 'proxy', host: string, port: number, delayMs: number }
-  | { op: 'rawListen', noise: boolean }
-  | { op: 'rawSend', port: number, bytes: number, noise: boolean }
+  | { op: 'rawListen', kind: RawKind }
+  | { op: 'rawSend', port: number, bytes: number, kind: RawKind }
   | { op: 'maxRss' }
   | { op: 'cpu' }
   | { op: 'reset' }

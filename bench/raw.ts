@@ -1,7 +1,10 @@
 // The ceilings: what plain Node does on this machine without libp2p. Raw TCP
 // loopback throughput between two processes (the same shape as a one-stream
 // perf run: one socket, 64 KiB writes with backpressure; plain node:net, a
-// new Buffer per read, as issue 8's "raw Node TCP loopback"); the same with
+// new Buffer per read, as issue 8's "raw Node TCP loopback"); raw TCP written
+// and read as our stack writes and reads its socket (sixteen 64 KiB writes to
+// a corked writev, reads lent from the shared 1 MiB buffer), since a ceiling
+// that used a plainer socket than the stack it bounds would flatter it; the same with
 // every record sealed and opened as a Noise transport message (our
 // CipherState over nodeCrypto, sealed into reused buffers when the native
 // AEAD is built, our GC ballast and our writev batches, a
@@ -53,16 +56,31 @@ function openNoiseMessages (socket: net.Socket): void {
 }
 
 /**
- * Drains every accepted socket (opening Noise messages when `noise`) and
+ * How a ceiling moves its bytes: `plain` node:net (64 KiB writes, a Buffer
+ * per read), `batched` as our transport (corked writevs of sixteen writes,
+ * lent reads), `noise` batched and every record sealed and opened.
+ */
+export type RawKind = 'plain' | 'batched' | 'noise'
+
+/** Discards what arrives on `socket`, read as our transport reads (lent reads in the shared buffer when they are on). */
+function drainLent (socket: net.Socket): void {
+  const lender = SHARED_READS_ENABLED && useSharedReads(socket) ? readLenderOf(socket) : undefined
+  if (lender !== undefined) lender.lend(() => true)
+  else socket.on('data', () => {})
+  socket.resume()
+}
+
+/**
+ * Drains every accepted socket (opening Noise messages for `noise`) and
  * closes it after the sender's end.
  */
-export async function rawTcpListen (noise = false): Promise<{ port: number, close: () => Promise<void> }> {
+export async function rawTcpListen (kind: RawKind = 'plain'): Promise<{ port: number, close: () => Promise<void> }> {
   const server = net.createServer({ allowHalfOpen: true }, socket => {
-    if (noise) {
+    if (kind === 'noise') {
       // as a Noise channel of ours lays it once it carries bulk data (src/noise/gc-ballast.ts)
       layGcBallast()
       openNoiseMessages(socket)
-    }
+    } else if (kind === 'batched') drainLent(socket)
     else socket.on('data', () => {})
     socket.on('end', () => { socket.end() })
     socket.on('error', () => { socket.destroy() })
@@ -74,12 +92,15 @@ export async function rawTcpListen (noise = false): Promise<{ port: number, clos
 }
 
 /**
- * Sends `bytes` to the raw listener, in 64 KiB writes or (`noise`) as sealed
- * Noise messages of the largest plaintext, SEAL_BATCH_MESSAGES of them per
- * socket writev as our secure channel sends them; seconds from connect to
- * the listener's close.
+ * Sends `bytes` to the raw listener: in 64 KiB writes (`plain`), or
+ * SEAL_BATCH_MESSAGES of them per corked socket writev (`batched`), or as
+ * sealed Noise messages of the largest plaintext, as many per writev, as our
+ * secure channel sends them (`noise`); seconds from connect to the
+ * listener's close.
  */
-export async function rawTcpSend (port: number, bytes: number, noise = false): Promise<number> {
+export async function rawTcpSend (port: number, bytes: number, kind: RawKind = 'plain'): Promise<number> {
+  const noise = kind === 'noise'
+  const corked = kind !== 'plain'
   const start = performance.now()
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true })
   const chunk = new Uint8Array(noise ? MAX_PLAINTEXT_LENGTH : RAW_WRITE_CHUNK)
@@ -102,17 +123,17 @@ export async function rawTcpSend (port: number, bytes: number, noise = false): P
   })
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
   // plain TCP writes each 64 KiB on its own, as a perf stream over node:net would
-  const batch = noise ? SEAL_BATCH_MESSAGES : 1
+  const batch = corked ? SEAL_BATCH_MESSAGES : 1
   let left = bytes
   while (left > 0) {
     let ok = true
-    if (noise) socket.cork()
+    if (corked) socket.cork()
     for (let i = 0; i < batch && left > 0; i++) {
       const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
       ok = noise ? seal(piece) : socket.write(piece)
       left -= piece.length
     }
-    if (noise) socket.uncork()
+    if (corked) socket.uncork()
     if (!ok) await new Promise(resolve => socket.once('drain', resolve))
   }
   socket.end()

@@ -1,7 +1,7 @@
 // `npm run bench`: our stack against js-libp2p on the same work (issue 8).
 //
 //   node dist/bench/run.js [--json] [--rounds N] [--only NAME[,NAME]]
-//     [--stacks ours,js] [--perf-bytes 256MiB] [--perf-warmup 512MiB] [--connections 200] [--connect-warmup 200]
+//     [--stacks ours,js] [--perf-bytes 256MiB] [--perf-warmup 512MiB] [--connections 200] [--connect-warmup 200] [--connect-identities 1]
 //     [--delay-ms 50] [--rtt-samples 3] [--idle 1000] [--streams 1000]
 //     [--stream-bytes 64KiB] [--no-ceilings]
 //
@@ -48,6 +48,7 @@ export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
     '--perf-warmup': 'perfWarmup',
     '--connections': 'connections',
     '--connect-warmup': 'connectWarmup',
+    '--connect-identities': 'connectIdentities',
     '--delay-ms': 'delayMs',
     '--rtt-samples': 'rttSamples',
     '--idle': 'idleConnections',
@@ -88,14 +89,18 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
   // minute, would make every ratio to it meaningless.
   const samples: Ceilings[] = []
   const measureCeilings = async (round: number): Promise<void> => {
-    log(`round ${round + 1}/${options.rounds}: ceilings (raw TCP loopback, Noise over TCP, native crypto)`)
+    log(`round ${round + 1}/${options.rounds}: ceilings (raw TCP loopback, plain and batched, Noise over TCP, native crypto)`)
     const tcp = await rawTcp(options.sizes)
-    const noise = await rawTcp(options.sizes, true)
+    const batched = await rawTcp(options.sizes, 'batched')
+    const noise = await rawTcp(options.sizes, 'noise')
     const c = cryptoRates()
     samples.push({
       tcpMiBps: tcp.MiBps,
       tcpSenderCpuMsPerMiB: tcp.senderCpuMsPerMiB,
       tcpReceiverCpuMsPerMiB: tcp.receiverCpuMsPerMiB,
+      tcpBatchedMiBps: batched.MiBps,
+      tcpBatchedSenderCpuMsPerMiB: batched.senderCpuMsPerMiB,
+      tcpBatchedReceiverCpuMsPerMiB: batched.receiverCpuMsPerMiB,
       noiseTcpMiBps: noise.MiBps,
       noiseTcpSenderCpuMsPerMiB: noise.senderCpuMsPerMiB,
       noiseTcpReceiverCpuMsPerMiB: noise.receiverCpuMsPerMiB,

@@ -24,7 +24,7 @@ export interface BenchServer {
 export interface BenchClient {
   /** perf: upload `up` bytes, download `down`; returns seconds from stream open to EOF. */
   perf: (addr: string, up: number, down: number) => Promise<number>
-  /** Dial a fresh connection, ping once, close it; returns ms from dial to the ping reply. */
+  /** Dial a fresh connection (from the next of the client's identities), ping once, close it; returns ms from dial to the ping reply. */
   dialPing: (addr: string) => Promise<number>
   /** Opens `count` new connections to `addr` and leaves them open and idle. */
   openIdle: (addr: string, count: number) => Promise<void>
@@ -35,7 +35,8 @@ export interface BenchClient {
 
 export interface Stack {
   listen: (muxer: MuxerName) => Promise<BenchServer>
-  client: (muxer: MuxerName) => Promise<BenchClient>
+  /** `identities`: dialer identities dialPing takes in turn (default 1), all made and started here. */
+  client: (muxer: MuxerName, identities?: number) => Promise<BenchClient>
 }
 
 /** A shared payload for echo streams: a byte pattern, so a lost or misplaced byte is seen. */

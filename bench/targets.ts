@@ -76,8 +76,22 @@ export const ISSUE_8_TARGETS: readonly Target[] = [
   }
 ]
 
-/** Each target of issue 8, met or not in `report`. */
-export function checkTargets (report: Pick<Report, 'rows'>): TargetResult[] {
+/** Two decimals, or as many more as it takes not to read as the other verdict (0.5999 is not 0.60). */
+function shownFor (check: Check, value: number): string {
+  for (let digits = 2; digits < 6; digits++) {
+    const text = value.toFixed(digits)
+    if (check.meets(Number(text)) === check.meets(value)) return text
+  }
+  return String(value)
+}
+
+/**
+ * Each target of issue 8, met or not in `report`. A benchmark that failed in
+ * any round (report.errors) has medians over fewer samples, or of one side
+ * only: the targets it decides are "not measured".
+ */
+export function checkTargets (report: Pick<Report, 'rows'> & Partial<Pick<Report, 'errors'>>): TargetResult[] {
+  const failed = (benchmark: string): boolean => (report.errors ?? []).some(e => e.startsWith(`${benchmark} (`))
   return ISSUE_8_TARGETS.map(({ target, checks }) => {
     const parts: string[] = []
     let missed = false
@@ -85,11 +99,14 @@ export function checkTargets (report: Pick<Report, 'rows'>): TargetResult[] {
     for (const check of checks) {
       const row = report.rows.find(r => r.benchmark === check.benchmark && r.figure === check.figure)
       const value = row === undefined ? null : check.value(row)
-      if (value === null || !Number.isFinite(value)) {
+      if (failed(check.benchmark)) {
+        parts.push(`${check.label === '' ? check.figure : check.label} not measured (the benchmark failed in a round)`)
+        unmeasured = true
+      } else if (value === null || !Number.isFinite(value)) {
         parts.push(`${check.label === '' ? check.figure : check.label} not measured`)
         unmeasured = true
       } else {
-        parts.push(`${check.label} ${value.toFixed(2)} ${check.unit}`.trimStart())
+        parts.push(`${check.label} ${shownFor(check, value)} ${check.unit}`.trimStart())
         if (!check.meets(value)) missed = true
       }
     }

@@ -7,8 +7,9 @@
 
 import type { Envelope, MemorySample, Reply, Request } from './protocol.js'
 import type { BenchClient, BenchServer, Stack, StackName } from './stack.js'
-import { startDelayProxy } from './delay-proxy.js'
-import { rawTcpListen, rawTcpSend } from './raw.js'
+// the proxy and the ceilings (raw.js loads our Noise code and the native
+// addon, 5 MiB of RSS) are imported only by the workers that run them, so a
+// js-libp2p process holds none of our code in its memory figures
 
 let server: BenchServer | undefined
 let client: BenchClient | undefined
@@ -54,7 +55,7 @@ async function handle (request: Request): Promise<unknown> {
     case 'memory':
       return await collect()
     case 'client':
-      client = await (await loadStack(request.stack)).client(request.muxer)
+      client = await (await loadStack(request.stack)).client(request.muxer, request.identities)
       closers.push(client.close)
       return null
     case 'perf':
@@ -71,17 +72,19 @@ async function handle (request: Request): Promise<unknown> {
     case 'streams':
       return await need(client, 'client').streams(request.addr, request.count, request.size)
     case 'proxy': {
+      const { startDelayProxy } = await import('./delay-proxy.js')
       const proxy = await startDelayProxy({ host: request.host, port: request.port }, request.delayMs)
       closers.push(proxy.close)
       return proxy.port
     }
     case 'rawListen': {
-      const raw = await rawTcpListen(request.noise)
+      const { rawTcpListen } = await import('./raw.js')
+      const raw = await rawTcpListen(request.kind)
       closers.push(raw.close)
       return raw.port
     }
     case 'rawSend':
-      return await rawTcpSend(request.port, request.bytes, request.noise)
+      return await (await import('./raw.js')).rawTcpSend(request.port, request.bytes, request.kind)
     case 'maxRss':
       // resourceUsage().maxRSS is in KiB: the peak resident set of this process's life
       return process.resourceUsage().maxRSS * 1024

@@ -13,6 +13,9 @@ const CEILINGS: Ceilings = {
   tcpMiBps: 1000,
   tcpSenderCpuMsPerMiB: 0.4,
   tcpReceiverCpuMsPerMiB: 0.5,
+  tcpBatchedMiBps: 1500,
+  tcpBatchedSenderCpuMsPerMiB: 0.3,
+  tcpBatchedReceiverCpuMsPerMiB: 0.3,
   noiseTcpMiBps: 800,
   noiseTcpSenderCpuMsPerMiB: 0.7,
   noiseTcpReceiverCpuMsPerMiB: 0.6,
@@ -49,8 +52,9 @@ const AT_THE_BOUNDS: Record<StackName, Values> = {
 
 const HIGHER_IS_BETTER = new Set(['down', 'up', 'connections/s'])
 
-function report (values: Partial<Record<StackName, Values>>, ceilings: Ceilings | null = CEILINGS): Report {
+function report (values: Partial<Record<StackName, Values>>, ceilings: Ceilings | null = CEILINGS, errors: string[] = []): Report {
   const collector = new Collector()
+  collector.errors.push(...errors)
   for (const [stack, benchmarks] of Object.entries(values) as Array<[StackName, Values]>) {
     for (const [benchmark, figures] of Object.entries(benchmarks)) {
       const asFigures: Figures = {}
@@ -123,6 +127,20 @@ t.test('a run without js-libp2p or without the ceilings measures only what it ca
   const r = report({ ours: withoutMemory, js: AT_THE_BOUNDS.js })
   t.equal(r.targets[5].measured, 'RSS not measured, heap not measured', 'a benchmark left out with --only')
   t.equal(r.targets[5].met, null)
+})
+
+t.test('a figure just under a bound is printed with the digits that show it', async t => {
+  const r = report(changed('ours', 'yamux', 'down', 599.9))
+  t.equal(r.targets[1].measured, 'down 0.5999 ×, up 0.60 ×', 'not "0.60" next to "no"')
+  t.equal(r.targets[1].met, false)
+  t.equal(report(changed('ours', 'rtt', 'round trips', 2.2001)).targets[4].measured, '2.2001 RTT')
+})
+
+t.test('a benchmark that failed in a round decides nothing: its targets are not measured', async t => {
+  const r = report(AT_THE_BOUNDS, CEILINGS, ['connect (js), round 2: the listener has 190 connections, expected 200'])
+  const connect = r.targets.find(x => x.target === 'connections/s ≥ 4 × js-libp2p')
+  t.same(connect, { target: 'connections/s ≥ 4 × js-libp2p', measured: 'connections/s not measured (the benchmark failed in a round)', met: null })
+  t.equal(r.targets.filter(x => x.met === true).length, ISSUE_8_TARGETS.length - 1, 'the others still decide')
 })
 
 t.test('one figure that misses decides, even when another is not measured', async t => {
