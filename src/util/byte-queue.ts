@@ -101,7 +101,8 @@ export class ByteQueue {
       this.head = 0
     }
     if (this.first === this.chunks.length) {
-      this.chunks = []
+      // all consumed (the usual case): the same array, emptied, no garbage
+      this.chunks.length = 0
       this.first = 0
     } else if (this.first >= COMPACT_FROM && this.first * 2 >= this.chunks.length) {
       // the consumed front is most of the array: drop it (amortised O(1) per chunk)
