@@ -45,14 +45,10 @@ function openNoiseMessages (socket: net.Socket): void {
   const decoder = new FrameDecoder(TAGLEN)
   const receive = new CipherState(nodeCrypto, NOISE_CEILING_KEY)
   const open = (message: Uint8Array): void => { receive.decryptWithAd(EMPTY, message) }
-  const receiveBytes = (bytes: Uint8Array): boolean => {
+  readAsTransport(socket, bytes => {
     decoder.push(bytes, open)
     return true
-  }
-  const lender = SHARED_READS_ENABLED && useSharedReads(socket) ? readLenderOf(socket) : undefined
-  if (lender !== undefined) lender.lend(receiveBytes)
-  else socket.on('data', receiveBytes)
-  socket.resume()
+  })
 }
 
 /**
@@ -62,11 +58,15 @@ function openNoiseMessages (socket: net.Socket): void {
  */
 export type RawKind = 'plain' | 'batched' | 'noise'
 
-/** Discards what arrives on `socket`, read as our transport reads (lent reads in the shared buffer when they are on). */
-function drainLent (socket: net.Socket): void {
+/**
+ * Hands what arrives on `socket` to `receive`, read as our transport reads:
+ * lent from the shared buffer (src/tcp/shared-reads.ts), or one Buffer per
+ * read when P2P_SHARED_READS=0 turns that off.
+ */
+function readAsTransport (socket: net.Socket, receive: (bytes: Uint8Array) => boolean): void {
   const lender = SHARED_READS_ENABLED && useSharedReads(socket) ? readLenderOf(socket) : undefined
-  if (lender !== undefined) lender.lend(() => true)
-  else socket.on('data', () => {})
+  if (lender !== undefined) lender.lend(receive)
+  else socket.on('data', receive)
   socket.resume()
 }
 
@@ -80,7 +80,7 @@ export async function rawTcpListen (kind: RawKind = 'plain'): Promise<{ port: nu
       // as a Noise channel of ours lays it once it carries bulk data (src/noise/gc-ballast.ts)
       layGcBallast()
       openNoiseMessages(socket)
-    } else if (kind === 'batched') drainLent(socket)
+    } else if (kind === 'batched') readAsTransport(socket, () => true)
     else socket.on('data', () => {})
     socket.on('end', () => { socket.end() })
     socket.on('error', () => { socket.destroy() })

@@ -11,7 +11,8 @@
 
 import type { Switch, DialTarget } from '../switch/index.js'
 import { PING_PROTOCOL, PING_MAX_INBOUND_STREAMS_PER_PEER, DEFAULT_PING_TIMEOUT_MS, checkPingOptions, handlePing, ping } from '../protocols/index.js'
-import { abortError, resetAfter } from '../protocols/stream-io.js'
+import { resetAfter } from '../protocols/stream-io.js'
+import { untilAborted } from '../util/deadline.js'
 import { P2PError } from '../util/errors.js'
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
 import type { PeerId } from '../peer/index.js'
@@ -91,18 +92,8 @@ export class PingService {
   }
 }
 
-/** Waits for `promise` to settle, or rejects with the abort reason once `signal` aborts. */
+/** Waits for `promise` to settle, or rejects with abortError(signal) once `signal` aborts. */
 async function untilSettledOrAborted (promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return await promise.catch(() => {})
-  signal.throwIfAborted()
-  let onAbort!: () => void
-  const aborted = new Promise<never>((resolve, reject) => {
-    onAbort = () => { reject(abortError(signal)) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    await Promise.race([promise.catch(() => {}), aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-  }
+  const settled = promise.catch(() => {})
+  await (signal === undefined ? settled : untilAborted(settled, signal))
 }

@@ -10,7 +10,7 @@
 // `stream.iterator({ destroyOnReturn: false })` instead.
 
 import type { Duplex } from 'node:stream'
-import { P2PError } from '../util/errors.js'
+import { P2PError, abortError } from '../util/errors.js'
 
 /**
  * The promise the functions below return when nothing has to wait. They
@@ -160,11 +160,7 @@ function closedError (): P2PError {
   return new P2PError('ERR_STREAM_CLOSED', 'the stream closed before its end of stream')
 }
 
-export function abortError (signal?: AbortSignal): Error {
-  const reason: unknown = signal?.reason
-  if (reason instanceof Error) return reason
-  return new P2PError('ERR_ABORTED', 'the operation was aborted', { cause: reason })
-}
+export { abortError } from '../util/errors.js'
 
 /**
  * Resets the stream (muxers send RST / Reset) after a failure. No error is

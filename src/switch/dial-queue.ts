@@ -22,6 +22,7 @@
 import type { Connection } from '../upgrader/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import { P2PError } from '../util/errors.js'
+import { untilAborted } from '../util/deadline.js'
 
 export type DialAttempt = (addr: Multiaddr, signal: AbortSignal) => Promise<Connection>
 
@@ -108,24 +109,14 @@ export class DialQueue {
   private async join (dial: PendingDial, signal?: AbortSignal): Promise<Connection> {
     dial.joiners++
     if (signal === undefined) return await dial.promise
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = (): void => {
-        if (--dial.joiners === 0) {
-          // nobody waits any more: a dial that comes now starts afresh
-          // rather than joining an attempt that is being aborted
-          this.unlist(dial)
-          dial.controller.abort(signal.reason)
-        }
-        reject(signal.reason)
+    return await untilAborted(dial.promise, signal, () => {
+      if (--dial.joiners === 0) {
+        // nobody waits any more: a dial that comes now starts afresh
+        // rather than joining an attempt that is being aborted
+        this.unlist(dial)
+        dial.controller.abort(signal.reason)
       }
-      signal.addEventListener('abort', onAbort, { once: true })
     })
-    try {
-      return await Promise.race([dial.promise, aborted])
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-    }
   }
 
   /** Takes `dial` off the keys new dials look under (it may still be settling). */

@@ -14,7 +14,7 @@ import net from 'node:net'
 import { lendReads, SHARED_READ_OPTION, SHARED_READS_ENABLED } from './shared-reads.js'
 import { lookup } from 'node:dns/promises'
 import { Multiaddr } from '../multiaddr/index.js'
-import { isP2PError, P2PError } from '../util/errors.js'
+import { abortError, isP2PError, P2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
 import { startDeadline, untilAborted } from '../util/deadline.js'
 
@@ -132,7 +132,7 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
       try {
         return await connectOnce(host, target.port, family, shareMs, () => new Error(`no answer within ${shareMs} ms`), deadline.signal)
       } catch (err) {
-        if (deadline.signal.aborted) throw deadline.signal.reason
+        if (deadline.signal.aborted) throw abortError(deadline.signal)
         failures.push(`${family === 6 ? `[${host}]` : host}:${target.port} ${(err as Error).message}`)
       }
     }
@@ -164,7 +164,7 @@ async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs
     })
     if (SHARED_READS_ENABLED) lendReads(socket)
     const timer = setTimeout(() => { fail(timeoutError()) }, timeoutMs)
-    const onAbort = (): void => { fail(abortReason(signal)) }
+    const onAbort = (): void => { fail(abortError(signal)) }
     const cleanup = (): void => {
       clearTimeout(timer)
       socket.off('connect', onConnect)
@@ -187,10 +187,6 @@ async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs
     if (signal?.aborted === true) onAbort()
     else signal?.addEventListener('abort', onAbort)
   })
-}
-
-function abortReason (signal: AbortSignal | undefined): Error {
-  return signal?.reason instanceof Error ? signal.reason : new P2PError('ERR_ABORTED', 'dial aborted', { cause: signal?.reason })
 }
 
 /**

@@ -141,7 +141,7 @@ export class ChannelDissector {
         reader.dataRemaining -= size
         const stream = reader.dataStream
         if (stream !== undefined) for (const c of chunks) this.streamData(direction, stream, c, reader.app)
-        else for (const c of chunks) this.lateData(c, reader.app)
+        else for (const c of chunks) this.appData(c, reader.app)
         if (reader.dataRemaining === 0) this.endFrame(direction, reader)
         continue
       }
@@ -206,7 +206,7 @@ export class ChannelDissector {
           for (const c of frame.data) this.streamData(direction, stream, c, reader.app)
           this.endFrame(direction, reader, stream)
         } else {
-          for (const c of frame.data) this.lateData(c, reader.app)
+          for (const c of frame.data) this.appData(c, reader.app)
           reader.lateStream = this.lateStream(key, frame.streamId)
           this.endFrame(direction, reader)
         }
@@ -249,17 +249,18 @@ export class ChannelDissector {
     return { id, protocol: this.ended.get(key)?.negotiation.protocol }
   }
 
-  /** Counts late bytes without parsing them: their stream's negotiation is over. */
-  private lateData (chunk: Uint8Array, app: AppSummary): void {
+  /**
+   * Counts application bytes into the frame's summary. Late bytes come here
+   * unparsed (their stream's negotiation is over); a live stream's come
+   * through its negotiation first (streamData).
+   */
+  private appData (chunk: Uint8Array, app: AppSummary): void {
     app.length += chunk.length
     for (let i = 0; i < chunk.length && app.preview.length < PREVIEW_BYTES; i++) app.preview.push(chunk[i])
   }
 
   private streamData (direction: Direction, stream: TracedStream, chunk: Uint8Array, app: AppSummary): void {
-    for (const data of stream.negotiation.feed(direction, chunk)) {
-      app.length += data.length
-      for (let i = 0; i < data.length && app.preview.length < PREVIEW_BYTES; i++) app.preview.push(data[i])
-    }
+    for (const data of stream.negotiation.feed(direction, chunk)) this.appData(data, app)
   }
 
   private endFrame (direction: Direction, reader: Reader, stream = reader.dataStream): void {

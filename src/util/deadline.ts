@@ -10,7 +10,7 @@
 // timer. It also says only "TimeoutError"; here the step says what did not
 // finish in time.
 
-import { P2PError } from './errors.js'
+import { P2PError, abortError } from './errors.js'
 
 /** setTimeout's largest delay, 2^31 - 1 ms (about 24.8 days): a longer one fires at once, with a warning. */
 export const MAX_TIMER_MS = 2 ** 31 - 1
@@ -57,17 +57,28 @@ export function startDeadline (timeoutMs: number, timeoutError: () => Error, out
   }
 }
 
-/** `promise`, or a rejection with the signal's reason once it aborts first (the work behind `promise` goes on, unheeded). */
-export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
-  let onAbort!: () => void
-  const aborted = new Promise<never>((resolve, reject) => {
-    onAbort = () => { reject(signal.reason) }
-    signal.addEventListener('abort', onAbort, { once: true })
+/**
+ * `promise`, or a rejection with abortError(signal) once `signal` aborts
+ * first: the caller stops waiting, the work behind `promise` goes on
+ * unheeded. `onAbort` runs when the wait ends that way (at once if the
+ * signal is already aborted).
+ */
+export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal, onAbort?: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort?.()
+    throw abortError(signal)
+  }
+  let listener!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => {
+    listener = () => {
+      onAbort?.()
+      reject(abortError(signal))
+    }
+    signal.addEventListener('abort', listener, { once: true })
   })
   try {
     return await Promise.race([promise, aborted])
   } finally {
-    signal.removeEventListener('abort', onAbort)
+    signal.removeEventListener('abort', listener)
   }
 }

@@ -17,6 +17,17 @@ export class P2PError extends Error {
   }
 }
 
+/**
+ * What an aborted operation rejects with: the signal's reason when it is an
+ * Error (a caller's own error, a step's timeout), else ERR_ABORTED with the
+ * reason as its cause.
+ */
+export function abortError (signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason
+  if (reason instanceof Error) return reason
+  return new P2PError('ERR_ABORTED', 'the operation was aborted', { cause: reason })
+}
+
 /** True when `err` is a P2PError with the given code. */
 export function isP2PError (err: unknown, code?: string): err is P2PError {
   return err instanceof P2PError && (code === undefined || err.code === code)

@@ -48,7 +48,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { checkTimerMs } from '../util/deadline.js'
-import { P2PError, isP2PError } from '../util/errors.js'
+import { P2PError, abortError, isP2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
@@ -272,7 +272,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.ackSlotWaiters = this.ackSlotWaiters.filter(w => w !== wake)
-        reject(signal?.reason instanceof Error ? signal.reason : new P2PError('ERR_ABORTED', 'opening a stream was aborted', { cause: signal?.reason }))
+        reject(abortError(signal))
       }
       const wake = (): void => {
         signal?.removeEventListener('abort', onAbort)
