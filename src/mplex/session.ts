@@ -188,8 +188,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     return this.connection.writableNeedDrain
   }
 
-  sendMessage (stream: MplexStream, payload: Uint8Array): void {
-    this.writeFrame(SEND_FLAGS[stream.direction].message, stream.id, payload)
+  sendMessage (stream: MplexStream, payload: Uint8Array, written?: WriteCallback): void {
+    this.writeFrame(SEND_FLAGS[stream.direction].message, stream.id, payload, written)
   }
 
   waitForDrain (stream: MplexStream): void {
@@ -241,7 +241,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   // ---- writing ----
 
   /** Writes one frame: one buffer for small payloads, header + payload view under cork() for big ones. */
-  private writeFrame (flag: FlagValue, streamId: number, payload: Uint8Array): void {
+  private writeFrame (flag: FlagValue, streamId: number, payload: Uint8Array, written?: WriteCallback): void {
     if (this.onFrame !== undefined) this.trace(flag, streamId, payload)
     const headerLength = frameHeaderLength(flag, streamId, payload.length)
     const connection = this.connection
@@ -250,7 +250,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
       const frame = Buffer.allocUnsafe(headerLength + payload.length)
       writeFrameHeader(frame, 0, flag, streamId, payload.length)
       frame.set(payload, headerLength)
-      connection.write(frame)
+      connection.write(frame, written)
       if (flag !== Flag.MessageReceiver && flag !== Flag.MessageInitiator && connection.writableNeedDrain) this.countControlBytes(frame.length)
       return
     }
@@ -258,7 +258,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     writeFrameHeader(header, 0, flag, streamId, payload.length)
     connection.cork()
     connection.write(header)
-    connection.write(payload)
+    // a view of the writer's buffer: handled once the connection calls back
+    connection.write(payload, written)
     connection.uncork()
   }
 

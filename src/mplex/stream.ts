@@ -9,8 +9,11 @@
 //   most MAX_SEND_MESSAGE_SIZE, one after another, for as long as the
 //   connection takes them (`write()` returns true); when it is backed up the
 //   stream waits for the session to call `flush()` again after 'drain', and
-//   completes the write once the last frame is out. That wait is the only
-//   backpressure mplex has, and it holds each writer to one chunk in flight.
+//   completes the write once the last frame is out and, when a payload went
+//   as a view of the writer's buffer, once the connection has handled it
+//   (Node's contract: after the callback the writer may refill the buffer).
+//   That wait is the only backpressure mplex has, and it holds each writer
+//   to one chunk in flight.
 //   `end()` sends Close; `destroy()` before both sides closed sends Reset.
 //   Receiving: Message payloads are pushed as views of the received chunks.
 //   "Due to the lack of back pressure at the protocol level, the
@@ -26,10 +29,12 @@
 //   What the application has read is given back after each push and each
 //   read(); all of it when the stream is destroyed.
 
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
+import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
-import type { MemoryBudget, MuxedStream } from '../muxer/types.js'
-import { MAX_SEND_MESSAGE_SIZE } from './constants.js'
+import { WriteCompletion } from '../muxer/write-completion.js'
+import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
+import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
 import { StreamState, isFinished, nextState, type StreamEvent } from './stream-state.js'
 
@@ -46,8 +51,12 @@ export interface StreamSession {
   readonly writable: boolean
   /** True while the connection is backed up (its write() returned false and 'drain' has not come). */
   readonly blocked: boolean
-  /** Sends one Message frame. */
-  sendMessage: (stream: MplexStream, payload: Uint8Array) => void
+  /**
+   * Sends one Message frame: a payload over COPY_PAYLOAD_MAX as a view.
+   * `written`, when given, is called once the connection has handled the
+   * frame and every one before it.
+   */
+  sendMessage: (stream: MplexStream, payload: Uint8Array, written?: WriteCallback) => void
   /** Calls `stream.flush()` after the connection's next 'drain'. */
   waitForDrain: (stream: MplexStream) => void
   sendClose: (stream: MplexStream, callback: WriteCallback) => void
@@ -56,7 +65,7 @@ export interface StreamSession {
   streamFinished: (stream: MplexStream) => void
 }
 
-export class MplexStream extends Duplex implements MuxedStream {
+export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   readonly id: number
   readonly direction: 'inbound' | 'outbound'
   protocol?: string
@@ -67,7 +76,10 @@ export class MplexStream extends Duplex implements MuxedStream {
   private pendingChunks: readonly Uint8Array[] | undefined
   private pendingIndex = 0
   private pendingOffset = 0
-  private pendingCallback: WriteCallback | undefined
+  /** The callback of the write under way (see `flush`). */
+  private readonly completion = new WriteCompletion(callNow)
+  /** A payload of the write under way went as a view: its callback waits for the connection's. */
+  private viewSent = false
   /** Bytes of the session's memory budget held for data received and not yet read. */
   private reservedBytes = 0
   /** The remote reset the stream: nothing buffered is read any more. */
@@ -79,7 +91,7 @@ export class MplexStream extends Duplex implements MuxedStream {
   }
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
-    super({ allowHalfOpen: true, decodeStrings: true })
+    super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
     this.session = session
     this.id = id
     this.direction = direction
@@ -200,10 +212,8 @@ export class MplexStream extends Duplex implements MuxedStream {
       this.session.memoryBudget?.release(this.reservedBytes)
       this.reservedBytes = 0
     }
-    const pending = this.pendingCallback
     this.pendingChunks = undefined
-    this.pendingCallback = undefined
-    pending?.(err ?? new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} was destroyed while writing`))
+    this.completion.take()?.(err ?? new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} was destroyed while writing`))
     callback(err)
   }
 
@@ -224,21 +234,28 @@ export class MplexStream extends Duplex implements MuxedStream {
         return
       }
       const chunk = chunks[this.pendingIndex]
-      const end = Math.min(chunk.length, this.pendingOffset + MAX_SEND_MESSAGE_SIZE)
-      if (end > this.pendingOffset) {
-        session.sendMessage(this, this.pendingOffset === 0 && end === chunk.length ? chunk : chunk.subarray(this.pendingOffset, end))
-      }
+      const start = this.pendingOffset
+      const end = Math.min(chunk.length, start + MAX_SEND_MESSAGE_SIZE)
       if (end === chunk.length) {
         this.pendingIndex++
         this.pendingOffset = 0
       } else {
         this.pendingOffset = end
       }
+      if (end === start) continue
+      const payload = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
+      // larger payloads go to the connection as views of the writer's buffer (session.sendMessage)
+      this.viewSent ||= end - start > COPY_PAYLOAD_MAX
+      if (this.pendingIndex === chunks.length && this.viewSent) {
+        this.pendingChunks = undefined
+        session.sendMessage(this, payload, this.completion.afterConnection())
+        return
+      }
+      session.sendMessage(this, payload)
     }
-    const callback = this.pendingCallback
+    // every payload was copied (or there was none): the writer's buffers are free now
     this.pendingChunks = undefined
-    this.pendingCallback = undefined
-    callback?.()
+    this.completion.complete()
   }
 
   // ---- internals ----
@@ -247,7 +264,8 @@ export class MplexStream extends Duplex implements MuxedStream {
     this.pendingChunks = chunks
     this.pendingIndex = 0
     this.pendingOffset = 0
-    this.pendingCallback = callback
+    this.completion.begin(callback)
+    this.viewSent = false
     this.flush()
   }
 
@@ -260,10 +278,8 @@ export class MplexStream extends Duplex implements MuxedStream {
   }
 
   private failWrite (err: Error): void {
-    const callback = this.pendingCallback
     this.pendingChunks = undefined
-    this.pendingCallback = undefined
-    callback?.(err)
+    this.completion.fail(err)
   }
 
   private transition (event: StreamEvent): void {
@@ -271,4 +287,9 @@ export class MplexStream extends Duplex implements MuxedStream {
     this.state = nextState(before, event) ?? before
     if (!isFinished(before) && isFinished(this.state)) this.session.streamFinished(this)
   }
+}
+
+/** Completes an mplex write at once: mplex waits for 'drain' before it sends, not after. */
+function callNow (callback: WriteCallback): void {
+  callback()
 }

@@ -17,7 +17,8 @@
 //         │
 //         └── na / bad header / EOF / timeout ──► destroyed(err), inner destroyed
 
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
+import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { StreamReader } from '../util/stream-reader.js'
 import type { NegotiationOptions } from './io.js'
@@ -31,7 +32,7 @@ export function selectOptimistic (stream: Duplex, protocol: string, options: Neg
   return new OptimisticStream(stream, protocol, options)
 }
 
-export class OptimisticStream extends Duplex {
+export class OptimisticStream extends TickBatchedDuplex {
   /** The agreed protocol, once the listener echoed it. */
   protocol: string | undefined
   /** Resolves with the protocol on agreement; rejects when the wrapper is destroyed first. */
@@ -80,27 +81,41 @@ export class OptimisticStream extends Duplex {
     if (this.forwarding) this.inner.resume()
   }
 
+  /**
+   * A write completes when the inner stream calls it back, not when the
+   * inner write() returns: until then the inner stream may still hold the
+   * writer's buffer (Node's contract lets the writer refill it after the
+   * callback). Backpressure comes with it: while the inner stream is busy,
+   * our own buffer fills.
+   */
   override _write (chunk: Uint8Array, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (!this.inner.writable) {
       callback(new P2PError('ERR_STREAM_CLOSED', 'cannot write: the underlying stream is closed for writing'))
       return
     }
-    if (this.inner.write(chunk)) callback()
-    else this.inner.once('drain', () => { callback() })
+    this.inner.write(chunk, this.innerWritten(callback))
   }
 
-  /** Several queued writes go down as one corked batch (one writev on a socket). */
+  /** Several queued writes go down as one corked batch; the last one's callback completes them all (writes complete in order). */
   override _writev (chunks: Array<{ chunk: Uint8Array }>, callback: (err?: Error | null) => void): void {
     if (!this.inner.writable) {
       callback(new P2PError('ERR_STREAM_CLOSED', 'cannot write: the underlying stream is closed for writing'))
       return
     }
     this.inner.cork()
-    let ok = true
-    for (const { chunk } of chunks) ok = this.inner.write(chunk)
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) this.inner.write(chunks[i].chunk)
+    this.inner.write(chunks[last].chunk, this.innerWritten(callback))
     this.inner.uncork()
-    if (ok) callback()
-    else this.inner.once('drain', () => { callback() })
+  }
+
+  /**
+   * Completes our write with the inner one. A write the inner stream still
+   * buffered when it was destroyed fails with Node's generic "destroyed"
+   * error before the inner 'error' arrives: report why it was destroyed.
+   */
+  private innerWritten (callback: (err?: Error | null) => void): (err?: Error | null) => void {
+    return err => { callback(err == null ? null : this.inner.errored ?? err) }
   }
 
   /**

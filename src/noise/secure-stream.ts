@@ -9,7 +9,11 @@
 //     prefix, ciphertext and tag under cork() (one writev, no concatenation;
 //     up to SEAL_BATCH_MESSAGES queued messages share it, one more when it
 //     takes the rest of the queue). Once conn's buffer holds that batch we
-//     wait for 'drain' before sealing more. When conn is a plain net.Socket
+//     wait for 'drain' before sealing more. A write is called back as soon
+//     as all of it is sealed, even while conn is backed up (the next write
+//     waits for the drain instead): a muxer that waits for that callback
+//     before handing down its next batch (../muxer/write-completion.ts) has
+//     it queued here by the time conn drains. When conn is a plain net.Socket
 //     and the cipher seals into given memory (the native AEAD), a large
 //     message is sealed, prefix and all, into a reused buffer
 //     (./sealed-buffers.ts), given back when the socket has written it.
@@ -200,6 +204,11 @@ export class NoiseSecureStream extends Duplex {
    */
   private seal (chunks: Uint8Array[], index: number, offset: number, callback: (err?: Error | null) => void): void {
     const conn = this.conn
+    if (conn.writableNeedDrain && conn.writableLength >= SEAL_BATCH_BYTES) {
+      // conn still holds a whole batch: seal this one when it has drained
+      this.afterConnDrain(chunks, index, offset, callback)
+      return
+    }
     let ok = true
     let left = -offset
     for (let i = index; i < chunks.length; i++) left += chunks[i].length
@@ -263,15 +272,24 @@ export class NoiseSecureStream extends Duplex {
       this.inheritedCork = false
       while (conn.writableCorked > 0) conn.uncork()
     }
-    if (index >= chunks.length && ok) {
+    // Everything sealed: the write is handled (the writer may reuse its
+    // buffers, and a muxer waits for this callback to let it), even if
+    // conn is backed up. The next write waits for conn instead (above), by
+    // then already queued here: sealed the moment conn drains, not a turn
+    // after it.
+    if (index >= chunks.length) {
       callback()
       return
     }
-    // wait for conn to drain (or die) before sealing more
+    this.afterConnDrain(chunks, index, offset, callback)
+  }
+
+  /** Seals the rest once conn has drained; fails the write when conn closes first. */
+  private afterConnDrain (chunks: Uint8Array[], index: number, offset: number, callback: (err?: Error | null) => void): void {
+    const conn = this.conn
     const onDrain = (): void => {
       cleanup()
-      if (index >= chunks.length) callback()
-      else this.seal(chunks, index, offset, callback)
+      this.seal(chunks, index, offset, callback)
     }
     const onGone = (): void => {
       cleanup()
@@ -280,6 +298,10 @@ export class NoiseSecureStream extends Duplex {
     const cleanup = (): void => {
       conn.off('drain', onDrain)
       conn.off('close', onGone)
+    }
+    if (conn.destroyed) {
+      onGone()
+      return
     }
     conn.on('drain', onDrain)
     conn.on('close', onGone)

@@ -351,21 +351,25 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
 
   // ---- StreamSession (called by streams) ----
 
-  sendData (stream: YamuxStream, payload: Uint8Array): void {
+  sendData (stream: YamuxStream, payload: Uint8Array, written?: DrainCallback): void {
     const flags = stream.takeFlags()
-    if (!this.canWrite()) return
+    if (!this.canWrite()) {
+      written?.()
+      return
+    }
     this.onFrame?.('out', { type: FrameType.Data, flags, streamId: stream.id, length: payload.length })
     if (payload.length <= COPY_PAYLOAD_THRESHOLD) {
       const frame = Buffer.allocUnsafe(HEADER_LENGTH + payload.length)
       writeHeader(frame, 0, FrameType.Data, flags, stream.id, payload.length)
       frame.set(payload, HEADER_LENGTH)
-      this.write(frame)
+      this.write(frame, written)
     } else {
       const header = Buffer.allocUnsafe(HEADER_LENGTH)
       writeHeader(header, 0, FrameType.Data, flags, stream.id, payload.length)
       this.connection.cork()
       this.write(header)
-      this.write(payload)
+      // a view of the writer's buffer: handled once the connection calls back
+      this.write(payload, written)
       this.connection.uncork()
     }
   }
@@ -708,9 +712,9 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     }
   }
 
-  private write (bytes: Uint8Array): void {
+  private write (bytes: Uint8Array, written?: DrainCallback): void {
     this.batch.begin()
-    if (!this.connection.write(bytes)) this.writeBlocked = true
+    if (!this.connection.write(bytes, written)) this.writeBlocked = true
   }
 
   // ---- termination ----

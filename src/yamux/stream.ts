@@ -8,7 +8,10 @@
 //   remote's window (`sendWindow`) and our frame size limit, and waits when the
 //   window is used up; the remote's Window Update resumes it. That wait is the
 //   backpressure a slow remote reader exerts on this stream's writer, and on
-//   nothing else. `end()` sends FIN, `destroy()` before both sides finished
+//   nothing else. A write completes once all of it is sent and, when a
+//   payload went as a view of the writer's buffer, once the connection has
+//   handled it (Node's contract: after the callback the writer may refill
+//   the buffer). `end()` sends FIN, `destroy()` before both sides finished
 //   sends RST.
 //   Receiving: Data payloads are pushed as views of the received chunks. We
 //   give the remote credit back (a Window Update) only for bytes the
@@ -21,10 +24,12 @@
 //   initial window, reserved by the session, plus each growth) and gives it
 //   back once, when it is destroyed.
 
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
+import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
-import { Flag, INITIAL_STREAM_WINDOW } from './constants.js'
-import type { MemoryBudget, MuxedStream } from '../muxer/types.js'
+import { WriteCompletion } from '../muxer/write-completion.js'
+import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
+import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
 
 /** What a stream needs from its session (implemented by YamuxSession). */
@@ -36,7 +41,12 @@ export interface StreamSession {
   /** Where receive windows are reserved; undefined: nothing is counted. */
   readonly memoryBudget: MemoryBudget | undefined
   now: () => number
-  sendData: (stream: YamuxStream, payload: Uint8Array) => void
+  /**
+   * Sends one Data frame: a payload over COPY_PAYLOAD_THRESHOLD as a view.
+   * `written`, when given, is called once the connection has handled the
+   * frame and every one before it (at once when nothing could be sent).
+   */
+  sendData: (stream: YamuxStream, payload: Uint8Array, written?: (err?: Error | null) => void) => void
   sendWindowUpdate: (stream: YamuxStream, flags: number, delta: number) => void
   /** Calls `callback` now, or once the connection has drained when it is backed up. */
   afterDrain: (callback: (err?: Error | null) => void) => void
@@ -48,7 +58,7 @@ export interface StreamSession {
 
 type WriteCallback = (err?: Error | null) => void
 
-export class YamuxStream extends Duplex implements MuxedStream {
+export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   readonly id: number
   readonly direction: 'inbound' | 'outbound'
   protocol?: string
@@ -73,16 +83,21 @@ export class YamuxStream extends Duplex implements MuxedStream {
   private epochStart: number
 
   private readonly session: StreamSession
-  /** The chunk `_write` is sending, while it waits for window. */
-  private pendingChunk: Uint8Array | undefined
+  /** The chunks `_write`/`_writev` is sending, and how far it got (it waits for window). */
+  private pendingChunks: readonly Uint8Array[] | undefined
+  private pendingIndex = 0
+  private pendingOffset = 0
+  /** The callback of the write under way (see `flushWrite`). */
+  private readonly completion: WriteCompletion
+  /** A payload of the write under way went as a view: its callback waits for the connection's. */
+  private viewSent = false
   /** The remote reset the stream: nothing buffered is read any more. */
   private resetByRemote = false
-  private pendingOffset = 0
-  private pendingCallback: WriteCallback | undefined
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
-    super({ allowHalfOpen: true, decodeStrings: true })
+    super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
     this.session = session
+    this.completion = new WriteCompletion(callback => { session.afterDrain(callback) })
     this.id = id
     this.direction = direction
     this.opening = direction === 'outbound' ? StreamOpening.SynSent : StreamOpening.SynReceived
@@ -108,7 +123,7 @@ export class YamuxStream extends Duplex implements MuxedStream {
     if (this.state === StreamState.Reset) return
     // the sum stays exact in a double; the remote may grant more than 4 GiB over time
     this.sendWindow += delta
-    if (this.pendingChunk !== undefined && this.sendWindow > 0) this.flushWrite()
+    if (this.pendingChunks !== undefined && this.sendWindow > 0) this.flushWrite()
   }
 
   /** A Data payload piece (a view into the received bytes). */
@@ -168,10 +183,16 @@ export class YamuxStream extends Duplex implements MuxedStream {
   }
 
   override _write (chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
-    this.pendingChunk = chunk
-    this.pendingOffset = 0
-    this.pendingCallback = callback
-    this.flushWrite()
+    this.writeChunks(chunk.length === 0 ? [] : [chunk], callback)
+  }
+
+  /** Writes buffered while the previous one was under way, sent together (one turn, one batch). */
+  override _writev (chunks: Array<{ chunk: Buffer }>, callback: WriteCallback): void {
+    const list: Buffer[] = []
+    for (let i = 0; i < chunks.length; i++) {
+      if (chunks[i].chunk.length > 0) list.push(chunks[i].chunk)
+    }
+    this.writeChunks(list, callback)
   }
 
   override _final (callback: WriteCallback): void {
@@ -192,10 +213,8 @@ export class YamuxStream extends Duplex implements MuxedStream {
     }
     // destroy runs once: the window's memory goes back exactly once
     this.session.memoryBudget?.release(this.recvWindow)
-    const pending = this.pendingCallback
-    this.pendingChunk = undefined
-    this.pendingCallback = undefined
-    pending?.(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
+    this.pendingChunks = undefined
+    this.completion.take()?.(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
     callback(err)
   }
 
@@ -207,29 +226,53 @@ export class YamuxStream extends Duplex implements MuxedStream {
     if (!isFinished(before) && isFinished(this.state)) this.session.streamFinished(this)
   }
 
-  /** Sends as much of the pending chunk as the window allows; completes the write when all is sent. */
+  /** `chunks` are not empty: an empty chunk would be an empty Data frame. */
+  private writeChunks (chunks: readonly Uint8Array[], callback: WriteCallback): void {
+    this.pendingChunks = chunks
+    this.pendingIndex = 0
+    this.pendingOffset = 0
+    this.completion.begin(callback)
+    this.viewSent = false
+    this.flushWrite()
+  }
+
+  /**
+   * Sends as much of the pending chunks as the window allows. When all is
+   * sent the write completes, once the connection has handled the last
+   * frame if a payload went as a view (../muxer/write-completion.ts).
+   */
   private flushWrite (): void {
-    const chunk = this.pendingChunk
-    if (chunk === undefined) return
-    while (this.pendingOffset < chunk.length) {
+    const chunks = this.pendingChunks
+    if (chunks === undefined) return
+    while (this.pendingIndex < chunks.length) {
       if (this.state === StreamState.Reset) {
-        const callback = this.pendingCallback
-        this.pendingChunk = undefined
-        this.pendingCallback = undefined
-        callback?.(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset while writing`, { remote: true }))
+        this.pendingChunks = undefined
+        this.completion.fail(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset while writing`, { remote: true }))
         return
       }
       // "never send beyond the peer's window": wait for its Window Update
       if (this.sendWindow <= 0) return
+      const chunk = chunks[this.pendingIndex]
       const size = Math.min(this.sendWindow, this.session.maxMessageSize, chunk.length - this.pendingOffset)
-      this.session.sendData(this, chunk.subarray(this.pendingOffset, this.pendingOffset + size))
+      const piece = size === chunk.length ? chunk : chunk.subarray(this.pendingOffset, this.pendingOffset + size)
       this.sendWindow -= size
       this.pendingOffset += size
+      if (this.pendingOffset === chunk.length) {
+        this.pendingIndex++
+        this.pendingOffset = 0
+      }
+      // larger payloads go to the connection as views of the writer's buffer (session.sendData)
+      this.viewSent ||= size > COPY_PAYLOAD_THRESHOLD
+      if (this.pendingIndex === chunks.length && this.viewSent) {
+        this.pendingChunks = undefined
+        this.session.sendData(this, piece, this.completion.afterConnection())
+        return
+      }
+      this.session.sendData(this, piece)
     }
-    const callback = this.pendingCallback
-    this.pendingChunk = undefined
-    this.pendingCallback = undefined
-    if (callback !== undefined) this.session.afterDrain(callback)
+    // every payload was copied (or there was none): the writer's buffers are free now
+    this.pendingChunks = undefined
+    this.completion.complete()
   }
 
   /**

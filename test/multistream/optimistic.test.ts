@@ -191,10 +191,26 @@ t.test('selectOptimistic: an inner stream closed under the wrapper ends it quiet
   await once(idle, 'close')
   t.equal(idle.errored, null, 'closed without an error')
 
-  // a write waiting for the inner stream to drain would wait forever: it fails
-  const { dialer: busy, inner: c, listener: d } = await negotiatedPair()
+  // a write the inner stream completes as it closes (our pair's end hands
+  // its pending write over): it succeeded, and the wrapper closes quietly
+  const { dialer: flushed, inner: e, listener: f } = await negotiatedPair()
   const chunk = Buffer.alloc(64 * 1024, 1)
-  for (let i = 0; i < 64 && busy.write(chunk); i++);
+  let called: Error | null | undefined
+  flushed.write(chunk, err => { called = err })
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(called, undefined, 'the write waits for the inner stream')
+  f.end()
+  await readAll(flushed)
+  e.destroy()
+  await once(flushed, 'close')
+  t.equal(called, null, 'the inner stream completed it')
+  t.equal(flushed.errored, null, 'closed without an error')
+
+  // a write the inner stream drops as it closes would wait forever: it fails
+  const { dialer: busy, inner: c, listener: d } = await negotiatedPair()
+  c._write = () => {} // never calls back
+  busy.write(chunk)
+  await new Promise(resolve => setImmediate(resolve))
   t.ok(busy.writableLength > 0, 'a write is pending')
   d.end()
   await readAll(busy)
@@ -202,6 +218,25 @@ t.test('selectOptimistic: an inner stream closed under the wrapper ends it quiet
   c.destroy()
   const [err] = await failed
   t.equal(err.code, 'ERR_STREAM_CLOSED')
+})
+
+t.test('selectOptimistic: a write completes only when the inner stream calls it back (Node\'s contract: then the writer may refill its buffer)', async t => {
+  const { dialer, inner, listener } = await negotiatedPair()
+  // the inner stream holds the write (as a muxed stream does until the layer below has sealed it)
+  let release: (() => void) | undefined
+  const innerWrite = inner._write.bind(inner)
+  inner._write = (chunk, encoding, callback) => { release = () => { innerWrite(chunk, encoding, callback) } }
+  const buffer = Buffer.alloc(8, 7)
+  let done = false
+  dialer.write(buffer, () => { done = true })
+  await new Promise(resolve => setImmediate(resolve))
+  t.notOk(done, 'not called back while the inner stream holds the bytes')
+  t.ok(release !== undefined, 'the inner stream has the write')
+  release?.()
+  await new Promise(resolve => setImmediate(resolve))
+  t.ok(done, 'called back once the inner stream did')
+  dialer.end()
+  t.same([...await readAll(listener)], [...buffer], 'the bytes arrive')
 })
 
 t.test('selectOptimistic: corked writes go down as one batch, in order', async t => {

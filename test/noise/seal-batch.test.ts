@@ -71,3 +71,46 @@ t.test('the rest of a write that fits in one more message goes with the batch, n
   t.same(Buffer.concat(opened), Buffer.from(data))
   stream.destroy()
 })
+
+/** A connection that keeps every write until `release()` (a socket whose peer reads nothing). */
+class StalledConnection extends Duplex {
+  writes = 0
+  private held: Array<() => void> = []
+  constructor () { super({ writableHighWaterMark: 16 * 1024 }) }
+  override _read (): void {}
+  override _write (_chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.writes++
+    this.held.push(callback)
+  }
+
+  override _writev (_chunks: Array<{ chunk: Buffer }>, callback: () => void): void {
+    this.writes++
+    this.held.push(callback)
+  }
+
+  release (): void {
+    const held = this.held
+    this.held = []
+    for (const callback of held) callback()
+  }
+}
+
+t.test('a write is called back once all of it is sealed, though the connection is backed up; the next waits for it to drain', async t => {
+  const conn = new StalledConnection()
+  const stream = new NoiseSecureStream(conn, new CipherState(nodeCrypto, KEY), new CipherState(nodeCrypto, KEY))
+  // a whole batch: the connection holds more than it takes before its 'drain'
+  const data = new Uint8Array(SEAL_BATCH_MESSAGES * MAX_PLAINTEXT_LENGTH).fill(9)
+  const first = new Promise<void>((resolve, reject) => { stream.write(data, err => { err == null ? resolve() : reject(err) }) })
+  await first
+  t.ok(conn.writableNeedDrain, 'called back while the connection is backed up: the bytes are sealed, the writer may reuse them')
+  const writesBefore = conn.writes
+  let secondDone = false
+  const second = new Promise<void>((resolve, reject) => { stream.write(new Uint8Array(100), err => { secondDone = true; err == null ? resolve() : reject(err) }) })
+  await new Promise(resolve => setImmediate(resolve))
+  t.equal(conn.writes, writesBefore, 'the next write is not sealed while the connection holds a whole batch')
+  t.notOk(secondDone)
+  conn.release()
+  await second
+  t.equal(conn.writes, writesBefore + 1, 'sealed and written once the connection drained')
+  stream.destroy()
+})
