@@ -75,7 +75,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   readonly maxStreamBufferSize: number
   readonly memoryBudget: MemoryBudget | undefined
 
-  private readonly connection: Duplex
+  /** What the session runs over (streams wait for it to handle their views: ../muxer/write-completion.ts). */
+  readonly connection: Duplex
   /** Frames of one turn leave as one write (../muxer/write-batch.ts). */
   private readonly batch: WriteBatch
   private readonly maxInboundStreams: number

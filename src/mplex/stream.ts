@@ -29,22 +29,22 @@
 //   What the application has read is given back after each push and each
 //   read(); all of it when the stream is destroyed.
 
-import type { Duplex } from 'node:stream'
+import type { Duplex, Writable } from 'node:stream'
 import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
-import { WriteCompletion } from '../muxer/write-completion.js'
+import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
 import { StreamState, isFinished, nextState, type StreamEvent } from './stream-state.js'
-
-type WriteCallback = (err?: Error | null) => void
 
 /** What a stream needs from its session (implemented by MplexSession). */
 export interface StreamSession {
   readonly maxStreamBufferSize: number
   /** Where unread bytes are reserved; undefined: nothing is counted. */
   readonly memoryBudget: MemoryBudget | undefined
+  /** What the session runs over. */
+  readonly connection: Writable
   /** Reserves `bytes` more for `stream`'s buffer, or says no (the session may reset a slower reader to make room). */
   reserveBuffer: (stream: MplexStream, bytes: number) => boolean
   /** False once the session is closed. */
@@ -77,9 +77,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   private pendingIndex = 0
   private pendingOffset = 0
   /** The callback of the write under way (see `flush`). */
-  private readonly completion = new WriteCompletion(callNow)
-  /** A payload of the write under way went as a view: its callback waits for the connection's. */
-  private viewSent = false
+  private readonly completion: WriteCompletion
   /** Bytes of the session's memory budget held for data received and not yet read. */
   private reservedBytes = 0
   /** The remote reset the stream: nothing buffered is read any more. */
@@ -93,6 +91,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
     this.session = session
+    this.completion = new WriteCompletion(session.connection, callNow)
     this.id = id
     this.direction = direction
   }
@@ -213,7 +212,8 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       this.reservedBytes = 0
     }
     this.pendingChunks = undefined
-    this.completion.take()?.(err ?? new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} was destroyed while writing`))
+    // the error is made only when a write waits for it (a stack trace costs)
+    if (this.completion.pending) this.completion.fail(err ?? new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} was destroyed while writing`))
     callback(err)
   }
 
@@ -245,10 +245,10 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       if (end === start) continue
       const payload = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
       // larger payloads go to the connection as views of the writer's buffer (session.sendMessage)
-      this.viewSent ||= end - start > COPY_PAYLOAD_MAX
-      if (this.pendingIndex === chunks.length && this.viewSent) {
+      this.completion.viewSent ||= end - start > COPY_PAYLOAD_MAX
+      if (this.pendingIndex === chunks.length && this.completion.viewSent) {
         this.pendingChunks = undefined
-        session.sendMessage(this, payload, this.completion.afterConnection())
+        session.sendMessage(this, payload, this.completion.connectionWritten)
         return
       }
       session.sendMessage(this, payload)
@@ -265,7 +265,6 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     this.pendingIndex = 0
     this.pendingOffset = 0
     this.completion.begin(callback)
-    this.viewSent = false
     this.flush()
   }
 

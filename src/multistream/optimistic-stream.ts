@@ -148,8 +148,8 @@ export class OptimisticStream extends TickBatchedDuplex {
     // closed before its readable side ended: the peer's data was cut off
     else if (!this.inner.readableEnded) this.destroy()
     // closed while ours is still open for writing (the muxer ended the inner
-    // stream, e.g. on a graceful connection close): a write waiting for the
-    // inner 'drain' would wait forever, so fail it. With no write pending
+    // stream, e.g. on a graceful connection close): a write the inner stream
+    // never calls back would wait forever, so fail it. With no write pending
     // (a ping stream at a connection's close) this is an ordinary end, and
     // an Error would only cost its stack trace.
     else if (!this.writableEnded) {

@@ -3,51 +3,90 @@
 // stream is destroyed first.
 //
 // "Done" is Node's Writable contract: the chunk is fully handled, so the
-// writer may refill its buffer. A payload the muxer copied into its frame is
+// writer may refill its buffer (or give it back to a pool, to be filled
+// with another stream's data). A payload the muxer copied into its frame is
 // handled once the frame is written; one sent down as a view of the
 // writer's buffer only once the connection has called back the frame's
 // write (the Noise channel seals a turn's frames together, a turn later:
-// ./write-batch.ts). `afterConnection()` makes that callback.
+// ./write-batch.ts). The same holds when the write fails: views already
+// handed to the connection are still sealed and sent (ahead of the reset),
+// so a failed write is called back only once the connection has handled
+// them.
 
-type WriteCallback = (err?: Error | null) => void
+import type { Writable } from 'node:stream'
+
+export type WriteCallback = (err?: Error | null) => void
+
+const EMPTY = new Uint8Array(0)
 
 export class WriteCompletion {
+  /** A payload of the write under way went down as a view of the writer's buffer. */
+  viewSent = false
   private callback: WriteCallback | undefined
-  /** Counts writes: a connection callback for a write completed otherwise (destroyed) is ignored. */
-  private writeNumber = 0
 
-  /** `finish` calls the write's callback (at once, or after the connection drains). */
-  constructor (private readonly finish: (callback: WriteCallback) => void) {}
+  /**
+   * `connection` is the session's; `finish` calls a completed write's
+   * callback (at once, or after the connection drains).
+   */
+  constructor (private readonly connection: Writable, private readonly finish: (callback: WriteCallback) => void) {}
 
   /** A new write starts; `callback` is its callback. */
   begin (callback: WriteCallback): void {
     this.callback = callback
-    this.writeNumber++
+    this.viewSent = false
   }
 
-  /** For the connection's write of the last frame: completes (or fails) this write once it is called. */
-  afterConnection (): WriteCallback {
-    const writeNumber = this.writeNumber
-    return err => {
-      if (writeNumber !== this.writeNumber) return
-      if (err != null) this.fail(err)
-      else this.complete()
-    }
+  get pending (): boolean {
+    return this.callback !== undefined
   }
 
+  /**
+   * For the connection's write of the write's last frame: the connection
+   * calls writes back in order, so then every view of the write is handled.
+   * An error is not passed on: it is the connection's own (Node's generic
+   * "destroyed", or a socket failure), and the session, which ends when its
+   * connection does, destroys the stream with the reason, failing the write
+   * through `fail`.
+   */
+  readonly connectionWritten = (err?: Error | null): void => {
+    if (err == null) this.complete()
+  }
+
+  /** Every frame is sent, and handled if a view went down (connectionWritten). */
   complete (): void {
-    const callback = this.take()
-    if (callback !== undefined) this.finish(callback)
-  }
-
-  fail (err: Error): void {
-    this.take()?.(err)
-  }
-
-  /** The callback, if the write is still under way; it is then no longer pending. */
-  take (): WriteCallback | undefined {
     const callback = this.callback
+    if (callback === undefined) return
     this.callback = undefined
-    return callback
+    this.finish(callback)
+  }
+
+  /** Fails the write with `err`, once the connection has handled the views it already has. */
+  fail (err: Error): void {
+    const callback = this.callback
+    if (callback === undefined) return
+    this.callback = undefined
+    if (this.viewSent) afterWritesHandled(this.connection, () => { callback(err) })
+    else callback(err)
+  }
+}
+
+/**
+ * Calls `callback` once `connection` has handled every write made so far: an
+ * empty write's callback comes after theirs. When the connection is ending,
+ * its 'finish' (or 'close') says so; once destroyed it handles nothing more.
+ */
+function afterWritesHandled (connection: Writable, callback: () => void): void {
+  if (connection.destroyed || connection.writableFinished) {
+    callback()
+  } else if (connection.writableEnded) {
+    const done = (): void => {
+      connection.off('finish', done)
+      connection.off('close', done)
+      callback()
+    }
+    connection.on('finish', done)
+    connection.on('close', done)
+  } else {
+    connection.write(EMPTY, () => { callback() })
   }
 }

@@ -10,12 +10,16 @@
 // first of them went to _write alone, and the rest to _writev only after
 // that one was handled: every batch was cut in two, a lone chunk and the
 // rest, sealed and written to the socket apart (twice the writev calls). With
-// the cork the whole tick's writes go down as one batch. Microtasks run
-// before process.nextTick callbacks, so a writer looping over resolved
-// promises (`await` a write that did not need to wait) stays in one tick.
+// the cork the whole tick's writes go down as one batch. A writer that
+// loops synchronously stays in one tick; so does one resumed by a promise
+// (after 'drain') that awaits writes which did not need to wait: once
+// microtasks run, Node runs them all before the next nextTick callback.
+// (One that awaits between writes from a plain callback sends its first
+// write alone, since Node runs the nextTick queue before microtasks there:
+// slower, never wrong.)
 //
-// Only writes of at least TICK_BATCH_FROM_BYTES cork: smaller ones are
-// copied by the muxers (yamux up to 16 KiB, mplex up to 4 KiB) and called
+// Only writes larger than TICK_BATCH_ABOVE_BYTES cork: the muxers copy
+// smaller payloads (mplex up to 4 KiB, yamux up to 16 KiB) and call them
 // back at once, so they never made later writes wait, and they go down in
 // the same call as before (a listener's first write acknowledges a yamux
 // stream at once, as it did).
@@ -28,15 +32,15 @@ import { Duplex } from 'node:stream'
 
 type WriteCallback = (err?: Error | null) => void
 
-/** Writes from this size on cork the stream until the end of the tick (see above). */
-export const TICK_BATCH_FROM_BYTES = 4096
+/** Writes larger than this cork the stream until the end of the tick (see above; a string's length counts characters, near enough). */
+export const TICK_BATCH_ABOVE_BYTES = 4096
 
 export class TickBatchedDuplex extends Duplex {
   /** cork() was called for this tick and its uncork is scheduled. */
   private corkedForTick = false
 
   override write (chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
-    if (!this.corkedForTick && (chunk instanceof Uint8Array || typeof chunk === 'string') && chunk.length >= TICK_BATCH_FROM_BYTES) {
+    if (!this.corkedForTick && (chunk instanceof Uint8Array || typeof chunk === 'string') && chunk.length > TICK_BATCH_ABOVE_BYTES) {
       this.corkedForTick = true
       this.cork()
       process.nextTick(uncorkAfterTick, this)

@@ -12,8 +12,10 @@
 //   have in flight on it, so memory stays bounded without pausing the
 //   connection; a remote that sends beyond a window breaks the protocol.
 //   Output: frames are written straight to the connection, header and small
-//   payload in one buffer. When `connection.write()` returns false, stream
-//   writes complete only after 'drain'; control frames (pongs, window updates)
+//   payload in one buffer, a larger payload as a view (a stream's write then
+//   completes only once the connection has called that write back:
+//   ../muxer/write-completion.ts). When `connection.write()` returns false,
+//   stream writes complete only after 'drain'; control frames (pongs, window updates)
 //   are still written, and if more than CONTROL_BACKLOG_LIMIT bytes of them
 //   are written while the connection is backed up, we stop reading until it
 //   drains. Only control frames count: Data frames are bounded by the windows
@@ -108,7 +110,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   readonly memoryBudget: MemoryBudget | undefined
   rtt = 0
 
-  private readonly connection: Duplex
+  /** What the session runs over (streams wait for it to handle their views: ../muxer/write-completion.ts). */
+  readonly connection: Duplex
   private readonly maxStreams: number
   private readonly maxAckBacklog: number
   private readonly maxInboundUnacked: number

@@ -24,10 +24,10 @@
 //   initial window, reserved by the session, plus each growth) and gives it
 //   back once, when it is destroyed.
 
-import type { Duplex } from 'node:stream'
+import type { Duplex, Writable } from 'node:stream'
 import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
-import { WriteCompletion } from '../muxer/write-completion.js'
+import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
@@ -40,23 +40,23 @@ export interface StreamSession {
   readonly rtt: number
   /** Where receive windows are reserved; undefined: nothing is counted. */
   readonly memoryBudget: MemoryBudget | undefined
+  /** What the session runs over. */
+  readonly connection: Writable
   now: () => number
   /**
    * Sends one Data frame: a payload over COPY_PAYLOAD_THRESHOLD as a view.
    * `written`, when given, is called once the connection has handled the
    * frame and every one before it (at once when nothing could be sent).
    */
-  sendData: (stream: YamuxStream, payload: Uint8Array, written?: (err?: Error | null) => void) => void
+  sendData: (stream: YamuxStream, payload: Uint8Array, written?: WriteCallback) => void
   sendWindowUpdate: (stream: YamuxStream, flags: number, delta: number) => void
   /** Calls `callback` now, or once the connection has drained when it is backed up. */
-  afterDrain: (callback: (err?: Error | null) => void) => void
+  afterDrain: (callback: WriteCallback) => void
   /** The stream finished on the wire (both FINs or a reset): forget its ID. */
   streamFinished: (stream: YamuxStream) => void
   /** An inbound stream has just been acknowledged (ACK sent). */
   streamAcknowledged: (stream: YamuxStream) => void
 }
-
-type WriteCallback = (err?: Error | null) => void
 
 export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   readonly id: number
@@ -89,15 +89,13 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   private pendingOffset = 0
   /** The callback of the write under way (see `flushWrite`). */
   private readonly completion: WriteCompletion
-  /** A payload of the write under way went as a view: its callback waits for the connection's. */
-  private viewSent = false
   /** The remote reset the stream: nothing buffered is read any more. */
   private resetByRemote = false
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
     this.session = session
-    this.completion = new WriteCompletion(callback => { session.afterDrain(callback) })
+    this.completion = new WriteCompletion(session.connection, callback => { session.afterDrain(callback) })
     this.id = id
     this.direction = direction
     this.opening = direction === 'outbound' ? StreamOpening.SynSent : StreamOpening.SynReceived
@@ -214,7 +212,8 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
     // destroy runs once: the window's memory goes back exactly once
     this.session.memoryBudget?.release(this.recvWindow)
     this.pendingChunks = undefined
-    this.completion.take()?.(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
+    // the error is made only when a write waits for it (a stack trace costs)
+    if (this.completion.pending) this.completion.fail(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
     callback(err)
   }
 
@@ -232,7 +231,6 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
     this.pendingIndex = 0
     this.pendingOffset = 0
     this.completion.begin(callback)
-    this.viewSent = false
     this.flushWrite()
   }
 
@@ -262,10 +260,10 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
         this.pendingOffset = 0
       }
       // larger payloads go to the connection as views of the writer's buffer (session.sendData)
-      this.viewSent ||= size > COPY_PAYLOAD_THRESHOLD
-      if (this.pendingIndex === chunks.length && this.viewSent) {
+      this.completion.viewSent ||= size > COPY_PAYLOAD_THRESHOLD
+      if (this.pendingIndex === chunks.length && this.completion.viewSent) {
         this.pendingChunks = undefined
-        this.session.sendData(this, piece, this.completion.afterConnection())
+        this.session.sendData(this, piece, this.completion.connectionWritten)
         return
       }
       this.session.sendData(this, piece)

@@ -77,7 +77,71 @@ function joiningPair (): [Duplex, Duplex] {
   return [joining, b]
 }
 
+/**
+ * A connection end that keeps every write, callback pending, until
+ * `release()`; then it copies the bytes on to the other end (as a secure
+ * channel seals its queue, later) and calls the writes back. `sent` holds
+ * every byte it copied.
+ */
+function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sent: () => Buffer } {
+  const [a, b] = duplexPair()
+  let holding = true
+  const queue: Array<{ chunks: Buffer[], callback: () => void }> = []
+  const copies: Buffer[] = []
+  const pass = (chunks: Buffer[], callback: () => void): void => {
+    for (const chunk of chunks) {
+      const copy = Buffer.from(chunk)
+      copies.push(copy)
+      a.write(copy)
+    }
+    callback()
+  }
+  const hold = (chunks: Buffer[], callback: () => void): void => {
+    if (holding) queue.push({ chunks, callback })
+    else pass(chunks, callback)
+  }
+  const held = new Duplex({
+    allowHalfOpen: true,
+    read () {},
+    write (chunk: Buffer, _encoding, callback) { hold([chunk], callback) },
+    writev (chunks: Array<{ chunk: Buffer }>, callback) { hold(chunks.map(c => c.chunk), callback) },
+    final (callback) { a.end(); callback() }
+  })
+  a.on('data', (chunk: Buffer) => held.push(chunk))
+  a.on('end', () => held.push(null))
+  const release = (): void => {
+    holding = false
+    for (const { chunks, callback } of queue.splice(0)) pass(chunks, callback)
+  }
+  return { held, other: b, release, sent: () => Buffer.concat(copies) }
+}
+
 export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
+  t.test('a write is called back only once the connection has handled its bytes, also when the stream is destroyed under it', async t => {
+    const { held, other, release, sent } = holdingPair()
+    const { client, server } = sessions(factory, [held, other])
+    server.on('stream', () => {}) // accepted, never read
+    // more than a yamux window, and more than mplex sends before the connection backs up
+    const buffer = Buffer.alloc(1024 * 1024, 7)
+    const stream = client.newStream()
+    let result: Error | null | undefined
+    stream.write(buffer, err => {
+      result = err
+      buffer.fill(0xff) // the writer takes its buffer back (a pool may hand it to another stream)
+    })
+    await new Promise(resolve => setImmediate(resolve))
+    t.equal(result, undefined, 'pending: part of it went down as views the connection still holds')
+    stream.destroy()
+    await new Promise(resolve => setImmediate(resolve))
+    t.equal(result, undefined, 'destroyed: still pending while the connection holds those views')
+    release()
+    await new Promise(resolve => setImmediate(resolve))
+    t.ok(result instanceof Error, 'then it fails')
+    t.ok(sent().length > 64 * 1024, `the connection sent ${sent().length} bytes`)
+    t.notOk(sent().includes(0xff), 'none of them taken from the refilled buffer')
+    client.abort(new Error('done'))
+  })
+
   t.test('a stream is announced with the data that came in the same read as its opening', async t => {
     const { client, server } = sessions(factory, joiningPair())
     let buffered: number | undefined

@@ -2,7 +2,7 @@
 // small ones go down at once; end() in the same tick loses nothing.
 
 import t from 'tap'
-import { TickBatchedDuplex, TICK_BATCH_FROM_BYTES } from '../../src/util/tick-batched-duplex.js'
+import { TickBatchedDuplex, TICK_BATCH_ABOVE_BYTES } from '../../src/util/tick-batched-duplex.js'
 
 /** Records what each _write/_writev call was given (chunk sizes) and completes it a turn later. */
 class Recorder extends TickBatchedDuplex {
@@ -20,7 +20,7 @@ class Recorder extends TickBatchedDuplex {
   }
 }
 
-const LARGE = TICK_BATCH_FROM_BYTES
+const LARGE = TICK_BATCH_ABOVE_BYTES + 1
 
 t.test('large writes of one tick, the first included, go down in one call', async t => {
   const stream = new Recorder()
@@ -40,8 +40,8 @@ t.test('a writer awaiting writes that did not need to wait stays in one tick', a
 
 t.test('a small write goes down at once', async t => {
   const stream = new Recorder()
-  stream.write(Buffer.alloc(LARGE - 1))
-  t.same(stream.calls, [[LARGE - 1]])
+  stream.write(Buffer.alloc(TICK_BATCH_ABOVE_BYTES))
+  t.same(stream.calls, [[TICK_BATCH_ABOVE_BYTES]])
 })
 
 t.test('end() in the same tick sends what was held, then finishes', async t => {
