@@ -76,6 +76,8 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   private pendingChunks: readonly Uint8Array[] | undefined
   private pendingIndex = 0
   private pendingOffset = 0
+  /** The pending chunks are a copy of our own (small writes joined by `_writev`). */
+  private pendingCopied = false
   /** The callback of the write under way (see `flush`). */
   private readonly completion: WriteCompletion
   /** Bytes of the session's memory budget held for data received and not yet read. */
@@ -186,7 +188,11 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       list[i] = chunks[i].chunk
       total += list[i].length
     }
-    this.writeChunks(total <= MAX_SEND_MESSAGE_SIZE ? [Buffer.concat(list, total)] : list, callback)
+    if (total > MAX_SEND_MESSAGE_SIZE) {
+      this.writeChunks(list, callback)
+      return
+    }
+    this.writeChunks([Buffer.concat(list, total)], callback, true)
   }
 
   override _final (callback: WriteCallback): void {
@@ -245,7 +251,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       if (end === start) continue
       const payload = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
       // larger payloads go to the connection as views of the writer's buffer (session.sendMessage)
-      this.completion.viewSent ||= end - start > COPY_PAYLOAD_MAX
+      this.completion.viewSent ||= !this.pendingCopied && end - start > COPY_PAYLOAD_MAX
       if (this.pendingIndex === chunks.length && this.completion.viewSent) {
         this.pendingChunks = undefined
         session.sendMessage(this, payload, this.completion.connectionWritten)
@@ -260,8 +266,10 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
 
   // ---- internals ----
 
-  private writeChunks (chunks: readonly Uint8Array[], callback: WriteCallback): void {
+  /** `copied`: the chunks are our copy, not the writer's buffers, so the write need not wait for their seal. */
+  private writeChunks (chunks: readonly Uint8Array[], callback: WriteCallback, copied = false): void {
     this.pendingChunks = chunks
+    this.pendingCopied = copied
     this.pendingIndex = 0
     this.pendingOffset = 0
     this.completion.begin(callback)

@@ -2,6 +2,7 @@
 // connection is never paused for it, and writers wait for the connection's 'drain'.
 import t from 'tap'
 import { once } from 'node:events'
+import { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { MAX_MESSAGE_SIZE, createMplex, type MplexStream } from '../../src/mplex/index.js'
@@ -94,4 +95,28 @@ t.test('streams writing into a backed-up connection take turns', async t => {
   for (let i = 1; i < order.length; i++) if (order[i] !== order[i - 1]) switches++
   t.ok(switches >= 8, `frames interleave (${switches} switches)`)
   peer.session.abort(new Error('end'))
+})
+
+t.test('small writes that _writev joins into a copy of its own are called back without waiting for the connection to handle it', async t => {
+  // a connection that keeps every write until released
+  const held: Array<() => void> = []
+  const connection = new Duplex({ read () {}, write (_chunk, _encoding, callback) { held.push(callback) }, writev (_chunks, callback) { held.push(callback) } })
+  const release = async (): Promise<void> => {
+    for (const callback of held.splice(0)) callback()
+    await new Promise(resolve => setImmediate(resolve))
+  }
+  const session = createMplex(connection, { initiator: true })
+  const stream = session.newStream()
+  stream.on('error', () => {})
+  let bigDone = false
+  stream.write(Buffer.alloc(100 * 1024, 1), () => { bigDone = true })
+  await new Promise(resolve => setImmediate(resolve))
+  let smallDone = 0
+  for (let i = 0; i < 3; i++) stream.write(Buffer.alloc(2 * 1024, 2), () => { smallDone++ })
+  for (let i = 0; i < 4 && !bigDone; i++) await release()
+  t.ok(bigDone, 'the large write (views of the writer\'s buffer) completed once the connection handled it')
+  await new Promise(resolve => setImmediate(resolve))
+  t.ok(held.length > 0, 'the connection holds the joined small writes')
+  t.equal(smallDone, 3, 'and they are done all the same: the connection has our copy, not the writer\'s buffers')
+  session.abort(new Error('done'))
 })
