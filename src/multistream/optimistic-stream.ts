@@ -149,7 +149,8 @@ export class OptimisticStream extends TickBatchedDuplex {
     else if (!this.inner.readableEnded) this.destroy()
     // closed while ours is still open for writing (the muxer ended the inner
     // stream, e.g. on a graceful connection close): a write the inner stream
-    // never calls back would wait forever, so fail it. With no write pending
+    // never calls back (ours always do; a foreign Duplex may not) would wait
+    // forever, so fail it. With no write pending
     // (a ping stream at a connection's close) this is an ordinary end, and
     // an Error would only cost its stack trace.
     else if (!this.writableEnded) {

@@ -73,10 +73,11 @@ export class WriteCompletion {
 /**
  * Calls `callback` once `connection` has handled every write made so far: an
  * empty write's callback comes after theirs. When the connection is ending,
- * its 'finish' (or 'close') says so; once destroyed it handles nothing more.
+ * its 'finish' (or 'close') says so; once destroyed it handles nothing more;
+ * with nothing buffered or under way it has handled them all already.
  */
-function afterWritesHandled (connection: Writable, callback: () => void): void {
-  if (connection.destroyed || connection.writableFinished) {
+export function afterWritesHandled (connection: Writable, callback: () => void): void {
+  if (connection.destroyed || connection.writableFinished || connection.writableLength === 0) {
     callback()
   } else if (connection.writableEnded) {
     const done = (): void => {

@@ -20,7 +20,8 @@
 //
 // Only writes larger than TICK_BATCH_ABOVE_BYTES cork: the muxers copy
 // smaller payloads (mplex up to 4 KiB, yamux up to 16 KiB) and call them
-// back at once, so they never made later writes wait, and they go down in
+// back without waiting for the connection, so they never made later writes
+// wait for a seal, and they go down in
 // the same call as before (a listener's first write acknowledges a yamux
 // stream at once, as it did).
 //

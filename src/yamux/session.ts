@@ -53,6 +53,7 @@ import { checkTimerMs } from '../util/deadline.js'
 import { P2PError, abortError, isP2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
+import { afterWritesHandled } from '../muxer/write-completion.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_INTERVAL_MS,
@@ -357,7 +358,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   sendData (stream: YamuxStream, payload: Uint8Array, written?: DrainCallback): void {
     const flags = stream.takeFlags()
     if (!this.canWrite()) {
-      written?.()
+      // not sent; the write's earlier views may still be in the connection
+      if (written !== undefined) afterWritesHandled(this.connection, written)
       return
     }
     this.onFrame?.('out', { type: FrameType.Data, flags, streamId: stream.id, length: payload.length })

@@ -12,20 +12,23 @@ import { Libp2pNode } from '../../src/node/index.js'
 import { yamux } from '../../src/yamux/index.js'
 import { mplex } from '../../src/mplex/index.js'
 
-const CHUNKS = 32
+/** Enough chunks to pass a stream's 1 MiB writable buffer twice (so the drain writer refills), at least 32. */
+function chunkCount (chunkBytes: number): number {
+  return Math.max(32, Math.ceil(2 * 1024 * 1024 / chunkBytes) + 1)
+}
 
-/** Writes CHUNKS chunks from one buffer, refilled with the chunk's number after each write's callback. */
+/** Writes chunkCount() chunks from one buffer, refilled with the chunk's number after each write's callback. */
 async function writeRefilling (stream: Duplex, chunkBytes: number): Promise<void> {
   const buffer = Buffer.alloc(chunkBytes)
-  for (let i = 0; i < CHUNKS; i++) {
-    buffer.fill(i)
+  for (let i = 0; i < chunkCount(chunkBytes); i++) {
+    buffer.fill(i % 256)
     await new Promise<void>((resolve, reject) => { stream.write(buffer, err => { if (err != null) reject(err); else resolve() }) })
   }
   stream.end()
 }
 
 /**
- * Writes CHUNKS chunks without waiting for callbacks, as `pipeline` does:
+ * Writes chunkCount() chunks without waiting for callbacks, as `pipeline` does:
  * while write() returns true, the next chunk takes a new buffer; after a
  * 'drain' every buffer written so far is free and is refilled (so several
  * queued writes go down together, through _writev).
@@ -33,9 +36,9 @@ async function writeRefilling (stream: Duplex, chunkBytes: number): Promise<void
 async function writeRefillingAfterDrain (stream: Duplex, chunkBytes: number): Promise<void> {
   const free: Buffer[] = []
   const used: Buffer[] = []
-  for (let i = 0; i < CHUNKS; i++) {
+  for (let i = 0; i < chunkCount(chunkBytes); i++) {
     const buffer = free.pop() ?? Buffer.alloc(chunkBytes)
-    buffer.fill(i)
+    buffer.fill(i % 256)
     used.push(buffer)
     if (!stream.write(buffer)) {
       await new Promise<void>((resolve, reject) => {
@@ -50,7 +53,7 @@ async function writeRefillingAfterDrain (stream: Duplex, chunkBytes: number): Pr
 
 /** Numbers of the chunks that did not arrive as they were written. */
 function wrongChunks (all: Buffer, chunkBytes: number): number[] {
-  return Array.from({ length: CHUNKS }, (_, i) => i).filter(i => all.subarray(i * chunkBytes, (i + 1) * chunkBytes).some(b => b !== i))
+  return Array.from({ length: chunkCount(chunkBytes) }, (_, i) => i).filter(i => all.subarray(i * chunkBytes, (i + 1) * chunkBytes).some(b => b !== i % 256))
 }
 
 /** Everything until 'end' (not async iteration: its end would destroy the stream while we still write). */
@@ -84,7 +87,7 @@ for (const [name, muxer] of [['yamux', yamux], ['mplex', mplex]] as const) {
         const stream = await client.newStream(server.multiaddrs[0], '/refill/1.0.0')
         const [received, atClient] = await Promise.all([atServer, readAll(stream), writer(stream, chunkBytes)])
         for (const [side, all] of [['dialer to listener', received], ['listener to dialer', atClient]] as const) {
-          t.equal(all.length, CHUNKS * chunkBytes, `${side}: every byte`)
+          t.equal(all.length, chunkCount(chunkBytes) * chunkBytes, `${side}: every byte`)
           t.same(wrongChunks(all, chunkBytes), [], `${side}: every chunk holds what the buffer held when it was written`)
         }
       })

@@ -83,12 +83,15 @@ function joiningPair (): [Duplex, Duplex] {
  * channel seals its queue, later) and calls the writes back. `sent` holds
  * every byte it copied.
  */
+/** The error a holding pair's end fails its held writes with when destroyed. */
+const CONNECTION_LOST = new Error('connection lost')
+
 function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sent: () => Buffer } {
   const [a, b] = duplexPair()
   let holding = true
-  const queue: Array<{ chunks: Buffer[], callback: () => void }> = []
+  const queue: Array<{ chunks: Buffer[], callback: (err?: Error) => void }> = []
   const copies: Buffer[] = []
-  const pass = (chunks: Buffer[], callback: () => void): void => {
+  const pass = (chunks: Buffer[], callback: (err?: Error) => void): void => {
     for (const chunk of chunks) {
       const copy = Buffer.from(chunk)
       copies.push(copy)
@@ -96,7 +99,7 @@ function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sen
     }
     callback()
   }
-  const hold = (chunks: Buffer[], callback: () => void): void => {
+  const hold = (chunks: Buffer[], callback: (err?: Error) => void): void => {
     if (holding) queue.push({ chunks, callback })
     else pass(chunks, callback)
   }
@@ -105,7 +108,12 @@ function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sen
     read () {},
     write (chunk: Buffer, _encoding, callback) { hold([chunk], callback) },
     writev (chunks: Array<{ chunk: Buffer }>, callback) { hold(chunks.map(c => c.chunk), callback) },
-    final (callback) { a.end(); callback() }
+    final (callback) { a.end(); callback() },
+    // as a socket fails the writes it still has
+    destroy (err, callback) {
+      for (const { callback: failWrite } of queue.splice(0)) failWrite(CONNECTION_LOST)
+      callback(err)
+    }
   })
   a.on('data', (chunk: Buffer) => held.push(chunk))
   a.on('end', () => held.push(null))
@@ -140,6 +148,22 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     t.ok(sent().length > 64 * 1024, `the connection sent ${sent().length} bytes`)
     t.notOk(sent().includes(0xff), 'none of them taken from the refilled buffer')
     client.abort(new Error('done'))
+  })
+
+  t.test('a write under way when the connection dies fails with the reason the stream was reset for, not the connection\'s own error', async t => {
+    const { held, other } = holdingPair()
+    const { client, server } = sessions(factory, [held, other])
+    server.on('stream', () => {})
+    const stream = client.newStream()
+    // one frame, sent whole as a view: the write waits for the connection's callback of it
+    const failed = new Promise<Error | null | undefined>(resolve => { stream.write(Buffer.alloc(64 * 1024, 7), resolve) })
+    await new Promise(resolve => setImmediate(resolve))
+    held.destroy()
+    const err = await failed as (Error & { code?: string }) | null | undefined
+    t.ok(err instanceof Error, 'the write fails')
+    t.not(err, CONNECTION_LOST, 'not the connection\'s own error for its held write')
+    t.not(err?.code, 'ERR_STREAM_DESTROYED', 'nor Node\'s generic one for its queued writes')
+    t.equal(err, stream.errored, 'the error the stream was destroyed with')
   })
 
   t.test('a stream is announced with the data that came in the same read as its opening', async t => {
