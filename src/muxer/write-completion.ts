@@ -14,6 +14,7 @@
 // them.
 
 import type { Writable } from 'node:stream'
+import { onFirstEvent } from '../util/first-event.js'
 
 export type WriteCallback = (err?: Error | null) => void
 
@@ -80,13 +81,7 @@ export function afterWritesHandled (connection: Writable, callback: () => void):
   if (connection.destroyed || connection.writableFinished || connection.writableLength === 0) {
     callback()
   } else if (connection.writableEnded) {
-    const done = (): void => {
-      connection.off('finish', done)
-      connection.off('close', done)
-      callback()
-    }
-    connection.on('finish', done)
-    connection.on('close', done)
+    onFirstEvent(connection, ['finish', 'close'], callback)
   } else {
     connection.write(EMPTY, () => { callback() })
   }
