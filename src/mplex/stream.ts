@@ -251,13 +251,10 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       if (end === start) continue
       const payload = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end)
       // larger payloads go to the connection as views of the writer's buffer (session.sendMessage)
-      this.completion.viewSent ||= !this.pendingCopied && end - start > COPY_PAYLOAD_MAX
-      if (this.pendingIndex === chunks.length && this.completion.viewSent) {
-        this.pendingChunks = undefined
-        session.sendMessage(this, payload, this.completion.connectionWritten)
-        return
-      }
-      session.sendMessage(this, payload)
+      const written = this.completion.frame(!this.pendingCopied && end - start > COPY_PAYLOAD_MAX, this.pendingIndex === chunks.length)
+      if (written !== undefined) this.pendingChunks = undefined
+      session.sendMessage(this, payload, written)
+      if (written !== undefined) return
     }
     // every payload was copied (or there was none): the writer's buffers are free now
     this.pendingChunks = undefined

@@ -21,9 +21,9 @@ export type WriteCallback = (err?: Error | null) => void
 const EMPTY = new Uint8Array(0)
 
 export class WriteCompletion {
-  /** A payload of the write under way went down as a view of the writer's buffer. */
-  viewSent = false
   private callback: WriteCallback | undefined
+  /** A payload of the write under way went down as a view of the writer's buffer. */
+  private viewSent = false
 
   /**
    * `connection` is the session's; `finish` calls a completed write's
@@ -42,14 +42,26 @@ export class WriteCompletion {
   }
 
   /**
-   * For the connection's write of the write's last frame: the connection
+   * Notes a frame of the write about to be sent, its payload a view of the
+   * writer's buffer or not. Returns the callback to give the connection's
+   * write of that frame when the write must wait for it (its last frame,
+   * once any view went down); undefined otherwise. After a last frame
+   * without a view, complete() the write.
+   */
+  frame (view: boolean, last: boolean): WriteCallback | undefined {
+    this.viewSent ||= view
+    return last && this.viewSent ? this.connectionWritten : undefined
+  }
+
+  /**
+   * For the connection's write of the write's last frame (see frame()): the connection
    * calls writes back in order, so then every view of the write is handled.
    * An error is not passed on: it is the connection's own (Node's generic
    * "destroyed", or a socket failure), and the session, which ends when its
    * connection does, destroys the stream with the reason, failing the write
    * through `fail`.
    */
-  readonly connectionWritten = (err?: Error | null): void => {
+  private readonly connectionWritten = (err?: Error | null): void => {
     if (err == null) this.complete()
   }
 

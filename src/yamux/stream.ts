@@ -260,13 +260,10 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
         this.pendingOffset = 0
       }
       // larger payloads go to the connection as views of the writer's buffer (session.sendData)
-      this.completion.viewSent ||= size > COPY_PAYLOAD_THRESHOLD
-      if (this.pendingIndex === chunks.length && this.completion.viewSent) {
-        this.pendingChunks = undefined
-        this.session.sendData(this, piece, this.completion.connectionWritten)
-        return
-      }
-      this.session.sendData(this, piece)
+      const written = this.completion.frame(size > COPY_PAYLOAD_THRESHOLD, this.pendingIndex === chunks.length)
+      if (written !== undefined) this.pendingChunks = undefined
+      this.session.sendData(this, piece, written)
+      if (written !== undefined) return
     }
     // every payload was copied (or there was none): the writer's buffers are free now
     this.pendingChunks = undefined
