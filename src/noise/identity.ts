@@ -20,7 +20,7 @@
 
 import { P2PError, isP2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
-import { PeerId, publicKeyFromProtobuf, publicKeyToProtobuf, type PrivateKey, type PublicKey } from '../peer/index.js'
+import { PeerId, publicKeyFromProtobufVerifying, publicKeyToProtobuf, type PrivateKey, type PublicKey, type VerifiedBy } from '../peer/index.js'
 import { STATIC_KEY_SIGNATURE_PREFIX } from './constants.js'
 import { decodeNoiseHandshakePayload, encodeNoiseHandshakePayload, type NoiseExtensions } from './payload.js'
 
@@ -95,23 +95,18 @@ export function verifyHandshakePayload (payload: Uint8Array, remoteStaticKey: Ui
 
 /** The identity that `identitySig` proves for `remoteStaticKey`, or the spec's error. */
 function proveIdentity (identityKey: Uint8Array, identitySig: Uint8Array, remoteStaticKey: Uint8Array): { remotePeer: PeerId, remotePublicKey: PublicKey } {
-  // "peers MUST decode the public key from the `identity_key` field into a usable form."
-  let remotePublicKey: PublicKey
+  // "peers MUST decode the public key from the `identity_key` field into a
+  // usable form. The key MUST then be used to validate the `identity_sig`
+  // field against the static Noise key received in the handshake."
+  let verified: VerifiedBy
   try {
-    remotePublicKey = publicKeyFromProtobuf(identityKey)
+    verified = publicKeyFromProtobufVerifying(identityKey, staticKeySignedData(remoteStaticKey), identitySig)
   } catch (err) {
     const code = isP2PError(err, 'ERR_UNKNOWN_KEY_TYPE') ? 'ERR_UNKNOWN_KEY_TYPE' : 'ERR_NOISE_INVALID_PUBLIC_KEY'
     throw new P2PError(code, `the remote identity_key is not a usable public key: ${(err as Error).message}`, { cause: err, remote: true })
   }
-  // "The key MUST then be used to validate the `identity_sig` field against
-  // the static Noise key received in the handshake. If the signature is
-  // invalid, the connection MUST be terminated immediately."
-  let valid = false
-  try {
-    valid = remotePublicKey.verify(staticKeySignedData(remoteStaticKey), identitySig)
-  } catch {
-    // a malformed signature (e.g. bad DER) is just an invalid one
-  }
+  const { publicKey: remotePublicKey, valid } = verified
+  // "If the signature is invalid, the connection MUST be terminated immediately."
   if (!valid) {
     throw new P2PError('ERR_NOISE_BAD_SIGNATURE',
       `the ${remotePublicKey.type} identity_sig does not sign the remote static key ${Buffer.from(remoteStaticKey).toString('hex')}`, { remote: true })

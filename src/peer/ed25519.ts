@@ -15,7 +15,12 @@
 // once per key (for a public key, on its first verify), so sign/verify cost
 // only the curve work. The same remote key arrives several times per
 // connection (Noise payload, identify, signed peer record) and again on every
-// reconnection, so a small cache remembers the keys already checked.
+// reconnection, so a small cache remembers the keys already checked. A key
+// that arrives with a signature to verify at once (the Noise handshake's)
+// skips the point check, which costs as much as the verify: the verify
+// decodes the point first and fails when it is not one (RFC 8032 5.1.7);
+// only a failed verify runs the check, to tell a bad key from a bad
+// signature.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
@@ -122,23 +127,77 @@ function publicKeyObject (raw: Uint8Array): KeyObject {
 const checkedKeys = new RecentMap<string, KeyObject>(256)
 
 export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
-  if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
-    throw invalidKey('Ed25519', `public key Data must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${raw.length}`)
-  }
-  const id = asBuffer(raw).toString('latin1')
-  const keyObject = checkedKeys.remember(id, () => {
-    // RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
-    // encoding of a point on the curve. A key that is not a point can never
-    // verify a signature, so refuse it where it arrives (OpenSSL would
-    // import it and only fail each verify).
-    try {
-      ed25519.Point.fromBytes(raw, false)
-    } catch (err) {
-      throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
-    }
+  checkLength(raw)
+  const keyObject = checkedKeys.remember(keyId(raw), () => {
+    checkPoint(raw)
     return publicKeyObject(raw)
   })
   return new Ed25519PublicKey(copyBytes(raw), keyObject)
+}
+
+/**
+ * The key `raw` encodes and whether `signature` signs `data` with it; throws
+ * ERR_INVALID_KEY as ed25519PublicKeyFromRaw when `raw` is not a key. The
+ * same checks, in another order: RFC 8032 5.1.7 step 1 decodes the key
+ * before anything else ("If any of the decodings fail [...], the signature
+ * is invalid"), so a key that verifies a signature is a point, and the
+ * point check (a square root in JavaScript, as long as the verify) runs only
+ * after a failed verify. Only the encoding's canonical form, which a
+ * lenient decoder (OpenSSL's) does not check, is checked first.
+ */
+export function ed25519PublicKeyVerifying (raw: Uint8Array, data: Uint8Array, signature: Uint8Array): { publicKey: Ed25519PublicKey, valid: boolean } {
+  checkLength(raw)
+  const id = keyId(raw)
+  const remembered = checkedKeys.get(id)
+  if (remembered === undefined) checkCanonical(raw)
+  const keyObject = remembered ?? publicKeyObject(raw)
+  const publicKey = new Ed25519PublicKey(copyBytes(raw), keyObject)
+  const valid = publicKey.verify(data, signature)
+  if (remembered === undefined) {
+    if (!valid) checkPoint(raw)
+    checkedKeys.set(id, keyObject)
+  }
+  return { publicKey, valid }
+}
+
+function checkLength (raw: Uint8Array): void {
+  if (raw.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw invalidKey('Ed25519', `public key Data must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${raw.length}`)
+  }
+}
+
+function keyId (raw: Uint8Array): string {
+  return asBuffer(raw).toString('latin1')
+}
+
+/** RFC 8032 5.1.3: the field's prime p = 2^255 - 19. */
+const P = (1n << 255n) - 19n
+
+/**
+ * The two rules of RFC 8032 5.1.3 that need no curve arithmetic: y (the low
+ * 255 bits) must be below p, and x_0 (the top bit) must be 0 when x = 0,
+ * which is when y = 1 or y = p - 1.
+ */
+function checkCanonical (raw: Uint8Array): void {
+  const xSign = raw[31] >> 7
+  const y = BigInt('0x' + Buffer.from(raw).reverse().toString('hex')) & ((1n << 255n) - 1n)
+  if (y >= P || (xSign === 1 && (y === 1n || y === P - 1n))) {
+    throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point')
+  }
+}
+
+/**
+ * RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
+ * encoding of a point on the curve. A key that is not a point can never
+ * verify a signature, so refuse it where it arrives (OpenSSL would import
+ * it and only fail each verify).
+ */
+function checkPoint (raw: Uint8Array): void {
+  try {
+    ed25519.Point.fromBytes(raw, false)
+  } catch (err) {
+    throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point', err)
+  }
 }
 
 export function ed25519PrivateKeyFromRaw (raw: Uint8Array): Ed25519PrivateKey {

@@ -7,9 +7,11 @@ export {
   privateKeyFromRaw,
   publicKeyToProtobuf,
   publicKeyFromProtobuf,
+  publicKeyFromProtobufVerifying,
   privateKeyToProtobuf,
   privateKeyFromProtobuf,
-  type GenerateKeyPairOptions
+  type GenerateKeyPairOptions,
+  type VerifiedBy
 } from './keys.js'
 export { MAX_KEY_DATA_BYTES } from './key-protobuf.js'
 export { Ed25519PrivateKey, Ed25519PublicKey, ed25519PrivateKeyFromSeed } from './ed25519.js'

@@ -10,7 +10,7 @@
 
 import { P2PError } from '../util/errors.js'
 import { ecdsaPrivateKeyFromRaw, ecdsaPublicKeyFromRaw, generateECDSAKeyPair } from './ecdsa.js'
-import { ed25519PrivateKeyFromRaw, ed25519PublicKeyFromRaw, generateEd25519KeyPair } from './ed25519.js'
+import { ed25519PrivateKeyFromRaw, ed25519PublicKeyFromRaw, ed25519PublicKeyVerifying, generateEd25519KeyPair } from './ed25519.js'
 import { decodeKeyEnvelope, encodeKeyEnvelope } from './key-protobuf.js'
 import { generateRSAKeyPair, rsaPrivateKeyFromRaw, rsaPublicKeyFromRaw } from './rsa.js'
 import { generateSecp256k1KeyPair, secp256k1PrivateKeyFromRaw, secp256k1PublicKeyFromRaw } from './secp256k1.js'
@@ -21,8 +21,16 @@ export interface GenerateKeyPairOptions {
   bits?: number
 }
 
+/** A decoded public key and whether the signature checked with it is valid. */
+export interface VerifiedBy {
+  publicKey: PublicKey
+  valid: boolean
+}
+
 interface KeyTypeImplementation {
   publicKeyFromRaw: (raw: Uint8Array) => PublicKey
+  /** publicKeyFromRaw, then a verify; a type whose verify also checks the key may skip the separate check. */
+  publicKeyVerifying?: (raw: Uint8Array, data: Uint8Array, signature: Uint8Array) => VerifiedBy
   privateKeyFromRaw: (raw: Uint8Array) => PrivateKey
   generate: (options: GenerateKeyPairOptions) => PrivateKey
 }
@@ -35,6 +43,7 @@ const IMPLEMENTATIONS: { readonly [T in KeyTypeName]: KeyTypeImplementation } = 
   },
   Ed25519: {
     publicKeyFromRaw: ed25519PublicKeyFromRaw,
+    publicKeyVerifying: ed25519PublicKeyVerifying,
     privateKeyFromRaw: ed25519PrivateKeyFromRaw,
     generate: () => generateEd25519KeyPair()
   },
@@ -88,6 +97,26 @@ export function publicKeyToProtobuf (key: PublicKey): Uint8Array {
 export function publicKeyFromProtobuf (bytes: Uint8Array): PublicKey {
   const { type, data } = decodeKeyEnvelope(bytes, 'PublicKey')
   return publicKeyFromRaw(type, data)
+}
+
+/**
+ * Decodes and validates a PublicKey protobuf, as publicKeyFromProtobuf (and
+ * with its errors), and verifies `signature` over `data` with it: for a key
+ * that arrives with a signature to check at once. A signature that is
+ * malformed for the key's type is an invalid one.
+ */
+export function publicKeyFromProtobufVerifying (bytes: Uint8Array, data: Uint8Array, signature: Uint8Array): VerifiedBy {
+  const { type, data: raw } = decodeKeyEnvelope(bytes, 'PublicKey')
+  const { publicKeyFromRaw, publicKeyVerifying } = implementation(type)
+  if (publicKeyVerifying !== undefined) return publicKeyVerifying(raw, data, signature)
+  const publicKey = publicKeyFromRaw(raw)
+  let valid = false
+  try {
+    valid = publicKey.verify(data, signature)
+  } catch {
+    // e.g. a signature that is not DER, for a type that signs in DER
+  }
+  return { publicKey, valid }
 }
 
 /** The canonical PrivateKey protobuf, as key files store it. */

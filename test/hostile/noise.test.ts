@@ -10,6 +10,8 @@ import {
   encodeNoiseHandshakePayload, staticKeySignedData, MAX_NOISE_MESSAGE_LENGTH, type HandshakeState
 } from '../../src/noise/index.js'
 import { generateKeyPair, publicKeyToProtobuf } from '../../src/peer/index.js'
+import { encodeKeyEnvelope } from '../../src/peer/key-protobuf.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import type { StreamReader } from '../../src/util/stream-reader.js'
 import {
   assertNothingEscaped, closed, connectRaw, encodeNoiseFrame, goodPing, guardProcess, initiatorState, negotiateNoise,
@@ -81,6 +83,31 @@ t.test('message 3 with an identity key of the wrong length', async t => {
     // PublicKey { Type: Ed25519, Data: 5 bytes } — an Ed25519 key is 32 bytes
     identityKey: Uint8Array.from([0x08, 0x01, 0x12, 0x05, 1, 2, 3, 4, 5]),
     identitySig: new Uint8Array(64)
+  })))
+})
+
+t.test('message 3 with an identity key that is no curve point', async t => {
+  // y = 2 has no x on the curve: the verify fails, and the key is why
+  const notAPoint = new Uint8Array(32)
+  notAPoint[0] = 2
+  await attackMessage3(t, 'ERR_NOISE_INVALID_PUBLIC_KEY', hs => hs.writeMessage(encodeNoiseHandshakePayload({
+    identityKey: encodeKeyEnvelope('Ed25519', notAPoint),
+    identitySig: new Uint8Array(64)
+  })))
+})
+
+t.test('message 3 with a non-canonical identity key whose signature OpenSSL would accept', async t => {
+  // y = 1 with x's sign bit set: the neutral point, which RFC 8032 5.1.3
+  // refuses in this spelling; R = [s]B, S = s "signs" anything with it
+  const neutral = new Uint8Array(32)
+  neutral[0] = 1
+  neutral[31] = 0x80
+  const s = 7n
+  const scalar = new Uint8Array(32)
+  scalar[0] = Number(s)
+  await attackMessage3(t, 'ERR_NOISE_INVALID_PUBLIC_KEY', hs => hs.writeMessage(encodeNoiseHandshakePayload({
+    identityKey: encodeKeyEnvelope('Ed25519', neutral),
+    identitySig: new Uint8Array([...ed25519.Point.BASE.multiply(s).toBytes(), ...scalar])
   })))
 })
 

@@ -2,13 +2,15 @@
 // way a key's Data can be wrong (peer-ids.md "Key Types").
 
 import t from 'tap'
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto'
 import {
   ECDSAPrivateKey, Ed25519PrivateKey, RSA_MAX_BITS, RSAPrivateKey, Secp256k1PrivateKey,
-  ed25519PrivateKeyFromSeed, generateKeyPair, privateKeyFromRaw, publicKeyFromProtobuf, publicKeyFromRaw,
-  type KeyTypeName
+  ed25519PrivateKeyFromSeed, generateKeyPair, privateKeyFromRaw, publicKeyFromProtobuf, publicKeyFromProtobufVerifying,
+  publicKeyFromRaw, publicKeyToProtobuf, type KeyTypeName
 } from '../../src/peer/index.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { encodeKeyEnvelope } from '../../src/peer/key-protobuf.js'
 import { inspect } from 'node:util'
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))
@@ -98,6 +100,59 @@ t.test('Ed25519 Data', async t => {
   again.raw[0] ^= 1
   t.ok(publicKeyFromRaw('Ed25519', key.publicKey.raw).verify(message, key.sign(message)), 'mutating one copy changes no other')
   t.notOk(key.publicKey.verify(message, new Uint8Array(63)), 'short signature')
+})
+
+/** 32 little-endian bytes of `n` (RFC 8032's integer encoding). */
+function littleEndian (n: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn)
+  return out
+}
+
+t.test('publicKeyFromProtobufVerifying: one verify, and every check publicKeyFromRaw makes', async t => {
+  for (const [type, make] of Object.entries(samples)) {
+    const key = make()
+    const bytes = publicKeyToProtobuf(key.publicKey)
+    const good = publicKeyFromProtobufVerifying(bytes, message, key.sign(message))
+    t.ok(good.valid, `${type}: a good signature`)
+    t.ok(good.publicKey.equals(key.publicKey), `${type}: the key it was sent`)
+    t.notOk(publicKeyFromProtobufVerifying(bytes, otherMessage, key.sign(message)).valid, `${type}: a signature of other data`)
+    t.notOk(publicKeyFromProtobufVerifying(bytes, message, new Uint8Array(7)).valid, `${type}: a malformed signature is an invalid one`)
+  }
+
+  // Ed25519 keys the verify itself does not refuse: a signer that knows
+  // nothing makes "signatures" that OpenSSL accepts for the neutral point
+  // (0, 1) written two non-canonical ways, y = p + 1 and y = 1 with x's sign
+  // bit set (RFC 8032 5.1.3 refuses both). R = [s]B, S = s: [S]B = R + [k]A
+  // holds for any message when A is neutral.
+  const p = (1n << 255n) - 19n
+  const s = 4242n
+  const signature = new Uint8Array([...ed25519.Point.BASE.multiply(s).toBytes(), ...littleEndian(s)])
+  const signedX = littleEndian(1n)
+  signedX[31] |= 0x80
+  for (const [name, raw] of [['y = p + 1', littleEndian(p + 1n)], ['y = 1 with x_0 = 1', signedX]] as const) {
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }
+    t.ok(nodeVerify(null, message, createPublicKey({ key: jwk, format: 'jwk' }), signature), `${name}: node:crypto alone accepts the signature`)
+    t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', raw), message, signature),
+      { code: 'ERR_INVALID_KEY', message: /canonical/ }, `${name}: refused as a key`)
+    t.throws(() => publicKeyFromRaw('Ed25519', raw), { code: 'ERR_INVALID_KEY' }, `${name}: as publicKeyFromRaw refuses it`)
+  }
+  // a key that is no point fails the verify, and then the point check says why
+  const notAPoint = littleEndian(2n)
+  t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', notAPoint), message, signature),
+    { code: 'ERR_INVALID_KEY', message: /curve point/ }, 'y = 2: not a point')
+  t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', new Uint8Array(31)), message, signature),
+    { code: 'ERR_INVALID_KEY', message: /32 bytes/ }, 'a short key')
+  t.throws(() => publicKeyFromProtobufVerifying(Uint8Array.from([0x08, 0x09, 0x12, 0x00]), message, signature),
+    { code: 'ERR_UNKNOWN_KEY_TYPE' }, 'an unknown type')
+
+  // a key that verified is remembered as checked; a valid key with a bad
+  // signature is too (it passed the point check), and still verifies nothing
+  const fresh = generateKeyPair()
+  const freshBytes = publicKeyToProtobuf(fresh.publicKey)
+  t.notOk(publicKeyFromProtobufVerifying(freshBytes, message, signature).valid, 'a real key, a signature not its own')
+  t.notOk(publicKeyFromProtobufVerifying(freshBytes, message, signature).valid, 'again, from the checked keys')
+  t.ok(publicKeyFromProtobufVerifying(freshBytes, message, fresh.sign(message)).valid, 'its own signature, from the checked keys')
 })
 
 t.test('Secp256k1 Data', async t => {
