@@ -20,7 +20,7 @@
 
 import { P2PError, isP2PError } from '../util/errors.js'
 import { RecentMap } from '../util/recent-map.js'
-import { PeerId, publicKeyFromProtobufVerifying, publicKeyToProtobuf, type PrivateKey, type PublicKey, type VerifiedBy } from '../peer/index.js'
+import { PeerId, publicKeyFromProtobufVerifying, publicKeyToProtobuf, type PrivateKey, type PublicKey, type KeyVerification } from '../peer/index.js'
 import { STATIC_KEY_SIGNATURE_PREFIX } from './constants.js'
 import { decodeNoiseHandshakePayload, encodeNoiseHandshakePayload, type NoiseExtensions } from './payload.js'
 
@@ -98,7 +98,7 @@ function proveIdentity (identityKey: Uint8Array, identitySig: Uint8Array, remote
   // "peers MUST decode the public key from the `identity_key` field into a
   // usable form. The key MUST then be used to validate the `identity_sig`
   // field against the static Noise key received in the handshake."
-  let verified: VerifiedBy
+  let verified: KeyVerification
   try {
     verified = publicKeyFromProtobufVerifying(identityKey, staticKeySignedData(remoteStaticKey), identitySig)
   } catch (err) {

@@ -12,10 +12,11 @@
 // lengths never change) and its public half comes out of the SPKI export by
 // slicing; a public key goes in as a JWK (RFC 8037 "OKP"), which OpenSSL
 // imports ten times faster than the same key as DER. The KeyObject is built
-// once per key (for a public key, on its first verify), so sign/verify cost
+// once per key (for a public key, when it is checked), so sign/verify cost
 // only the curve work. The same remote key arrives several times per
 // connection (Noise payload, identify, signed peer record) and again on every
-// reconnection, so a small cache remembers the keys already checked. A key
+// reconnection, so a small cache remembers the keys already checked, with
+// their KeyObjects. A key
 // that arrives with a signature to verify at once (the Noise handshake's)
 // skips the point check, which costs as much as the verify: the verify
 // decodes the point first and fails when it is not one (RFC 8032 5.1.7);
@@ -27,7 +28,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { asBuffer, concatBytes, equalBytes } from '../util/bytes.js'
 import { copyBytes, inspectSymbol, invalidKey } from './bytes.js'
 import { RecentMap } from '../util/recent-map.js'
-import type { PrivateKey, PublicKey } from './types.js'
+import type { KeyVerification, PrivateKey, PublicKey } from './types.js'
 
 /** RFC 8032: public keys are 32 bytes. */
 export const ED25519_PUBLIC_KEY_BYTES = 32
@@ -48,7 +49,7 @@ const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 
 export class Ed25519PublicKey implements PublicKey {
   readonly type = 'Ed25519' as const
   readonly raw: Uint8Array
-  /** Built on first verify: most keys (e.g. in parsed peer IDs) never verify anything. */
+  /** The checked key's, from the cache; built on first verify when the constructor got none. */
   #keyObject: KeyObject | undefined
 
   /** Use ed25519PublicKeyFromRaw, which validates `raw`. */
@@ -145,14 +146,20 @@ export function ed25519PublicKeyFromRaw (raw: Uint8Array): Ed25519PublicKey {
  * after a failed verify. Only the encoding's canonical form, which a
  * lenient decoder (OpenSSL's) does not check, is checked first.
  */
-export function ed25519PublicKeyVerifying (raw: Uint8Array, data: Uint8Array, signature: Uint8Array): { publicKey: Ed25519PublicKey, valid: boolean } {
+export function ed25519PublicKeyVerifying (raw: Uint8Array, data: Uint8Array, signature: Uint8Array): KeyVerification {
   checkLength(raw)
   const id = keyId(raw)
   const remembered = checkedKeys.get(id)
   if (remembered === undefined) checkCanonical(raw)
   const keyObject = remembered ?? publicKeyObject(raw)
   const publicKey = new Ed25519PublicKey(copyBytes(raw), keyObject)
-  const valid = publicKey.verify(data, signature)
+  let valid = false
+  try {
+    valid = publicKey.verify(data, signature)
+  } catch {
+    // node:crypto throws for nothing a remote can send that we know of; were
+    // it to, the signature would be an invalid one, as for the other key types
+  }
   if (remembered === undefined) {
     if (!valid) checkPoint(raw)
     checkedKeys.set(id, keyObject)
@@ -180,17 +187,19 @@ const P = (1n << 255n) - 19n
  */
 function checkCanonical (raw: Uint8Array): void {
   const xSign = raw[31] >> 7
+  // little-endian; the copy is reversed, not `raw`
   const y = BigInt('0x' + Buffer.from(raw).reverse().toString('hex')) & ((1n << 255n) - 1n)
-  if (y >= P || (xSign === 1 && (y === 1n || y === P - 1n))) {
-    throw invalidKey('Ed25519', 'public key is not the canonical encoding of a curve point')
-  }
+  if (y >= P) throw invalidKey('Ed25519', 'public key is a non-canonical encoding (y ≥ p)')
+  if (xSign === 1 && (y === 1n || y === P - 1n)) throw invalidKey('Ed25519', 'public key is a non-canonical encoding (x = 0 with its sign bit set)')
 }
 
 /**
  * RFC 8032 5.1.3: decoding fails unless the bytes are the canonical
- * encoding of a point on the curve. A key that is not a point can never
- * verify a signature, so refuse it where it arrives (OpenSSL would import
- * it and only fail each verify).
+ * encoding of a point on the curve (all of its rules, checkCanonical's
+ * too). A key that is not a point can never verify a signature, so
+ * ed25519PublicKeyFromRaw refuses it where it arrives (OpenSSL would
+ * import it and only fail each verify); ed25519PublicKeyVerifying, only
+ * once its verify failed.
  */
 function checkPoint (raw: Uint8Array): void {
   try {

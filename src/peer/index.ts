@@ -10,8 +10,7 @@ export {
   publicKeyFromProtobufVerifying,
   privateKeyToProtobuf,
   privateKeyFromProtobuf,
-  type GenerateKeyPairOptions,
-  type VerifiedBy
+  type GenerateKeyPairOptions
 } from './keys.js'
 export { MAX_KEY_DATA_BYTES } from './key-protobuf.js'
 export { Ed25519PrivateKey, Ed25519PublicKey, ed25519PrivateKeyFromSeed } from './ed25519.js'

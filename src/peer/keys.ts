@@ -14,23 +14,17 @@ import { ed25519PrivateKeyFromRaw, ed25519PublicKeyFromRaw, ed25519PublicKeyVeri
 import { decodeKeyEnvelope, encodeKeyEnvelope } from './key-protobuf.js'
 import { generateRSAKeyPair, rsaPrivateKeyFromRaw, rsaPublicKeyFromRaw } from './rsa.js'
 import { generateSecp256k1KeyPair, secp256k1PrivateKeyFromRaw, secp256k1PublicKeyFromRaw } from './secp256k1.js'
-import { KeyType, type KeyTypeName, type PrivateKey, type PublicKey } from './types.js'
+import { KeyType, type KeyTypeName, type KeyVerification, type PrivateKey, type PublicKey } from './types.js'
 
 export interface GenerateKeyPairOptions {
   /** RSA only: the modulus size (default 2048, see ./rsa.ts for the limits). */
   bits?: number
 }
 
-/** A decoded public key and whether the signature checked with it is valid. */
-export interface VerifiedBy {
-  publicKey: PublicKey
-  valid: boolean
-}
-
 interface KeyTypeImplementation {
   publicKeyFromRaw: (raw: Uint8Array) => PublicKey
   /** publicKeyFromRaw, then a verify; a type whose verify also checks the key may skip the separate check. */
-  publicKeyVerifying?: (raw: Uint8Array, data: Uint8Array, signature: Uint8Array) => VerifiedBy
+  publicKeyVerifying?: (raw: Uint8Array, data: Uint8Array, signature: Uint8Array) => KeyVerification
   privateKeyFromRaw: (raw: Uint8Array) => PrivateKey
   generate: (options: GenerateKeyPairOptions) => PrivateKey
 }
@@ -105,7 +99,7 @@ export function publicKeyFromProtobuf (bytes: Uint8Array): PublicKey {
  * that arrives with a signature to check at once. A signature that is
  * malformed for the key's type is an invalid one.
  */
-export function publicKeyFromProtobufVerifying (bytes: Uint8Array, data: Uint8Array, signature: Uint8Array): VerifiedBy {
+export function publicKeyFromProtobufVerifying (bytes: Uint8Array, data: Uint8Array, signature: Uint8Array): KeyVerification {
   const { type, data: raw } = decodeKeyEnvelope(bytes, 'PublicKey')
   const { publicKeyFromRaw, publicKeyVerifying } = implementation(type)
   if (publicKeyVerifying !== undefined) return publicKeyVerifying(raw, data, signature)

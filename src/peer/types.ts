@@ -20,6 +20,12 @@ export interface PublicKey {
   equals: (other: PublicKey) => boolean
 }
 
+/** A decoded public key and whether the signature checked with it is valid (publicKeyFromProtobufVerifying). */
+export interface KeyVerification {
+  publicKey: PublicKey
+  valid: boolean
+}
+
 export interface PrivateKey {
   readonly type: KeyTypeName
   readonly publicKey: PublicKey

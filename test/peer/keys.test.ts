@@ -120,31 +120,63 @@ t.test('publicKeyFromProtobufVerifying: one verify, and every check publicKeyFro
     t.notOk(publicKeyFromProtobufVerifying(bytes, message, new Uint8Array(7)).valid, `${type}: a malformed signature is an invalid one`)
   }
 
-  // Ed25519 keys the verify itself does not refuse: a signer that knows
-  // nothing makes "signatures" that OpenSSL accepts for the neutral point
-  // (0, 1) written two non-canonical ways, y = p + 1 and y = 1 with x's sign
-  // bit set (RFC 8032 5.1.3 refuses both). R = [s]B, S = s: [S]B = R + [k]A
-  // holds for any message when A is neutral.
+  // Ed25519 keys the verify itself does not refuse. OpenSSL reads y modulo
+  // p and ignores x's sign bit when x = 0; RFC 8032 5.1.3 refuses both
+  // spellings. For a key of small order (the neutral point spelled y = p +
+  // 1 or y = 1 with the sign bit, the order-4 point y = p, the order-2
+  // point y = p - 1 with the sign bit) a signer who knows no secret
+  // makes R = [s]B, S = s: [S]B = R + [k]A holds whenever [k]A is neutral,
+  // for one s in four at worst.
   const p = (1n << 255n) - 19n
-  const s = 4242n
-  const signature = new Uint8Array([...ed25519.Point.BASE.multiply(s).toBytes(), ...littleEndian(s)])
-  const signedX = littleEndian(1n)
-  signedX[31] |= 0x80
-  for (const [name, raw] of [['y = p + 1', littleEndian(p + 1n)], ['y = 1 with x_0 = 1', signedX]] as const) {
+  const withSignBit = (y: bigint): Uint8Array => {
+    const raw = littleEndian(y)
+    raw[31] |= 0x80
+    return raw
+  }
+  const forge = (raw: Uint8Array): Uint8Array | undefined => {
     const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }
-    t.ok(nodeVerify(null, message, createPublicKey({ key: jwk, format: 'jwk' }), signature), `${name}: node:crypto alone accepts the signature`)
-    t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', raw), message, signature),
-      { code: 'ERR_INVALID_KEY', message: /canonical/ }, `${name}: refused as a key`)
+    const key = createPublicKey({ key: jwk, format: 'jwk' })
+    for (let s = 1n; s <= 64n; s++) {
+      const signature = new Uint8Array([...ed25519.Point.BASE.multiply(s).toBytes(), ...littleEndian(s)])
+      if (nodeVerify(null, message, key, signature)) return signature
+    }
+    return undefined
+  }
+  const nonCanonical: Array<[string, Uint8Array, RegExp]> = [
+    ['y = p + 1', littleEndian(p + 1n), /y ≥ p/],
+    ['y = p', littleEndian(p), /y ≥ p/],
+    ['y = 1 with x_0 = 1', withSignBit(1n), /sign bit/],
+    ['y = p - 1 with x_0 = 1', withSignBit(p - 1n), /sign bit/]
+  ]
+  let signature: Uint8Array = new Uint8Array(64)
+  for (const [name, raw, why] of nonCanonical) {
+    const forged = forge(raw)
+    if (forged === undefined) throw new Error(`${name}: no forged signature that node:crypto accepts`)
+    signature = forged
+    t.pass(`${name}: node:crypto alone accepts a forged signature`)
+    t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', raw), message, forged),
+      { code: 'ERR_INVALID_KEY', message: why }, `${name}: refused as a key`)
     t.throws(() => publicKeyFromRaw('Ed25519', raw), { code: 'ERR_INVALID_KEY' }, `${name}: as publicKeyFromRaw refuses it`)
   }
-  // a key that is no point fails the verify, and then the point check says why
+  // a key that is no point fails the verify, and then the point check says
+  // why; it is never remembered as checked
   const notAPoint = littleEndian(2n)
-  t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', notAPoint), message, signature),
-    { code: 'ERR_INVALID_KEY', message: /curve point/ }, 'y = 2: not a point')
+  for (const attempt of ['first', 'second']) {
+    t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', notAPoint), message, signature),
+      { code: 'ERR_INVALID_KEY', message: /curve point/ }, `y = 2: not a point (${attempt} time)`)
+  }
+  t.throws(() => publicKeyFromRaw('Ed25519', notAPoint), { code: 'ERR_INVALID_KEY' }, 'y = 2: nor through publicKeyFromRaw afterwards')
   t.throws(() => publicKeyFromProtobufVerifying(encodeKeyEnvelope('Ed25519', new Uint8Array(31)), message, signature),
     { code: 'ERR_INVALID_KEY', message: /32 bytes/ }, 'a short key')
   t.throws(() => publicKeyFromProtobufVerifying(Uint8Array.from([0x08, 0x09, 0x12, 0x00]), message, signature),
     { code: 'ERR_UNKNOWN_KEY_TYPE' }, 'an unknown type')
+
+  // x's sign bit is not part of y: a real key with it set is canonical
+  let seed = 0
+  let signed = ed25519PrivateKeyFromSeed(new Uint8Array(32))
+  while ((signed.publicKey.raw[31] & 0x80) === 0 && seed < 64) signed = ed25519PrivateKeyFromSeed(new Uint8Array(32).fill(++seed))
+  t.ok(signed.publicKey.raw[31] & 0x80, 'a fixed key whose sign bit is set')
+  t.ok(publicKeyFromProtobufVerifying(publicKeyToProtobuf(signed.publicKey), message, signed.sign(message)).valid, 'verifies through the canonical check')
 
   // a key that verified is remembered as checked; a valid key with a bad
   // signature is too (it passed the point check), and still verifies nothing
