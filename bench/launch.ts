@@ -7,6 +7,7 @@ import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Envelope, Reply, Request } from './protocol.js'
+import { mainThreadCpus, pinMainThread, type Placement } from './placement.js'
 
 /** A request that takes longer than this means a hung benchmark, not a slow one. */
 const REQUEST_TIMEOUT_MS = 180_000
@@ -57,6 +58,12 @@ export class Worker {
     return new Worker(child)
   }
 
+  /** The worker's process ID (its main thread's ID too). */
+  get pid (): number {
+    if (this.child.pid === undefined) throw new Error('worker process has no pid (it failed to start)')
+    return this.child.pid
+  }
+
   async call<T> (request: Request): Promise<T> {
     if (this.exited) throw new Error(`worker already exited; cannot run ${request.op}`)
     const id = this.nextId++
@@ -99,12 +106,34 @@ export function reuseWorkers (): () => Promise<void> {
   }
 }
 
+/** Where the first two workers of every benchmark run (./placement.ts); set once per run. */
+let placement: Placement = 'free'
+
+export function setPlacement (value: Placement): void {
+  placement = value
+}
+
+/**
+ * Pins the first two workers' main threads as the run's placement asks. A
+ * worker is pinned only once it has answered a request: by then Node has
+ * started V8's own threads, which must not inherit the main thread's CPU.
+ */
+async function place (workers: Worker[]): Promise<void> {
+  const cpus = mainThreadCpus(placement)
+  if (cpus === undefined) return
+  await Promise.all(workers.slice(0, 2).map(async (worker, i) => {
+    await worker.call({ op: 'cpu' })
+    pinMainThread(worker.pid, cpus[i])
+  }))
+}
+
 /** Runs `body` with fresh workers (or reset pooled ones), stopping them afterwards whatever happens. */
 export async function withWorkers<T> (count: number, body: (workers: Worker[]) => Promise<T>): Promise<T> {
   if (pool !== undefined) {
     while (pool.length < count) pool.push(Worker.start())
     const workers = pool.slice(0, count)
     try {
+      await place(workers)
       return await body(workers)
     } finally {
       await Promise.all(workers.map(async w => { await w.call({ op: 'reset' }) }))
@@ -112,6 +141,7 @@ export async function withWorkers<T> (count: number, body: (workers: Worker[]) =
   }
   const workers = Array.from({ length: count }, () => Worker.start())
   try {
+    await place(workers)
     return await body(workers)
   } finally {
     await Promise.all(workers.map(async w => { await w.stop() }))

@@ -8,6 +8,7 @@ import type { Figure, Figures, Sizes } from './benchmarks.js'
 import { median } from './benchmarks.js'
 import type { StackName } from './stack.js'
 import { checkTargets, type TargetResult } from './targets.js'
+import { describePlacement, type Placement } from './placement.js'
 
 export interface Ceilings {
   tcpMiBps: number
@@ -61,6 +62,8 @@ export interface Report {
   machine: { cpus: number, cpuModel: string, memoryGiB: number, node: string, platform: string }
   rounds: number
   sizes: Sizes
+  /** Where the two processes of each benchmark ran (./placement.ts). */
+  placement: Placement
   ceilings: Ceilings | null
   rows: Row[]
   /** Issue 8's targets against this run's figures. */
@@ -84,7 +87,7 @@ export class Collector {
     }
   }
 
-  report (rounds: number, sizes: Sizes, ceilings: Ceilings | null): Report {
+  report (rounds: number, sizes: Sizes, ceilings: Ceilings | null, placement: Placement = 'free'): Report {
     const rows = [...this.rows.values()].map(row => {
       const ours = row.samples.ours.length > 0 ? median(row.samples.ours) : null
       const js = row.samples.js.length > 0 ? median(row.samples.js) : null
@@ -106,6 +109,7 @@ export class Collector {
       },
       rounds,
       sizes,
+      placement,
       ceilings,
       rows,
       targets: checkTargets({ rows, errors: this.errors }),
@@ -124,7 +128,7 @@ function fmt (value: number | null, digits = 1): string {
 export function formatTable (report: Report): string {
   const lines: string[] = []
   const m = report.machine
-  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; medians of ${report.rounds} round(s).`)
+  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}; medians of ${report.rounds} round(s); ${describePlacement(report.placement)}.`)
   lines.push('')
   lines.push('| benchmark | figure | ours | js-libp2p | ours / js | ours / raw TCP | ours / raw TCP, batched | ours / Noise over TCP |')
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')

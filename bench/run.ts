@@ -3,7 +3,7 @@
 //   node dist/bench/run.js [--json] [--rounds N] [--only NAME[,NAME]]
 //     [--stacks ours,js] [--perf-bytes 256MiB] [--perf-warmup 512MiB] [--connections 200] [--connect-warmup 200] [--connect-identities 1]
 //     [--delay-ms 50] [--rtt-samples 3] [--idle 1000] [--streams 1000]
-//     [--stream-bytes 64KiB] [--no-ceilings]
+//     [--stream-bytes 64KiB] [--no-ceilings] [--placement free|same|split]
 //
 // Each round runs every benchmark for both stacks, alternating which goes
 // first, each side in its own fresh process; the table shows medians over the
@@ -19,6 +19,8 @@ import { cryptoRates } from './raw.js'
 import { nodeCrypto } from '../src/noise/crypto-node.js'
 import { parseByteSize } from '../src/util/byte-size.js'
 import { Collector, formatTable } from './report.js'
+import { parsePlacement, type Placement } from './placement.js'
+import { setPlacement } from './launch.js'
 import type { Ceilings, Report } from './report.js'
 import type { StackName } from './stack.js'
 
@@ -28,6 +30,8 @@ export interface RunOptions {
   stacks: StackName[]
   sizes: Sizes
   ceilings: boolean
+  /** Where the two processes of every benchmark run (./placement.ts); default 'free'. */
+  placement?: Placement
   /** Progress lines (to stderr by default). */
   log?: (line: string) => void
 }
@@ -42,7 +46,7 @@ export function parseSize (text: string): number {
 }
 
 export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
-  const options = { rounds: DEFAULT_ROUNDS, only: [] as string[], stacks: ['ours', 'js'] as StackName[], sizes: { ...DEFAULT_SIZES }, ceilings: true, json: false }
+  const options = { rounds: DEFAULT_ROUNDS, only: [] as string[], stacks: ['ours', 'js'] as StackName[], sizes: { ...DEFAULT_SIZES }, ceilings: true, placement: 'free' as Placement, json: false }
   const sizeFlags: Record<string, keyof Sizes> = {
     '--perf-bytes': 'perfBytes',
     '--perf-warmup': 'perfWarmup',
@@ -67,6 +71,7 @@ export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
     else if (flag === '--rounds') options.rounds = parseSize(value())
     else if (flag === '--only') options.only.push(...value().split(','))
     else if (flag === '--stacks') options.stacks = value().split(',') as StackName[]
+    else if (flag === '--placement') options.placement = parsePlacement(value())
     else if (flag in sizeFlags) options.sizes[sizeFlags[flag]] = parseSize(value())
     else throw new Error(`unknown option ${flag}`)
   }
@@ -82,6 +87,8 @@ export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
 
 export async function runBenchmarks (options: RunOptions): Promise<Report> {
   const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  const placement = options.placement ?? 'free'
+  setPlacement(placement)
   const selected = BENCHMARKS.filter(b => options.only.length === 0 || options.only.includes(b.name))
   const collector = new Collector()
   // The ceilings are measured in every round, next to the stacks, and their
@@ -113,22 +120,26 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
       ed25519SignPerSecond: c.ed25519SignPerSecond
     })
   }
-  for (let round = 0; round < options.rounds; round++) {
-    if (options.ceilings) await measureCeilings(round)
-    for (const benchmark of selected) {
-      // alternate which stack goes first, so neither always meets a warmer machine
-      const order = round % 2 === 0 ? options.stacks : [...options.stacks].reverse()
-      for (const stack of order) {
-        log(`round ${round + 1}/${options.rounds}: ${benchmark.name} (${stack})`)
-        try {
-          collector.add(benchmark.name, benchmark.title, stack, await benchmark.run(stack, options.sizes))
-        } catch (err) {
-          const message = `${benchmark.name} (${stack}), round ${round + 1}: ${err instanceof Error ? err.message : String(err)}`
-          collector.errors.push(message)
-          log(`  failed: ${message}`)
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      if (options.ceilings) await measureCeilings(round)
+      for (const benchmark of selected) {
+        // alternate which stack goes first, so neither always meets a warmer machine
+        const order = round % 2 === 0 ? options.stacks : [...options.stacks].reverse()
+        for (const stack of order) {
+          log(`round ${round + 1}/${options.rounds}: ${benchmark.name} (${stack})`)
+          try {
+            collector.add(benchmark.name, benchmark.title, stack, await benchmark.run(stack, options.sizes))
+          } catch (err) {
+            const message = `${benchmark.name} (${stack}), round ${round + 1}: ${err instanceof Error ? err.message : String(err)}`
+            collector.errors.push(message)
+            log(`  failed: ${message}`)
+          }
         }
       }
     }
+  } finally {
+    setPlacement('free')
   }
   // the median of every number; a name (the AEAD back end) is the same each round
   const middle = (key: keyof Ceilings): number | string => {
@@ -138,7 +149,7 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
   const ceilings = samples.length === 0
     ? null
     : Object.fromEntries(Object.keys(samples[0]).map(key => [key, middle(key as keyof Ceilings)])) as unknown as Ceilings
-  return collector.report(options.rounds, options.sizes, ceilings)
+  return collector.report(options.rounds, options.sizes, ceilings, placement)
 }
 
 async function main (): Promise<void> {

@@ -8,8 +8,12 @@ import { runBenchmarks, parseArgs, parseSize } from '../../bench/run.js'
 import { formatTable } from '../../bench/report.js'
 import { BENCHMARKS, median, warmUpTransfers, WARM_UP_TRANSFERS } from '../../bench/benchmarks.js'
 import { startDelayProxy } from '../../bench/delay-proxy.js'
-import { reuseWorkers } from '../../bench/launch.js'
+import { reuseWorkers, setPlacement, withWorkers } from '../../bench/launch.js'
+import { describePlacement, mainThreadCpus } from '../../bench/placement.js'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import { nodeCrypto } from '../../src/noise/crypto-node.js'
 
 t.test('parseSize and parseArgs', async t => {
@@ -127,4 +131,38 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
   // ours only: what needs js-libp2p is not measured; the rest is checked (met or not: never asserted, it is a time)
   t.same(report.targets.map(x => x.met === null), [true, false, true, true, false, true, true], 'targets measured without js-libp2p: raw TCP and round trips')
   t.match(table, 'Against the targets of issue 8')
+  t.equal(report.placement, 'free')
+  t.match(table, /medians of 1 round\(s\); main threads placed by the OS scheduler\./)
+})
+
+t.test('--placement: parsed, refused when unknown, and shown in the report', async t => {
+  t.equal(parseArgs([]).placement, 'free', 'the scheduler places the processes by default')
+  t.equal(parseArgs(['--placement', 'same']).placement, 'same')
+  t.throws(() => parseArgs(['--placement', 'anywhere']), /unknown placement "anywhere"; known: free, same, split/)
+  t.same(mainThreadCpus('free'), undefined)
+  t.same(mainThreadCpus('same'), [0, 0])
+  t.same(mainThreadCpus('split'), [0, 1])
+  t.match(describePlacement('split'), 'listener\'s main thread pinned to CPU 0, dialer\'s to CPU 1')
+})
+
+/** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
+function allowedCpus (pid: number, tid: number): string {
+  const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
+  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? ''
+}
+
+const canPin = os.platform() === 'linux' && os.availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0
+
+t.test('--placement split pins each worker\'s main thread, and only it', { skip: canPin ? false : 'needs Linux, two CPUs and taskset (util-linux)' }, async t => {
+  const all = allowedCpus(process.pid, process.pid)
+  setPlacement('split')
+  t.teardown(() => { setPlacement('free') })
+  await withWorkers(2, async workers => {
+    t.same(workers.map(w => allowedCpus(w.pid, w.pid)), ['0', '1'], 'the listener on CPU 0, the dialer on CPU 1')
+    for (const worker of workers) {
+      const others = fs.readdirSync(`/proc/${worker.pid}/task`).map(Number).filter(tid => tid !== worker.pid)
+      t.ok(others.length > 0, 'V8 and libuv run threads of their own')
+      t.same(others.map(tid => allowedCpus(worker.pid, tid)), others.map(() => all), 'the threads Node started before the pinning stay free')
+    }
+  })
 })
