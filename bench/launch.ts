@@ -1,13 +1,15 @@
-// Forks worker processes and talks to them (protocol.ts). Under the compiled
-// build the worker is dist/bench/worker.js run by plain node; under tap (the
-// smoke test imports bench/*.ts directly) it is worker.ts run with the same
-// TypeScript loader as the parent (process.execArgv).
+// Forks worker processes and talks to them (protocol.ts), and pins the
+// first two's main threads where the run's placement asks (placement.ts).
+// Under the compiled build the worker is dist/bench/worker.js run by plain
+// node; under tap (the smoke test imports bench/*.ts directly) it is
+// worker.ts run with the same TypeScript loader as the parent
+// (process.execArgv).
 
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Envelope, Reply, Request } from './protocol.js'
-import { mainThreadCpus, pinMainThread, type Placement } from './placement.js'
+import { pinMainThread } from './placement.js'
 
 /** A request that takes longer than this means a hung benchmark, not a slow one. */
 const REQUEST_TIMEOUT_MS = 180_000
@@ -96,6 +98,7 @@ let pool: Worker[] | undefined
  * starting new ones; returns the function that stops them. For the smoke
  * test only: under the TypeScript loader each fresh process spends seconds
  * compiling, while a real run wants fresh processes (clean heaps, own peaks).
+ * A pooled worker keeps the CPU a placement pinned it to.
  */
 export function reuseWorkers (): () => Promise<void> {
   pool = []
@@ -106,20 +109,25 @@ export function reuseWorkers (): () => Promise<void> {
   }
 }
 
-/** Where the first two workers of every benchmark run (./placement.ts); set once per run. */
-let placement: Placement = 'free'
+/**
+ * The CPUs of the first two workers' main threads (listener, dialer) for
+ * every benchmark of the current run, or undefined to leave them free
+ * (./placement.ts resolvePlacement); set by the runner for one run.
+ */
+let mainThreadCpus: [number, number] | undefined
 
-export function setPlacement (value: Placement): void {
-  placement = value
+export function setMainThreadCpus (cpus: [number, number] | undefined): void {
+  mainThreadCpus = cpus
 }
 
 /**
- * Pins the first two workers' main threads as the run's placement asks. A
- * worker is pinned only once it has answered a request: by then Node has
- * started V8's own threads, which must not inherit the main thread's CPU.
+ * Pins the first two workers' main threads to mainThreadCpus. A worker is
+ * pinned only once it has answered a request (any will do: 'cpu' has no
+ * side effects): by then Node has started V8's own threads, which must
+ * not inherit the main thread's CPU.
  */
 async function place (workers: Worker[]): Promise<void> {
-  const cpus = mainThreadCpus(placement)
+  const cpus = mainThreadCpus
   if (cpus === undefined) return
   await Promise.all(workers.slice(0, 2).map(async (worker, i) => {
     await worker.call({ op: 'cpu' })

@@ -19,8 +19,8 @@ import { cryptoRates } from './raw.js'
 import { nodeCrypto } from '../src/noise/crypto-node.js'
 import { parseByteSize } from '../src/util/byte-size.js'
 import { Collector, formatTable } from './report.js'
-import { parsePlacement, type Placement } from './placement.js'
-import { setPlacement } from './launch.js'
+import { parsePlacement, resolvePlacement, type Placement } from './placement.js'
+import { setMainThreadCpus } from './launch.js'
 import type { Ceilings, Report } from './report.js'
 import type { StackName } from './stack.js'
 
@@ -88,7 +88,8 @@ export function parseArgs (argv: string[]): RunOptions & { json: boolean } {
 export async function runBenchmarks (options: RunOptions): Promise<Report> {
   const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
   const placement = options.placement ?? 'free'
-  setPlacement(placement)
+  // checked before any worker starts: a placement that cannot be had fails the run at once
+  const mainThreadCpus = resolvePlacement(placement)
   const selected = BENCHMARKS.filter(b => options.only.length === 0 || options.only.includes(b.name))
   const collector = new Collector()
   // The ceilings are measured in every round, next to the stacks, and their
@@ -120,6 +121,7 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
       ed25519SignPerSecond: c.ed25519SignPerSecond
     })
   }
+  setMainThreadCpus(mainThreadCpus)
   try {
     for (let round = 0; round < options.rounds; round++) {
       if (options.ceilings) await measureCeilings(round)
@@ -139,7 +141,7 @@ export async function runBenchmarks (options: RunOptions): Promise<Report> {
       }
     }
   } finally {
-    setPlacement('free')
+    setMainThreadCpus(undefined)
   }
   // the median of every number; a name (the AEAD back end) is the same each round
   const middle = (key: keyof Ceilings): number | string => {
@@ -156,6 +158,7 @@ async function main (): Promise<void> {
   let options
   try {
     options = parseArgs(process.argv.slice(2))
+    resolvePlacement(options.placement ?? 'free') // a placement this machine cannot give is a usage error, said in one line
   } catch (err) {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = 2

@@ -8,8 +8,8 @@ import { runBenchmarks, parseArgs, parseSize } from '../../bench/run.js'
 import { formatTable } from '../../bench/report.js'
 import { BENCHMARKS, median, warmUpTransfers, WARM_UP_TRANSFERS } from '../../bench/benchmarks.js'
 import { startDelayProxy } from '../../bench/delay-proxy.js'
-import { reuseWorkers, setPlacement, withWorkers } from '../../bench/launch.js'
-import { describePlacement, mainThreadCpus } from '../../bench/placement.js'
+import { reuseWorkers, setMainThreadCpus, withWorkers } from '../../bench/launch.js'
+import { allowedCpus, describePlacement, resolvePlacement } from '../../bench/placement.js'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
@@ -135,34 +135,42 @@ t.test('every benchmark runs at a tiny size (ours only) and reports each figure'
   t.match(table, /medians of 1 round\(s\); main threads placed by the OS scheduler\./)
 })
 
-t.test('--placement: parsed, refused when unknown, and shown in the report', async t => {
+t.test('--placement: parsed, refused when unknown, described in the report', async t => {
   t.equal(parseArgs([]).placement, 'free', 'the scheduler places the processes by default')
   t.equal(parseArgs(['--placement', 'same']).placement, 'same')
+  t.equal(parseArgs(['--placement', 'split']).placement, 'split')
   t.throws(() => parseArgs(['--placement', 'anywhere']), /unknown placement "anywhere"; known: free, same, split/)
-  t.same(mainThreadCpus('free'), undefined)
-  t.same(mainThreadCpus('same'), [0, 0])
-  t.same(mainThreadCpus('split'), [0, 1])
-  t.match(describePlacement('split'), 'listener\'s main thread pinned to CPU 0, dialer\'s to CPU 1')
+  t.equal(resolvePlacement('free'), undefined, 'free pins nothing (and needs nothing)')
+  t.equal(describePlacement('split'), 'listener\'s and dialer\'s main threads pinned to two CPUs')
 })
 
 /** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
-function allowedCpus (pid: number, tid: number): string {
+function threadCpus (pid: number, tid: number): string {
   const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
   return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? ''
 }
 
 const canPin = os.platform() === 'linux' && os.availableParallelism() >= 2 && spawnSync('taskset', ['--version']).status === 0
 
-t.test('--placement split pins each worker\'s main thread, and only it', { skip: canPin ? false : 'needs Linux, two CPUs and taskset (util-linux)' }, async t => {
-  const all = allowedCpus(process.pid, process.pid)
-  setPlacement('split')
-  t.teardown(() => { setPlacement('free') })
-  await withWorkers(2, async workers => {
-    t.same(workers.map(w => allowedCpus(w.pid, w.pid)), ['0', '1'], 'the listener on CPU 0, the dialer on CPU 1')
-    for (const worker of workers) {
+t.test('resolvePlacement picks among the CPUs this process may use', { skip: canPin ? false : 'needs Linux, two CPUs and taskset (util-linux)' }, async t => {
+  const cpus = allowedCpus()
+  t.ok(cpus.length >= 2)
+  t.same(resolvePlacement('same'), [cpus[0], cpus[0]], 'same: both on the first')
+  t.same(resolvePlacement('split'), [cpus[0], cpus[1]], 'split: the first two')
+})
+
+t.test('pinning moves each of the first two workers\' main threads, and nothing else', { skip: canPin ? false : 'needs Linux, two CPUs and taskset (util-linux)' }, async t => {
+  const all = threadCpus(process.pid, process.pid)
+  const cpus = resolvePlacement('split')
+  if (cpus === undefined) throw new Error('split resolves to two CPUs')
+  setMainThreadCpus(cpus)
+  t.teardown(() => { setMainThreadCpus(undefined) })
+  await withWorkers(3, async workers => {
+    t.same(workers.map(w => threadCpus(w.pid, w.pid)), [String(cpus[0]), String(cpus[1]), all], 'the listener on one CPU, the dialer on the other, the third (the delay proxy) free')
+    for (const worker of workers.slice(0, 2)) {
       const others = fs.readdirSync(`/proc/${worker.pid}/task`).map(Number).filter(tid => tid !== worker.pid)
       t.ok(others.length > 0, 'V8 and libuv run threads of their own')
-      t.same(others.map(tid => allowedCpus(worker.pid, tid)), others.map(() => all), 'the threads Node started before the pinning stay free')
+      t.same(others.map(tid => threadCpus(worker.pid, tid)), others.map(() => all), 'the threads Node started before the pinning stay free')
     }
   })
 })
