@@ -5,6 +5,11 @@
 // Both sides of a connection ask: the dialer learns the listener's
 // protocols, and the listener learns the dialer's (js-libp2p does the same,
 // so each of our connections must also answer an inbound /ipfs/id/1.0.0).
+// The automatic identify of a new connection is under way from the moment
+// the connection opens (a call or a push in between joins or waits for it),
+// but sends its first frame only once the connection's first turn has been
+// written (afterThisTurnsImmediates): the application's first stream leaves
+// ahead of it.
 
 import { EventEmitter } from 'node:events'
 import type { Switch } from '../switch/index.js'
@@ -35,19 +40,23 @@ export interface IdentifyServiceInit {
 export interface IdentifyEvent { connection: Connection, result: IdentifyResult, push: boolean }
 
 /**
- * Runs `start` once the muxer frames written in this event-loop turn have
- * left. A muxer sends a turn's frames together from a setImmediate
- * (../muxer/write-batch.ts); one queued now could run before that one, so
- * this waits two. Identify starts there, not at once: the application's
- * first stream (a dialer's request, a listener's answer to it) then leaves
- * without identify's frames ahead of it, and the peer answers it without
- * first answering identify; identify's own exchange follows in the next
- * writes, while the peer works. On this 2-vCPU machine that made a dial's
- * first ping reply 5-15 % sooner (bench/NOTES.md, "Identify after the
- * first frames"), at the cost of a write and a read more on each side.
+ * Resolves after every setImmediate queued in this event-loop turn has run
+ * (one queued from a setImmediate runs in the loop's next iteration).
+ *
+ * Why: a muxer sends the frames of a turn together, from a setImmediate
+ * queued by the turn's first frame (../muxer/write-batch.ts). When a
+ * connection opens, that may not have happened yet: a dialer's application
+ * opens its first stream later in the same turn (under mplex; yamux has
+ * usually begun its batch with its RTT ping). Identify waiting for this
+ * sends nothing into that batch: the application's first stream (a
+ * dialer's request, a listener's answer to it) leaves without identify's
+ * frames ahead of it, the peer answers it without answering identify
+ * first, and identify's exchange follows in writes of its own, at the cost
+ * of a write and a read more on each side (bench/NOTES.md, "Identify after
+ * the first frames").
  */
-function afterThisTurnsFrames (start: () => void): void {
-  setImmediate(() => { setImmediate(start) })
+async function afterThisTurnsImmediates (): Promise<void> {
+  await new Promise<void>(resolve => { setImmediate(() => { setImmediate(resolve) }) })
 }
 
 /** Events: 'identify' (IdentifyEvent). */
@@ -72,9 +81,7 @@ export class IdentifyService extends EventEmitter {
     })
     if (init.runOnConnect !== false) {
       this.sw.on('connection:open', (connection: Connection) => {
-        afterThisTurnsFrames(() => {
-          if (connection.status === 'open') this.identify(connection).catch(() => {})
-        })
+        this.start(connection, true).catch(() => {})
       })
     }
     this.sw.on('protocols:change', () => { this.pushAll() })
@@ -128,21 +135,36 @@ export class IdentifyService extends EventEmitter {
    */
   async identify (connection: Connection, options: { signal?: AbortSignal } = {}): Promise<IdentifyResult> {
     options.signal?.throwIfAborted()
-    let running = this.running.get(connection)
-    if (running === undefined) {
-      running = this.identifyOnce(connection)
-      this.running.set(connection, running)
-      const done = (): void => {
-        if (this.running.get(connection) === running) this.running.delete(connection)
-        // our protocols or addresses changed while we did not yet know whether the peer takes pushes
-        if (this.pushWanted.delete(connection)) this.pushAll([connection])
-      }
-      running.then(done, done)
-    }
+    const running = this.running.get(connection) ?? this.start(connection, false)
     return options.signal === undefined ? await running : await untilAborted(running, options.signal)
   }
 
-  private async identifyOnce (connection: Connection): Promise<IdentifyResult> {
+  /**
+   * Starts identify on `connection` and marks it running until it is over,
+   * so that a call meanwhile waits for it and a change of ours is pushed
+   * after it. `afterFirstTurn`: its stream opens only after this turn's
+   * writes (afterThisTurnsImmediates), and not at all if the connection
+   * has begun to close by then.
+   */
+  private start (connection: Connection, afterFirstTurn: boolean): Promise<IdentifyResult> {
+    const running = this.identifyOnce(connection, afterFirstTurn)
+    this.running.set(connection, running)
+    const done = (): void => {
+      if (this.running.get(connection) === running) this.running.delete(connection)
+      // our protocols or addresses changed while we did not yet know whether the peer takes pushes
+      if (this.pushWanted.delete(connection)) this.pushAll([connection])
+    }
+    running.then(done, done)
+    return running
+  }
+
+  private async identifyOnce (connection: Connection, afterFirstTurn: boolean): Promise<IdentifyResult> {
+    if (afterFirstTurn) {
+      await afterThisTurnsImmediates()
+      if (connection.status !== 'open') {
+        throw new P2PError('ERR_CONNECTION_CLOSED', `the connection to ${connection.remotePeer.toString()} began to close before identify started`)
+      }
+    }
     const stream = await connection.newStream(IDENTIFY_PROTOCOL)
     // the negotiation is optimistic: it finishes while we read, within this limit too
     const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('answer', connection))
