@@ -2,16 +2,10 @@
 // single inbound stream of each and resets a second), and no change of ours
 // lost while a peer's identify is still running (src/node/identify-service.ts).
 
-import t, { type Test } from 'tap'
-import { Libp2pNode, type NodeInit } from '../../src/node/index.js'
+import t from 'tap'
 import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, handleIdentify, handleIdentifyPush } from '../../src/protocols/index.js'
+import { startNode } from '../helpers/node.js'
 
-async function startNode (t: Test, init: NodeInit = {}): Promise<Libp2pNode> {
-  const node = new Libp2pNode(init)
-  await node.start()
-  t.teardown(async () => { await node.stop() })
-  return node
-}
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 

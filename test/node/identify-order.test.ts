@@ -3,20 +3,15 @@
 // opens only after the connection's first turn has been written, so the
 // application's first stream leaves ahead of it, on both sides.
 
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { Duplex } from 'node:stream'
-import { Libp2pNode, type NodeInit } from '../../src/node/index.js'
+import type { Libp2pNode } from '../../src/node/index.js'
 import { NoiseSecureStream } from '../../src/noise/secure-stream.js'
 import { yamux } from '../../src/yamux/index.js'
 import { mplex } from '../../src/mplex/index.js'
 import { IDENTIFY_PROTOCOL, PING_PROTOCOL, handleIdentify, handlePing, ping } from '../../src/protocols/index.js'
+import { startNode } from '../helpers/node.js'
 
-async function startNode (t: Test, init: NodeInit = {}): Promise<Libp2pNode> {
-  const node = new Libp2pNode(init)
-  await node.start()
-  t.teardown(async () => { await node.stop() })
-  return node
-}
 
 /** Replaces `node`'s ping and identify handlers with the same ones that also note, in order, which protocol's stream came in. */
 function recordInbound (node: Libp2pNode, seen: string[]): void {

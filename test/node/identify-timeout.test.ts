@@ -11,6 +11,7 @@ import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
 import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, handleIdentify } from '../../src/protocols/index.js'
 import { isP2PError } from '../../src/util/errors.js'
+import { startNode as startNodeWith } from '../helpers/node.js'
 
 const TIMEOUT_MS = 200
 
@@ -25,10 +26,7 @@ async function silentPeer (t: Test): Promise<{ sw: Switch, held: Duplex[] }> {
 }
 
 async function startNode (t: Test, init: NodeInit = {}): Promise<Libp2pNode> {
-  const node = new Libp2pNode({ identifyTimeoutMs: TIMEOUT_MS, ...init })
-  await node.start()
-  t.teardown(async () => { await node.stop() })
-  return node
+  return await startNodeWith(t, { identifyTimeoutMs: TIMEOUT_MS, ...init })
 }
 
 /** Resolves when `stream` has closed, however (events.once would reject on its 'error'). */

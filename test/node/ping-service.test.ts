@@ -11,6 +11,7 @@ import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
 import { PING_PROTOCOL, handlePing, ping } from '../../src/protocols/index.js'
 import { isP2PError } from '../../src/util/errors.js'
+import { startNode as startNodeWith } from '../helpers/node.js'
 
 /** A ping listener whose handler the test writes; it counts the streams open at once. */
 async function listener (t: Test, handler: (stream: Duplex) => void | Promise<void>): Promise<{ sw: Switch, maxOpen: () => number, total: () => number }> {
@@ -32,10 +33,7 @@ async function listener (t: Test, handler: (stream: Duplex) => void | Promise<vo
 }
 
 async function startNode (t: Test, init: NodeInit = {}): Promise<Libp2pNode> {
-  const node = new Libp2pNode({ identifyOnConnect: false, ...init })
-  await node.start()
-  t.teardown(async () => { await node.stop() })
-  return node
+  return await startNodeWith(t, { identifyOnConnect: false, ...init })
 }
 
 const closed = async (stream: Duplex): Promise<void> => {
