@@ -182,11 +182,14 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
 
   /** Writes buffered while the connection was backed up: small ones are joined into one Message frame. */
   override _writev (chunks: Array<{ chunk: Buffer }>, callback: WriteCallback): void {
-    const list: Buffer[] = new Array(chunks.length)
+    // empty writes dropped: the last frame sent must be the write's last
+    // chunk, whose connection callback (sent as a view) completes the write
+    const list: Buffer[] = []
     let total = 0
     for (let i = 0; i < chunks.length; i++) {
-      list[i] = chunks[i].chunk
-      total += list[i].length
+      if (chunks[i].chunk.length === 0) continue
+      list.push(chunks[i].chunk)
+      total += chunks[i].chunk.length
     }
     if (total > MAX_SEND_MESSAGE_SIZE) {
       this.writeChunks(list, callback)

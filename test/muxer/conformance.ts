@@ -86,7 +86,7 @@ function joiningPair (): [Duplex, Duplex] {
 /** The error a holding pair's end fails its held writes with when destroyed. */
 const CONNECTION_LOST = new Error('connection lost')
 
-function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sent: () => Buffer } {
+function holdingPair (writableHighWaterMark?: number): { held: Duplex, other: Duplex, release: () => void, sent: () => Buffer } {
   const [a, b] = duplexPair()
   let holding = true
   const queue: Array<{ chunks: Buffer[], callback: (err?: Error) => void }> = []
@@ -105,6 +105,7 @@ function holdingPair (): { held: Duplex, other: Duplex, release: () => void, sen
   }
   const held = new Duplex({
     allowHalfOpen: true,
+    ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
     read () {},
     write (chunk: Buffer, _encoding, callback) { hold([chunk], callback) },
     writev (chunks: Array<{ chunk: Buffer }>, callback) { hold(chunks.map(c => c.chunk), callback) },
@@ -146,6 +147,32 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     await new Promise(resolve => setImmediate(resolve))
     t.ok(result instanceof Error, 'then it fails')
     t.ok(sent().length > 64 * 1024, `the connection sent ${sent().length} bytes`)
+    t.notOk(sent().includes(0xff), 'none of them taken from the refilled buffer')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a write followed by an empty write in the same tick is called back only once the connection has handled its bytes', async t => {
+    // a buffer as large as the Noise channel's (1 MiB), so the write is not held back by the connection's backpressure instead
+    const { held, other, release, sent } = holdingPair(1024 * 1024)
+    const { client, server } = sessions(factory, [held, other])
+    server.on('stream', () => {})
+    const stream = client.newStream()
+    // over the batching threshold, so both writes go down together (_writev)
+    const buffer = Buffer.alloc(100 * 1024, 7)
+    let called = false
+    let result: Error | null | undefined
+    stream.write(buffer, err => {
+      called = true
+      result = err
+      buffer.fill(0xff)
+    })
+    stream.write(Buffer.alloc(0))
+    await new Promise(resolve => setImmediate(resolve))
+    t.notOk(called, 'pending while the connection holds views of the buffer')
+    release()
+    await new Promise(resolve => setImmediate(resolve))
+    t.ok(called && result == null, 'then done, without an error')
+    t.ok(sent().length >= 100 * 1024, `the connection sent ${sent().length} bytes`)
     t.notOk(sent().includes(0xff), 'none of them taken from the refilled buffer')
     client.abort(new Error('done'))
   })
