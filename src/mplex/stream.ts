@@ -33,6 +33,7 @@ import type { Duplex, Writable } from 'node:stream'
 import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
+import { ownPayload } from '../muxer/payload.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
@@ -117,7 +118,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     }
     const budget = this.session.memoryBudget
     if (budget === undefined) {
-      for (const chunk of data) this.push(chunk)
+      for (const chunk of data) this.push(ownPayload(chunk))
       return
     }
     this.releaseRead(budget)
@@ -127,7 +128,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       return
     }
     this.reservedBytes += length
-    for (const chunk of data) this.push(chunk)
+    for (const chunk of data) this.push(ownPayload(chunk))
     // a flowing reader may have taken them at once
     this.releaseRead(budget)
   }

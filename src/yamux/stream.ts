@@ -28,6 +28,7 @@ import type { Duplex, Writable } from 'node:stream'
 import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
+import { ownPayload } from '../muxer/payload.js'
 import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
@@ -128,7 +129,7 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   onData (chunk: Uint8Array): void {
     this.unreceived -= chunk.length
     if (this.destroyed) return
-    this.push(chunk)
+    this.push(ownPayload(chunk))
     this.maybeSendWindowUpdate()
   }
 

@@ -193,6 +193,29 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     t.equal(err, stream.errored, 'the error the stream was destroyed with')
   })
 
+  t.test('a small payload is not kept as a view of the large chunk it came in (unread data holds about what it counts)', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const received = new Map<string, Buffer[]>()
+    server.on('stream', (stream: MuxedStream) => {
+      const chunks: Buffer[] = []
+      // paused: what the stream holds is what a reader that has not read yet makes it keep
+      stream.once('readable', () => {
+        for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) chunks.push(chunk)
+        received.set(String(chunks.reduce((n, c) => n + c.length, 0)), chunks)
+      })
+    })
+    // one batch, so one chunk at the other end: 1 byte for one stream, 48 KiB for another
+    client.newStream().write(Buffer.from([42]))
+    client.newStream().write(Buffer.alloc(48 * 1024, 1))
+    for (let i = 0; i < 50 && received.size < 2; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    const [small] = received.get('1') ?? []
+    const large = received.get(String(48 * 1024)) ?? []
+    t.equal(small?.[0], 42, 'the byte arrives')
+    t.ok(small !== undefined && small.buffer.byteLength < 1024, `its memory is its own (${small?.buffer.byteLength} bytes behind it), not the whole chunk's`)
+    t.ok(large.length > 0 && large.every(c => c.buffer.byteLength < 4 * c.length), 'the large payload is kept as it came, a view filling most of its chunk')
+    client.abort(new Error('done'))
+  })
+
   t.test('a stream is announced with the data that came in the same read as its opening', async t => {
     const { client, server } = sessions(factory, joiningPair())
     let buffered: number | undefined
