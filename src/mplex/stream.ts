@@ -34,6 +34,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
+import { closeWhenRead } from '../muxer/session-end.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
@@ -149,13 +150,19 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     this.destroy(new P2PError(MplexErrorCode.STREAM_RESET, `the remote reset stream ${this.id}`, { remote: true }))
   }
 
-  /** The session ended under this stream: reset it locally, without sending anything. */
+  /** The session ended under this stream: reset it locally, without sending anything; a stream whose remote half is complete keeps its data readable. */
   abortLocally (cause?: Error): void {
     if (this.destroyed) return
     const wasFinished = isFinished(this.state)
+    const remoteHalfComplete = this.state === StreamState.RemoteClosed
     this.state = StreamState.Reset
     if (wasFinished && cause === undefined) {
       this.destroy()
+      return
+    }
+    if (remoteHalfComplete && !this.completion.pending) {
+      // the remote's data is all here: it stays readable to its EOF (../muxer/session-end.ts)
+      closeWhenRead(this)
       return
     }
     this.destroy(new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} reset: the session ended${cause === undefined ? '' : `: ${cause.message}`}`, { cause }))

@@ -29,6 +29,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
+import { closeWhenRead } from '../muxer/session-end.js'
 import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
@@ -146,13 +147,19 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
     this.destroy(new P2PError('ERR_STREAM_RESET', `the remote reset stream ${this.id}`, { remote: true }))
   }
 
-  /** The session ended under this stream: reset it locally with `cause`. */
+  /** The session ended under this stream: reset it locally with `cause`; a stream whose remote half is complete keeps its data readable. */
   abortLocally (cause?: Error): void {
     if (this.destroyed) return
     const wasFinished = isFinished(this.state)
+    const remoteHalfComplete = this.state === StreamState.RemoteClosed
     this.state = StreamState.Reset
     if (wasFinished && cause === undefined) {
       this.destroy()
+      return
+    }
+    if (remoteHalfComplete && !this.completion.pending) {
+      // the remote's data is all here: it stays readable to its EOF (../muxer/session-end.ts)
+      closeWhenRead(this)
       return
     }
     this.destroy(new P2PError('ERR_STREAM_RESET', `stream ${this.id} reset: the session ended${cause === undefined ? '' : `: ${cause.message}`}`, { cause, remote: false }))

@@ -216,6 +216,29 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     client.abort(new Error('done'))
   })
 
+  t.test('data the remote sent and closed before the connection ended is still read to its end; an open stream is reset', async t => {
+    const { client, server, connections } = sessions(factory, duplexPair())
+    const accepted: MuxedStream[] = []
+    server.on('stream', (stream: MuxedStream) => { accepted.push(stream) })
+    const done = client.newStream()
+    done.end(Buffer.from('request-bytes'))
+    const open = client.newStream()
+    open.write(Buffer.from('partial'))
+    for (let i = 0; i < 50 && !(accepted.length === 2 && accepted[0].readableLength === 13 && accepted[1].readableLength === 7); i++) await new Promise(resolve => setTimeout(resolve, 2))
+    t.equal(accepted.length, 2, 'both streams arrived, unread')
+    const [whole, cut] = accepted
+    const openError = errorCode(cut)
+    // the client's connection ends, as a peer's socket does after its last bytes
+    connections[0].end()
+    await once(server, 'close')
+    t.equal((await readAll(whole)).toString(), 'request-bytes', 'the closed stream: all its data, then EOF')
+    if (!whole.closed) await closed(whole)
+    t.equal(whole.errored, null, 'and it closes without an error')
+    t.ok(await openError, `the open stream is reset (${await openError}): its data may be cut short`)
+    const late = await new Promise<Error | null | undefined>(resolve => { whole.write(Buffer.from('too late'), resolve) })
+    t.ok(late instanceof Error, 'a write to the closed stream fails')
+  })
+
   t.test('a stream is announced with the data that came in the same read as its opening', async t => {
     const { client, server } = sessions(factory, joiningPair())
     let buffered: number | undefined
