@@ -19,7 +19,10 @@ import { decodeUvarint, uvarintLength, writeUvarint } from '../util/varint.js'
 import { MAX_MESSAGE_LENGTH, NEWLINE } from './constants.js'
 
 const utf8Encoder = new TextEncoder()
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the text. Stripped (TextDecoder's
+// default), EF BB BF "/noise" would read as "/noise": a proposal we would
+// accept, and echo as other bytes than we were sent
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Frames `body` (bytes without the newline): varint length, body, `\n`. */
 export function encodeFrame (body: Uint8Array, maxLength = MAX_MESSAGE_LENGTH): Uint8Array {

@@ -7,11 +7,12 @@
 //
 // We require the conventional form for the IDs we register or propose: a
 // leading `/` (which also keeps `na` and `ls` from ever being protocol IDs),
-// no newline (the message terminator) and a length that fits in one message.
+// no newline (the message terminator), not the multistream header itself,
+// and a length that fits in one message.
 // `validateProtocolId` checks this once and brands the string as `ProtocolId`.
 
 import { P2PError } from '../util/errors.js'
-import { MAX_MESSAGE_LENGTH } from './constants.js'
+import { MAX_MESSAGE_LENGTH, MULTISTREAM_PROTOCOL_ID } from './constants.js'
 
 /** A protocol ID that passed `validateProtocolId`. */
 export type ProtocolId = string & { readonly __brand: 'ProtocolId' }
@@ -38,6 +39,8 @@ function invalidReason (id: unknown): string | undefined {
   if (id.length === 0) return 'expected a non-empty string'
   if (!id.startsWith('/')) return "expected it to start with '/'"
   if (id.includes('\n')) return 'expected no newline (it ends a multistream message)'
+  // a message with this text is always the header: as a protocol it could never be agreed
+  if (id === MULTISTREAM_PROTOCOL_ID) return `expected a protocol, not the multistream header ${MULTISTREAM_PROTOCOL_ID}`
   const bytes = Buffer.byteLength(id, 'utf8')
   if (bytes > MAX_PROTOCOL_ID_LENGTH) return `expected at most ${MAX_PROTOCOL_ID_LENGTH} UTF-8 bytes, got ${bytes}`
   return undefined

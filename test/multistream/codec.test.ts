@@ -79,7 +79,7 @@ t.test('encoder refuses a message over the limit', async t => {
 t.test('protocol id validation', async t => {
   t.equal(validateProtocolId('/noise'), '/noise')
   t.equal(validateProtocolId('/' + 'a'.repeat(MAX_PROTOCOL_ID_LENGTH - 1)).length, MAX_PROTOCOL_ID_LENGTH)
-  for (const bad of ['', 'noise', 'na', 'ls', '/a\nb', '/' + 'a'.repeat(MAX_PROTOCOL_ID_LENGTH), '/' + 'é'.repeat(512)]) {
+  for (const bad of ['', 'noise', 'na', 'ls', '/a\nb', '/' + 'a'.repeat(MAX_PROTOCOL_ID_LENGTH), '/' + 'é'.repeat(512), MULTISTREAM_PROTOCOL_ID]) {
     t.throws(() => validateProtocolId(bad), { code: 'ERR_INVALID_PROTOCOL_ID' }, JSON.stringify(bad).slice(0, 20))
     t.notOk(isProtocolId(bad))
   }
@@ -101,6 +101,12 @@ t.test('ls answer errors', async t => {
   t.throws(() => parseLsAnswer(Uint8Array.from([0x03, 0x2f, 0x61, 0x61])), { code: 'ERR_MISSING_NEWLINE' })
   t.throws(() => parseLsAnswer(Uint8Array.from([0x81, 0x08])), { code: 'ERR_MESSAGE_TOO_LONG' })
   t.throws(() => parseLsAnswer(Uint8Array.from([0x83, 0x00])), { code: 'ERR_INVALID_VARINT' })
+})
+
+t.test('a byte-order mark is part of the text: the header and a proposal after one are other messages', async t => {
+  t.same(parseMessage(fromHex('efbbbf' + Buffer.from(MULTISTREAM_PROTOCOL_ID).toString('hex'))), { type: 'protocol', protocol: '\uFEFF' + MULTISTREAM_PROTOCOL_ID })
+  t.same(parseMessage(fromHex('efbbbf2f6e6f697365')), { type: 'protocol', protocol: '\uFEFF/noise' })
+  t.equal(decodeText(fromHex('efbbbf')), '\uFEFF')
 })
 
 t.test('typed messages', async t => {

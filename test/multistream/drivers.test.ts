@@ -140,7 +140,9 @@ t.test('hostile bytes give typed errors, never a crash', async t => {
     ['empty message', Uint8Array.from([0]), 'ERR_MISSING_NEWLINE'],
     ['wrong header', encodeMessages(['/multistream/2.0.0']), 'ERR_INVALID_HEADER'],
     ['bad varint', Uint8Array.from([0x83, 0x00]), 'ERR_INVALID_VARINT'],
-    ['not UTF-8', Uint8Array.from([3, 0xff, 0xfe, 0x0a]), 'ERR_INVALID_MESSAGE']
+    ['not UTF-8', Uint8Array.from([3, 0xff, 0xfe, 0x0a]), 'ERR_INVALID_MESSAGE'],
+    // a byte-order mark is text of the message, not something to strip: these are not the header
+    ['the header after a byte-order mark', encodeMessages(['\uFEFF' + MULTISTREAM_PROTOCOL_ID]), 'ERR_INVALID_HEADER']
   ]
   for (const [name, bytes, code] of cases) {
     const [a, b] = duplexPair()
@@ -154,6 +156,19 @@ t.test('hostile bytes give typed errors, never a crash', async t => {
   const [e, f] = duplexPair()
   f.write(Buffer.concat([encodeMessages([MULTISTREAM_PROTOCOL_ID]), Uint8Array.from([0x81, 0x80, 0x04])]))
   await t.rejects(listProtocols(e), { code: 'ERR_MESSAGE_TOO_LONG' })
+})
+
+t.test('a byte-order mark before a protocol ID makes another protocol ID, both ways', async t => {
+  // listener: refused, answered with na, not echoed as "/a"
+  const [a, b] = duplexPair()
+  a.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, '\uFEFF/a', '/a']))
+  const { log, hook } = recorder()
+  t.equal(await handleProtocols(b, ['/a'], { onMessage: hook }), '/a', 'only the plain "/a" is agreed')
+  t.same(log.filter(line => line.startsWith('out')), ['out /multistream/1.0.0', 'out na', 'out /a'])
+  // dialer: an echo with a byte-order mark is not the echo of its proposal
+  const [c, d] = duplexPair()
+  d.write(encodeMessages([MULTISTREAM_PROTOCOL_ID, '\uFEFF/a']))
+  await t.rejects(selectProtocol(c, ['/a'], { timeoutMs: 1000 }), { code: 'ERR_UNEXPECTED_MESSAGE' })
 })
 
 t.test('a listener stops answering an endless stream of proposals', async t => {
