@@ -56,7 +56,8 @@ export function createHandshakePayload (privateKey: PrivateKey, staticPublicKey:
     made = new RecentMap(REMEMBERED_MAX)
     madePayloads.set(privateKey, made)
   }
-  const id = `${Buffer.from(staticPublicKey).toString('hex')} ${(streamMuxers ?? []).join(' ')}`
+  // JSON, not a join: ['/a /b'] and ['/a', '/b'] are different lists
+  const id = JSON.stringify([Buffer.from(staticPublicKey).toString('hex'), ...(streamMuxers ?? [])])
   return made.remember(id, () => encodeNoiseHandshakePayload({
     identityKey: publicKeyToProtobuf(privateKey.publicKey),
     identitySig: privateKey.sign(staticKeySignedData(staticPublicKey)),

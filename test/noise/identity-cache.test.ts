@@ -30,6 +30,17 @@ t.test('a payload is signed once per identity, static key and muxer list', async
   t.ok(verifyHandshakePayload(a, s1).remotePublicKey.equals(key.publicKey))
 })
 
+t.test('muxer lists that join to the same text are still different lists', async t => {
+  const key = generateKeyPair('Ed25519')
+  const s = nodeCrypto.publicKey(nodeCrypto.generatePrivateKey())
+  const one = decodeNoiseHandshakePayload(createHandshakePayload(key, s, ['/a /b']))
+  const two = decodeNoiseHandshakePayload(createHandshakePayload(key, s, ['/a', '/b']))
+  t.same(one.extensions?.streamMuxers, ['/a /b'])
+  t.same(two.extensions?.streamMuxers, ['/a', '/b'])
+  const none = decodeNoiseHandshakePayload(createHandshakePayload(key, s, []))
+  t.same(none.extensions?.streamMuxers ?? [], [], 'and an empty list is none')
+})
+
 t.test('a verified signature is remembered only for the exact key, static key and signature', async t => {
   const key = generateKeyPair('Ed25519')
   const s1 = nodeCrypto.publicKey(nodeCrypto.generatePrivateKey())
