@@ -513,7 +513,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     }
 
     if (isData) {
-      if (!canReceive(stream.state)) {
+      // an empty Data frame carries nothing: after the FIN it is a no-op, not a violation
+      if (length > 0 && !canReceive(stream.state)) {
         // data after the remote's own FIN: that stream is broken, not the session
         stream.destroy(new P2PError('ERR_YAMUX_DATA_AFTER_FIN', `stream ${streamId}: ${length} bytes of Data after the remote's FIN`, { remote: true }))
         this.discardPayload(length)

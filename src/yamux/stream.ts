@@ -213,8 +213,12 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
     if (!isFinished(this.state)) {
-      // the interface: destroy() before both directions finished is a reset
-      this.session.sendWindowUpdate(this, this.takeFlags() | Flag.RST, 0)
+      // the interface: destroy() before both directions finished is a reset.
+      // A stream not yet acknowledged gets RST alone: "reply ... with the
+      // ACK flag to accept the stream or with the RST flag to reject the
+      // stream" (takeFlags() still takes it out of the unacknowledged count)
+      this.takeFlags()
+      this.session.sendWindowUpdate(this, Flag.RST, 0)
       this.transition('reset')
     }
     // destroy runs once: the window's memory goes back exactly once

@@ -194,6 +194,36 @@ t.test('Data after the remote FIN resets that stream only', async t => {
   shutdown(session)
 })
 
+t.test('an empty Data frame after the remote FIN is a no-op, not a violation', async t => {
+  const { session, peer } = sessionWithRawPeer()
+  const streamP = once(session, 'stream')
+  peer.send({ type: 'data', flags: SYN | FIN, streamId: 2, data: Buffer.from('a') })
+  const [stream] = await streamP as [YamuxStream]
+  // empty, with and without a repeated FIN
+  peer.send({ type: 'data', flags: 0, streamId: 2, data: new Uint8Array(0) }, { type: 'data', flags: FIN, streamId: 2, data: new Uint8Array(0) })
+  t.equal((await readAll(stream)).toString(), 'a', 'the data, then EOF')
+  stream.end(Buffer.from('b'))
+  await peer.waitFor(f => f.streamId === 2 && (f.flags & FIN) !== 0)
+  t.equal(stream.errored, null, 'no error on the stream')
+  t.notOk(peer.frames.some(f => (f.flags & RST) !== 0), 'no reset sent')
+  shutdown(session)
+})
+
+t.test('a stream rejected before it was acknowledged gets RST alone, not ACK|RST', async t => {
+  const { session, peer } = sessionWithRawPeer()
+  session.on('stream', (s: YamuxStream) => { s.on('error', () => {}); s.destroy() })
+  peer.send({ type: 'windowUpdate', flags: SYN, streamId: 2, delta: 0 })
+  const reset = await peer.waitFor(f => f.streamId === 2)
+  t.equal(reset.flags, RST, 'the first frame back is a plain RST')
+  // a stream that was acknowledged (it wrote) keeps ACK on its first frame and resets with RST
+  session.removeAllListeners('stream')
+  session.on('stream', (s: YamuxStream) => { s.on('error', () => {}); s.write(Buffer.from('x')); setImmediate(() => s.destroy()) })
+  peer.send({ type: 'windowUpdate', flags: SYN, streamId: 4, delta: 0 })
+  await peer.waitFor(f => f.streamId === 4 && (f.flags & RST) !== 0)
+  t.same(peer.frames.filter(f => f.streamId === 4).map(f => f.flags), [ACK, RST], 'ACK on its data, then RST')
+  shutdown(session)
+})
+
 t.test('Go Away from the remote', async t => {
   {
     const { session, peer } = sessionWithRawPeer()
