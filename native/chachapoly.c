@@ -14,7 +14,8 @@
 //
 //   seal(key, nonce, ad, plaintexts, out): ENCRYPT(k, n, ad, concatenation of
 //     the plaintexts) into out, which must be exactly their total length + 16
-//     bytes: the ciphertext, then the tag.
+//     bytes: the ciphertext, then the tag. No plaintext may overlap out, and
+//     there are at most 65536 pieces.
 //   open(key, nonce, ad, ciphertextAndTag, out): DECRYPT into out, which must
 //     be exactly 16 bytes shorter than the input (or be the input itself:
 //     in place is allowed); true when the tag checks, false (and out zeroed)
@@ -36,6 +37,12 @@
 #define TAG_BYTES 16
 /** Pieces of one seal() read into a stack array; more are allocated. */
 #define FEW_PIECES 32
+/**
+ * The most pieces one seal() takes: more than a Noise message has bytes.
+ * A bound, so that an array of 2^32 - 1 holes is refused before anything
+ * is allocated or read for it.
+ */
+#define MAX_PIECES 65536
 /**
  * Bytes given to OpenSSL per update. Its ChaCha20-Poly1305 runs ChaCha20
  * over all it is given, then Poly1305 over the ciphertext: given a whole
@@ -144,9 +151,10 @@ static int start (EVP_CIPHER_CTX *ctx, const Bytes *key, const Bytes *nonce, con
 /** seal()'s work once every argument is read: 0 with an exception pending on failure. */
 static int seal_elements (napi_env env, EVP_CIPHER_CTX *ctx, const Bytes *key, const Bytes *nonce, const Bytes *ad,
                           napi_value *elements, uint32_t count, const Bytes *out) {
-  if (!start(ctx, key, nonce, ad, 1)) return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL refused to start a seal", 0);
-  // one pass: each piece is checked to fit what is left of out (less the
-  // tag) before it is sealed there; a half-written out is only ciphertext
+  // first every piece is checked, then sealed: nothing is written to out
+  // unless all of them fit it exactly and none overlaps it (sealing from
+  // bytes that an earlier piece's ciphertext has overwritten would give a
+  // message that authenticates and is not the plaintext)
   size_t room = out->length < TAG_BYTES ? 0 : out->length - TAG_BYTES;
   size_t at = 0;
   for (uint32_t i = 0; i < count; i++) {
@@ -157,15 +165,25 @@ static int seal_elements (napi_env env, EVP_CIPHER_CTX *ctx, const Bytes *key, c
     if (piece.length > room - at) {
       return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
     }
+    if (piece.length > 0 && out->length > 0 && piece.data < out->data + out->length && out->data < piece.data + piece.length) {
+      return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "a plaintext overlaps out", 1);
+    }
+    at += piece.length;
+  }
+  if (out->length < TAG_BYTES || at != room) {
+    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
+  }
+  if (!start(ctx, key, nonce, ad, 1)) return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL refused to start a seal", 0);
+  at = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    Bytes piece;
+    as_bytes(env, elements[i], &piece);
     if (piece.length == 0) continue;
     // a stream cipher: each update writes exactly what it was given
     if (!update_sliced(ctx, out->data + at, piece.data, piece.length, at)) {
       return failed(env, "ERR_NATIVE_AEAD_OPENSSL", "OpenSSL failed to seal", 0);
     }
     at += piece.length;
-  }
-  if (out->length < TAG_BYTES || at != room) {
-    return failed(env, "ERR_NATIVE_AEAD_ARGUMENTS", "out must be exactly the plaintexts' length + 16 bytes", 1);
   }
   int written = 0;
   if (EVP_CipherFinal_ex(ctx, out->data + at, &written) != 1 || written != 0 ||
@@ -185,6 +203,7 @@ static napi_value Seal (napi_env env, napi_callback_info info) {
   if (napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[3], &count) != napi_ok) {
     return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be an array of Uint8Arrays", 0);
   }
+  if (count > MAX_PIECES) return fail(env, "ERR_NATIVE_AEAD_ARGUMENTS", "plaintexts must be at most 65536 pieces", 1);
   // Every element is fetched before any buffer is read or the cipher
   // started: an element may be an accessor, and the JavaScript it runs
   // could detach a buffer we would write to, or seal on this same context.

@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url'
 export interface NativeAead {
   /**
    * ENCRYPT(k, n, ad, concatenation of `plaintexts`) into `out`, which must
-   * be exactly their total length + 16: the ciphertext, then the tag.
+   * be exactly their total length + 16: the ciphertext, then the tag. No
+   * plaintext may overlap `out`; at most 65536 pieces.
    */
   seal: (key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintexts: readonly Uint8Array[], out: Uint8Array) => void
   /**

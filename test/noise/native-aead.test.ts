@@ -152,7 +152,10 @@ function testAddon (aead: NativeAead): void {
       ['an input shorter than a tag', () => { aead.open(key, nonce, ad, new Uint8Array(15), new Uint8Array(0)) }, 'ERR_NATIVE_AEAD_ARGUMENTS'],
       ['open\'s out of the wrong length', () => { aead.open(key, nonce, ad, new Uint8Array(116), backing.subarray(50, 151)) }, 'ERR_NATIVE_AEAD_ARGUMENTS'],
       ['open\'s out overlapping its input', () => { aead.open(key, nonce, ad, backing.subarray(0, 116), backing.subarray(1, 101)) }, 'ERR_NATIVE_AEAD_ARGUMENTS'],
-      ['four arguments', () => { (aead.open as unknown as (...a: unknown[]) => boolean)(key, nonce, ad, new Uint8Array(16)) }, 'ERR_NATIVE_AEAD_ARGUMENTS']
+      ['four arguments', () => { (aead.open as unknown as (...a: unknown[]) => boolean)(key, nonce, ad, new Uint8Array(16)) }, 'ERR_NATIVE_AEAD_ARGUMENTS'],
+      // refused before a single element is read
+      ['2^32 - 1 pieces (holes)', () => { aead.seal(key, nonce, ad, new Array(2 ** 32 - 1) as Uint8Array[], new Uint8Array(16)) }, 'ERR_NATIVE_AEAD_ARGUMENTS'],
+      ['65537 pieces', () => { aead.seal(key, nonce, ad, new Array(65537).fill(new Uint8Array(0)) as Uint8Array[], new Uint8Array(16)) }, 'ERR_NATIVE_AEAD_ARGUMENTS']
     ]
     for (const [what, call, code] of cases) t.throws(call, { code }, what)
     // the bytes around every out given above are as they were
@@ -162,6 +165,24 @@ function testAddon (aead: NativeAead): void {
     aead.seal(key, nonce, ad, [plaintext], sealed)
     const { ciphertext, tag } = nobleCrypto.encrypt(key, nonce, ad, plaintext)
     t.same(Buffer.from(sealed), Buffer.concat([ciphertext, tag]))
+  })
+
+  t.test('seal refuses a plaintext that overlaps out, before it writes a byte', async t => {
+    const key = new Uint8Array(32).fill(1)
+    const nonce = new Uint8Array(12)
+    const ad = new Uint8Array(0)
+    const buffer = new Uint8Array(300)
+    for (let i = 0; i < buffer.length; i++) buffer[i] = i & 0xff
+    const before = Uint8Array.from(buffer)
+    // shifted by one byte, the case that sealed silently into a message that authenticated with other bytes
+    t.throws(() => { aead.seal(key, nonce, ad, [buffer.subarray(0, 200)], buffer.subarray(1, 217)) }, { code: 'ERR_NATIVE_AEAD_ARGUMENTS' }, 'one piece, out one byte on')
+    // a later piece overlapping what an earlier piece's ciphertext would have overwritten
+    t.throws(() => { aead.seal(key, nonce, ad, [new Uint8Array(50), buffer.subarray(260, 270)], buffer.subarray(224, 300)) }, { code: 'ERR_NATIVE_AEAD_ARGUMENTS' }, 'a second piece inside out')
+    t.same(buffer, before, 'not a byte written')
+    // next to each other is fine
+    aead.seal(key, nonce, ad, [buffer.subarray(0, 100)], buffer.subarray(100, 216))
+    const { ciphertext, tag } = nobleCrypto.encrypt(key, nonce, ad, before.subarray(0, 100))
+    t.same(Buffer.from(buffer.subarray(100, 216)), Buffer.concat([ciphertext, tag]), 'adjacent buffers seal right')
   })
 
   t.test('JavaScript that runs while the pieces are read (an accessor element) runs before the seal: it can neither detach out under the seal nor re-key the cipher', async t => {
