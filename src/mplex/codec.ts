@@ -13,7 +13,7 @@
 
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
-import { decodeUvarint, uvarintLength, writeUvarint } from '../util/varint.js'
+import { decodeUvarint, PROTOBUF_MAX_VARINT_BYTES, uvarintLength, writeUvarint } from '../util/varint.js'
 import { MAX_FRAME_PREFIX_BYTES, MAX_MESSAGE_SIZE, MAX_STREAM_ID } from './constants.js'
 import { MplexErrorCode } from './errors.js'
 import { FLAG_NAMES, Flag, type FlagValue, type Frame } from './frame.js'
@@ -87,7 +87,8 @@ export function decodeFrame (queue: ByteQueue, maxMessageSize: number = MAX_MESS
   if (available === 0) return undefined
   const prefix = queue.peek(Math.min(available, MAX_FRAME_PREFIX_BYTES))
   if (prefix === undefined) return undefined
-  const header = decodeUvarint(prefix, 0)
+  // "an unsigned base128 varint, as defined in the protocol buffers spec": padding allowed
+  const header = decodeUvarint(prefix, 0, PROTOBUF_MAX_VARINT_BYTES, false)
   if (header === undefined) return undefined
   // flag = header & 0x07; id = header >> 3 (in doubles: the header can exceed 32 bits)
   const flag = header.value % 8
@@ -96,7 +97,7 @@ export function decodeFrame (queue: ByteQueue, maxMessageSize: number = MAX_MESS
   if (type === undefined) {
     throw new P2PError(MplexErrorCode.INVALID_FLAG, `expected a flag from 0 to 6, got ${flag} (stream ${streamId})`, { remote: true })
   }
-  const lengthVarint = decodeUvarint(prefix, header.bytes)
+  const lengthVarint = decodeUvarint(prefix, header.bytes, PROTOBUF_MAX_VARINT_BYTES, false)
   if (lengthVarint === undefined) return undefined
   const length = lengthVarint.value
   if (length > maxMessageSize) {

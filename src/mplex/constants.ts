@@ -65,8 +65,9 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
 export const MAX_STREAM_ID = 2 ** 50 - 1
 
 /**
- * The longest header plus length prefix: a 9-byte header varint (the
- * unsigned-varint maximum) and a 9-byte length varint. Bounded so that a
- * decoder looks at no more than this many bytes before it knows the frame size.
+ * The longest header plus length prefix: two Protocol Buffers varints of
+ * at most 10 bytes each (padding allowed: ../util/varint.ts). Bounded so
+ * that a decoder looks at no more than this many bytes before it knows the
+ * frame size.
  */
-export const MAX_FRAME_PREFIX_BYTES = 18
+export const MAX_FRAME_PREFIX_BYTES = 20

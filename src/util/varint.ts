@@ -16,6 +16,14 @@ import { P2PError } from './errors.js'
  */
 export const MAX_VARINT_BYTES = 9
 
+/**
+ * Protocol Buffers' base 128 varints (mplex's header and length: "an
+ * unsigned base128 varint, as defined in the protocol buffers spec") may be
+ * up to 10 bytes and need not be minimal: a decoder accepts padding
+ * (0x81 0x00 is 1), as Go's binary.ReadUvarint does.
+ */
+export const PROTOBUF_MAX_VARINT_BYTES = 10
+
 export function encodeUvarint (value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new P2PError('ERR_INVALID_VARINT', `cannot encode ${value} as an unsigned varint: expected a non-negative safe integer`)
@@ -47,9 +55,10 @@ export interface DecodedUvarint {
  * Reads a varint from `buf` at `offset`. Returns undefined when the buffer
  * ends before the varint does; throws ERR_INVALID_VARINT when the varint is
  * longer than `maxBytes`, not minimally encoded (the spec: "MUST be minimally
- * encoded"), or beyond the safe integer range.
+ * encoded"; `minimal` false allows padding, for Protocol Buffers' varints),
+ * or beyond the safe integer range.
  */
-export function decodeUvarint (buf: Uint8Array, offset = 0, maxBytes = MAX_VARINT_BYTES): DecodedUvarint | undefined {
+export function decodeUvarint (buf: Uint8Array, offset = 0, maxBytes = MAX_VARINT_BYTES, minimal = true): DecodedUvarint | undefined {
   let value = 0
   let scale = 1
   for (let i = 0; i < maxBytes; i++) {
@@ -57,7 +66,7 @@ export function decodeUvarint (buf: Uint8Array, offset = 0, maxBytes = MAX_VARIN
     const byte = buf[offset + i]
     value += (byte & 0x7f) * scale
     if ((byte & 0x80) === 0) {
-      if (byte === 0 && i > 0) {
+      if (minimal && byte === 0 && i > 0) {
         throw new P2PError('ERR_INVALID_VARINT', `varint at offset ${offset} is not minimally encoded (trailing zero byte)`, { remote: true })
       }
       if (!Number.isSafeInteger(value)) {

@@ -119,6 +119,23 @@ t.test('bad varints from the network are typed errors', async t => {
   }
 })
 
+t.test('padded varints decode as protobuf varints do ("an unsigned base128 varint, as defined in the protocol buffers spec")', async t => {
+  const q = new ByteQueue()
+  // NewStream 1 with a padded header; NewStream 2 with a padded length; a
+  // Message on stream 1 with both padded; a 10-byte header, all padding
+  q.push(hex('880000' + '108000' + '89800083' + '00616263' + '88808080808080808000' + '00'))
+  t.same(decodeAll(q).map(normal), [
+    { type: 'NewStream', streamId: 1, name: '' },
+    { type: 'NewStream', streamId: 2, name: '' },
+    { type: 'MessageReceiver', streamId: 1, data: '616263' },
+    { type: 'NewStream', streamId: 1, name: '' }
+  ])
+  // still bounded: an 11-byte varint is refused, not read on
+  const long = new ByteQueue()
+  long.push(hex('8880808080808080808000' + '00'))
+  t.throws(() => decodeFrame(long), { code: 'ERR_INVALID_VARINT' })
+})
+
 const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant('NewStream' as const), streamId: fc.nat(2 ** 20), name: fc.uint8Array({ maxLength: 20 }) }),
   fc.record({ type: fc.constantFrom('MessageReceiver' as const, 'MessageInitiator' as const), streamId: fc.nat(2 ** 40), data: fc.uint8Array({ maxLength: 300 }).map(d => [d]) }),
