@@ -7,9 +7,11 @@
 //     outer prefix  nested messages                  outer newline
 //
 // The README's prose also mentions a protocol count ("<varint-number-of-
-// protocols>"), but no implementation sends one: go-multistream, rust-libp2p
-// and js-libp2p all use the nested form above, so we do too (and the interop
-// test checks it against js-libp2p's listener).
+// protocols>"), but no current implementation sends one: go-multistream
+// did until 2019 (go-multistream PR 43; multistream-select PR 19 then
+// updated the README's detailed example), and go-multistream, rust-libp2p
+// and js-libp2p have used the nested form above since, so we do too (and
+// the interop test checks it against js-libp2p's listener).
 
 import { P2PError } from '../util/errors.js'
 import { decodeUvarint } from '../util/varint.js'
