@@ -439,10 +439,11 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     this.status = 'closed'
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
     this.closeTimer = undefined
+    const unannounced = this.announcement.discard()
     const streams = this.streams
     this.inbound.clear()
     this.outbound.clear()
-    for (const stream of streams) stream.abortLocally(cause)
+    for (const stream of streams) stream.abortLocally(cause, stream !== unannounced)
     const waiters = this.drainWaiters
     this.drainWaiters = []
     this.blockedStreams = []

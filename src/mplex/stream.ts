@@ -151,7 +151,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   }
 
   /** The session ended under this stream: reset it locally, without sending anything; a stream whose remote half is complete keeps its data readable. */
-  abortLocally (cause?: Error): void {
+  abortLocally (cause?: Error, announced = true): void {
     if (this.destroyed) return
     const wasFinished = isFinished(this.state)
     const remoteHalfComplete = this.state === StreamState.RemoteClosed
@@ -160,8 +160,11 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       this.destroy()
       return
     }
-    if (remoteHalfComplete && !this.completion.pending) {
-      // the remote's data is all here: it stays readable to its EOF (../muxer/session-end.ts)
+    // the remote's data is all here: it stays readable to its EOF
+    // (../muxer/session-end.ts), if someone was told of the stream and no
+    // write of ours is under way or queued (that one fails, and takes the
+    // stream with it)
+    if (remoteHalfComplete && announced && !this.completion.pending && this.writableLength === 0) {
       closeWhenRead(this)
       return
     }

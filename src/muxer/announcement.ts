@@ -32,6 +32,17 @@ export class StreamAnnouncement {
     this.pending = stream
   }
 
+  /**
+   * The session ended: the stream held back is never announced (its user
+   * would be told of it on a dead session). Returns it, for the session to
+   * reset with the rest; it keeps its quiet 'error' listener.
+   */
+  discard (): MuxedStream | undefined {
+    const stream = this.pending
+    this.pending = undefined
+    return stream
+  }
+
   /** Emits 'stream' for the stream held back, unless it was destroyed meanwhile. */
   announce (): void {
     const stream = this.pending

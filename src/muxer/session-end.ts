@@ -5,15 +5,32 @@
 // sent on that stream is here. mplex/README.md "Closing a stream": "Reading
 // from a remote-closed stream should return all data send before closing the
 // stream and then EOF thereafter"; go-yamux likewise keeps a half-closed
-// stream's data readable when its session closes. So the end of the session,
-// even with the connection gone under it, takes away only our half: the
-// stream's writes and its end() fail (its state is Reset by then), its
-// reader gets the data and then EOF, and then it closes.
+// stream's data readable when its session closes. So the end of the
+// session, even with the connection gone under it, does not take that data
+// away from a stream its user already has: the reader gets it and then EOF,
+// and the stream closes. Our half is gone, though: a write or end() fails,
+// and, as any failed write does in Node, destroys the stream (with whatever
+// was still unread). A stream nobody reads to its end is reset after
+// KEPT_STREAM_LINGER_MS: it holds memory its connection no longer counts,
+// and the switch's per-peer and per-protocol stream slots until it closes.
 
 import type { Duplex } from 'node:stream'
+import { P2PError } from '../util/errors.js'
 
-/** Closes `stream` (without an error) once its reader has had everything and EOF. */
-export function closeWhenRead (stream: Duplex): void {
-  if (stream.readableEnded) stream.destroy()
-  else stream.once('end', () => { stream.destroy() })
+/** How long a stream kept for reading may wait for its reader to reach EOF. */
+export const KEPT_STREAM_LINGER_MS = 10_000
+
+/** Closes `stream` (without an error) once its reader has had everything and EOF; resets it after `lingerMs`. */
+export function closeWhenRead (stream: Duplex, lingerMs = KEPT_STREAM_LINGER_MS): void {
+  if (stream.readableEnded) {
+    stream.destroy()
+    return
+  }
+  const timer = setTimeout(() => {
+    stream.destroy(new P2PError('ERR_STREAM_RESET', `stream reset: its session ended ${lingerMs} ms ago and it was not read to its end`))
+  }, lingerMs)
+  // a stream left unread does not keep the process alive
+  timer.unref()
+  stream.once('end', () => { stream.destroy() })
+  stream.once('close', () => { clearTimeout(timer) })
 }

@@ -747,9 +747,10 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.closed = true
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer)
     if (this.keepAliveTimer !== undefined) clearTimeout(this.keepAliveTimer)
+    const unannounced = this.announcement.discard()
     const streams = [...this.streamMap.values()]
     this.streamMap.clear()
-    for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
+    for (const stream of streams) stream.abortLocally(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'), stream !== unannounced)
     if (this.pings !== undefined) {
       // only when someone waits: an error costs a stack trace, and most sessions end with no ping pending
       const pingError = new P2PError('ERR_YAMUX_SESSION_CLOSED', `ping failed: the session closed${err === undefined ? '' : `: ${err.message}`}`, { cause: err })

@@ -93,6 +93,8 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   private readonly completion: WriteCompletion
   /** The remote reset the stream: nothing buffered is read any more. */
   private resetByRemote = false
+  /** The session ended while the remote's half was complete: kept for reading; writes fail. */
+  private sessionEnded = false
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
@@ -148,7 +150,7 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   }
 
   /** The session ended under this stream: reset it locally with `cause`; a stream whose remote half is complete keeps its data readable. */
-  abortLocally (cause?: Error): void {
+  abortLocally (cause?: Error, announced = true): void {
     if (this.destroyed) return
     const wasFinished = isFinished(this.state)
     const remoteHalfComplete = this.state === StreamState.RemoteClosed
@@ -157,8 +159,12 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
       this.destroy()
       return
     }
-    if (remoteHalfComplete && !this.completion.pending) {
-      // the remote's data is all here: it stays readable to its EOF (../muxer/session-end.ts)
+    // the remote's data is all here: it stays readable to its EOF
+    // (../muxer/session-end.ts), if someone was told of the stream and no
+    // write of ours is under way or queued (that one fails, and takes the
+    // stream with it)
+    if (remoteHalfComplete && announced && !this.completion.pending && this.writableLength === 0) {
+      this.sessionEnded = true
       closeWhenRead(this)
       return
     }
@@ -203,7 +209,7 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
 
   override _final (callback: WriteCallback): void {
     if (this.state === StreamState.Reset) {
-      callback(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset before it could be half-closed`))
+      callback(new P2PError('ERR_STREAM_RESET', this.sessionEnded ? `cannot half-close stream ${this.id}: the session ended` : `stream ${this.id} was reset before it could be half-closed`))
       return
     }
     this.session.sendWindowUpdate(this, this.takeFlags() | Flag.FIN, 0)
@@ -257,7 +263,9 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
     while (this.pendingIndex < chunks.length) {
       if (this.state === StreamState.Reset) {
         this.pendingChunks = undefined
-        this.completion.fail(new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset while writing`, { remote: true }))
+        this.completion.fail(this.sessionEnded
+          ? new P2PError('ERR_STREAM_RESET', `cannot write to stream ${this.id}: the session ended`)
+          : new P2PError('ERR_STREAM_RESET', `stream ${this.id} was reset while writing`, { remote: true }))
         return
       }
       // "never send beyond the peer's window": wait for its Window Update

@@ -30,6 +30,23 @@ t.test('flag 7 closes the connection with ERR_MPLEX_INVALID_FLAG; open streams a
   t.throws(() => peer.session.newStream(), { code: 'ERR_MUXER_CLOSED' })
 })
 
+t.test('a stream whose opening, data and close come in the read that breaks the session is never announced', async t => {
+  const peer = new RawPeer({ initiator: false })
+  const events: string[] = []
+  peer.session.on('stream', () => { events.push('stream') })
+  peer.session.on('close', () => { events.push('close') })
+  // NewStream 1, MessageInitiator 1 "hi", CloseInitiator 1, then flag 7
+  peer.raw.write(Buffer.concat([
+    encodeFrame({ type: 'NewStream', streamId: 1, name: new Uint8Array(0) }),
+    encodeFrame({ type: 'MessageInitiator', streamId: 1, data: [Buffer.from('hi')] }),
+    encodeFrame({ type: 'CloseInitiator', streamId: 1 }),
+    Buffer.from('0700', 'hex')
+  ]))
+  await once(peer.session, 'close')
+  await tick(10)
+  t.same(events, ['close'], 'no stream announced on a dead session')
+})
+
 t.test('a length over 1 MiB closes the connection before the body arrives', async t => {
   const peer = new RawPeer({ initiator: false })
   const closed = sessionError(peer)

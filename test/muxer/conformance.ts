@@ -235,8 +235,22 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     if (!whole.closed) await closed(whole)
     t.equal(whole.errored, null, 'and it closes without an error')
     t.ok(await openError, `the open stream is reset (${await openError}): its data may be cut short`)
-    const late = await new Promise<Error | null | undefined>(resolve => { whole.write(Buffer.from('too late'), resolve) })
-    t.ok(late instanceof Error, 'a write to the closed stream fails')
+  })
+
+  t.test('after the connection ended, writing to a stream kept for reading fails, and resets it', async t => {
+    const { client, server, connections } = sessions(factory, duplexPair())
+    const inbound = nextStream(server)
+    client.newStream().end(Buffer.from('request'))
+    const stream = await inbound
+    for (let i = 0; i < 50 && stream.readableLength < 7; i++) await new Promise(resolve => setTimeout(resolve, 2))
+    connections[0].end()
+    await once(server, 'close')
+    t.notOk(stream.destroyed, 'kept: its remote half was complete')
+    const failed = await new Promise<Error | null | undefined>(resolve => { stream.write(Buffer.from('reply'), resolve) })
+    t.ok(failed instanceof Error, `the write fails (${(failed as Error | undefined)?.message})`)
+    t.equal((failed as { remote?: boolean } | undefined)?.remote, false, 'not blamed on the remote: the session is ours that ended')
+    if (!stream.closed) await closed(stream)
+    t.ok(stream.destroyed, 'and, as a failed write does in Node, it destroys the stream')
   })
 
   t.test('a stream is announced with the data that came in the same read as its opening', async t => {

@@ -224,6 +224,20 @@ t.test('a stream rejected before it was acknowledged gets RST alone, not ACK|RST
   shutdown(session)
 })
 
+t.test('a stream whose opening, data and FIN come in the read that breaks the session is never announced', async t => {
+  const { session, peer } = sessionWithRawPeer()
+  const events: string[] = []
+  session.on('stream', () => { events.push('stream') })
+  session.on('close', () => { events.push('close') })
+  peer.sendBytes(Buffer.concat([
+    encodeFrame({ type: 'data', flags: SYN | FIN, streamId: 2, data: Buffer.from('hi') }),
+    Buffer.from('010000000000000000000000', 'hex') // version 1: a protocol error
+  ]))
+  await peer.waitFor(isGoAway(GoAwayCode.ProtocolError), 'Go Away (protocol error)')
+  await tick(10)
+  t.same(events, ['close'], 'no stream announced on a dead session')
+})
+
 t.test('Go Away from the remote', async t => {
   {
     const { session, peer } = sessionWithRawPeer()
