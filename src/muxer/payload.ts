@@ -10,13 +10,15 @@
 // counted would hold a chunk of 64 KiB, and the limits would bound nothing.
 // A view that is a small part of its chunk is therefore copied, and what a
 // stream holds stays within RETAINED_MAX_RATIO times what it counts. Bulk
-// data does not pay for it: its payloads fill most of their chunk.
+// data pays little for it: a frame that lies whole in a 64 KiB chunk is kept
+// as it is; only the parts of frames a chunk boundary cuts are copied when
+// small (about 6 % of the bytes with 64 KiB writes, up to about a quarter
+// with 16 KiB ones, where one frame in four is cut; small writes, each a
+// chunk of Node's 8 KiB pool, are copied whole).
 
 /**
  * A view is kept when it is at least 1 / RETAINED_MAX_RATIO of the memory
- * behind it. Four keeps a message of four 16 KiB frames (a common write
- * size) without copies, while bounding what unread data holds to four times
- * its count.
+ * behind it: what unread data holds stays within four times its count.
  */
 export const RETAINED_MAX_RATIO = 4
 

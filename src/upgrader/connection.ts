@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream'
 import type { PeerId } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxer } from '../muxer/types.js'
-import { DEFAULT_NEGOTIATION_TIMEOUT_MS, selectOptimistic, selectProtocol } from '../multistream/index.js'
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS, selectOptimistic, selectProtocol, validateProtocolId } from '../multistream/index.js'
 import { startDeadline } from '../util/deadline.js'
 import type { MessageHook } from '../multistream/index.js'
 import { P2PError } from '../util/errors.js'
@@ -149,6 +149,8 @@ export class Connection extends EventEmitter {
   async newStream (protocols: string | string[], options: NewStreamOptions = {}): Promise<ProtocolStream> {
     const list = typeof protocols === 'string' ? [protocols] : protocols
     if (list.length === 0) throw new P2PError('ERR_INVALID_PARAMETERS', 'newStream needs at least one protocol')
+    // before a stream is opened and counted: an invalid ID would leave it open
+    for (const protocol of list) validateProtocolId(protocol)
     if (this.status !== 'open') {
       throw new P2PError('ERR_CONNECTION_CLOSED', `connection ${this.id} to ${this.remotePeer.toString()} is ${this.status}`)
     }

@@ -47,3 +47,10 @@ t.test('the caller\'s signal ends that wait with the caller\'s reason', async t 
   await t.rejects(pending, reason)
   t.equal(connection.streams.length, 1)
 })
+
+t.test('an invalid protocol ID is refused before a stream is opened, optimistic or not', async t => {
+  const connection = await silentRemote(t, 8)
+  await t.rejects(connection.newStream('/multistream/1.0.0'), { code: 'ERR_INVALID_PROTOCOL_ID' })
+  await t.rejects(connection.newStream(['/ok/1.0.0', 'no-slash']), { code: 'ERR_INVALID_PROTOCOL_ID' })
+  t.equal(connection.streams.length, 0, 'no stream left open')
+})
