@@ -123,6 +123,16 @@ t.test('property: concatenated messages decode as their merge (protobuf semantic
   }), { numRuns: 50 })
 })
 
+t.test('merging the most a reader takes (ten full messages of short IDs) keeps each protocol once, in first-seen order', async t => {
+  // ~2000 two-character IDs per 8 KiB message, half of each message repeating the one before
+  const ids = (from: number): string[] => Array.from({ length: 2000 }, (_, i) => String.fromCharCode(0x21 + ((from + i) >> 7) % 90, 0x21 + (from + i) % 90))
+  const messages: IdentifyMessage[] = Array.from({ length: 10 }, (_, m) => ({ listenAddrs: [], protocols: ids(m * 1000) }))
+  const merged = mergeIdentify(messages)
+  const expected = [...new Set(messages.flatMap(m => m.protocols))]
+  t.equal(merged.protocols.length, expected.length)
+  t.same(merged.protocols, expected)
+})
+
 t.test('cross-check against js-libp2p @libp2p/identify protobuf codec', async t => {
   // test only: the generated codec of js-libp2p 3.x (not exported, so by path)
   let js: { Identify: { encode: (m: unknown) => Uint8Array, decode: (b: Uint8Array) => IdentifyMessage } }

@@ -13,9 +13,10 @@
 //
 // `IdentifyMessage` keeps the wire's raw bytes (keys, multiaddrs, the
 // envelope); `interpretIdentify` turns them into typed values. The encoder
-// writes fields in the order the spec declares them (5, 6, 1, 2, 4, 3, 8), the
-// order protoc-style generators (and so go-libp2p and js-libp2p) use, so our
-// bytes equal theirs. The decoder accepts any order, as protobuf requires;
+// writes fields in the order the spec declares them (5, 6, 1, 2, 4, 3, 8), as
+// js-libp2p's generator (protons) does; an encoder that writes in
+// field-number order (protobuf-go's generated code, in go-libp2p) sends the
+// same fields in another order. The decoder accepts any order, as protobuf requires;
 // for an optional field that appears twice the last value wins (protobuf
 // "Last One Wins"); unknown fields are skipped.
 
@@ -87,6 +88,10 @@ export function decodeIdentify (bytes: Uint8Array): IdentifyMessage {
  */
 export function mergeIdentify (messages: readonly IdentifyMessage[]): IdentifyMessage {
   const merged: IdentifyMessage = { listenAddrs: [], protocols: [] }
+  // a Set, not includes(): ten 8 KiB messages can hold ~20,000 short
+  // protocol IDs, and a quadratic search over them blocked the process for
+  // half a second per stream
+  const seen = new Set<string>()
   for (const m of messages) {
     if (m.protocolVersion !== undefined) merged.protocolVersion = m.protocolVersion
     if (m.agentVersion !== undefined) merged.agentVersion = m.agentVersion
@@ -94,7 +99,11 @@ export function mergeIdentify (messages: readonly IdentifyMessage[]): IdentifyMe
     if (m.observedAddr !== undefined) merged.observedAddr = m.observedAddr
     if (m.signedPeerRecord !== undefined) merged.signedPeerRecord = m.signedPeerRecord
     merged.listenAddrs.push(...m.listenAddrs)
-    for (const p of m.protocols) if (!merged.protocols.includes(p)) merged.protocols.push(p)
+    for (const p of m.protocols) {
+      if (seen.has(p)) continue
+      seen.add(p)
+      merged.protocols.push(p)
+    }
   }
   return merged
 }
