@@ -7,9 +7,10 @@
 // peer open one TCP connection. A dial of a peer never waits on a dial that
 // expects another peer or none: it dials on its own (the switch then keeps
 // one connection where both reach the same peer). A dial of a bare address
-// that meets a dial of a peer at that address takes whatever that one
-// reaches, and dials on its own if it fails. So no dial inherits a failure
-// or a peer it did not ask for.
+// that meets a dial of a peer at that address, and a dial of a peer that
+// meets a narrower dial of it (one that tries fewer of its addresses),
+// take whatever that one reaches, and dial on their own if it fails. So no
+// dial inherits a failure or a peer it did not ask for.
 //
 // Each joiner's AbortSignal bounds its own wait. The attempt itself stops
 // only when every joiner has given up (or the switch stops: abortAll), as
@@ -21,7 +22,7 @@
 
 import type { Connection } from '../upgrader/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
-import { P2PError } from '../util/errors.js'
+import { P2PError, abortError } from '../util/errors.js'
 import { untilAborted } from '../util/deadline.js'
 
 export type DialAttempt = (addr: Multiaddr, signal: AbortSignal) => Promise<Connection>
@@ -57,23 +58,27 @@ export class DialQueue {
 
   /** Joins the dial in flight for the same target, or starts one over `addrs`. */
   async dial (target: DialTargetKeys, addrs: Multiaddr[], attempt: DialAttempt, signal?: AbortSignal): Promise<Connection> {
-    signal?.throwIfAborted()
+    throwIfAborted(signal)
     if (this.closed !== undefined) throw this.closed
     for (const key of target.keys) {
       const existing = this.pending.get(key)
       if (existing === undefined) continue
-      if (existing.peer === target.peer) return await this.join(existing, signal)
+      // the same expectation, over every address of ours: its outcome is ours
+      if (existing.peer === target.peer && covers(existing, target)) return await this.join(existing, signal)
       // a dial that expects a peer never waits on one that does not (or expects another): it dials itself
-      if (target.peer !== undefined) continue
-      // a bare address meeting a dial of the peer there: whoever that reaches serves
+      if (existing.peer !== target.peer && target.peer !== undefined) continue
+      // a bare address meeting a dial of the peer there, or a dial of a peer
+      // meeting a narrower dial of it (fewer addresses: a dial by one
+      // address while ours has the peer store's): whatever that reaches serves
       try {
         return await this.join(existing, signal)
       } catch {
-        signal?.throwIfAborted()
+        throwIfAborted(signal)
         if (this.closed !== undefined) throw this.closed
       }
-      // it failed (for an expectation that was not ours): settled and gone
-      // from `pending`, so look again (another caller may have started ours)
+      // it failed (for an expectation or addresses that were not ours):
+      // settled and gone from `pending`, so look again (another caller may
+      // have started ours)
       return await this.dial(target, addrs, attempt, signal)
     }
     return await this.join(this.start(target, addrs, attempt), signal)
@@ -169,4 +174,15 @@ export class DialQueue {
     if (errors.length === 1) throw errors[0]
     throw new P2PError('ERR_DIAL_FAILED', `all ${addrs.length} addresses failed: ${errors.map(e => e.message).join('; ')}`, { cause: new AggregateError(errors) })
   }
+}
+
+/** abortError(signal) once `signal` has aborted: the same typed error as untilAborted gives during a dial (AbortSignal's own throwIfAborted throws the bare reason, a string if that is what abort() was given). */
+function throwIfAborted (signal?: AbortSignal): void {
+  if (signal?.aborted === true) throw abortError(signal)
+}
+
+/** Whether `dial` tries every address `target` would (its keys include all of target's). */
+function covers (dial: PendingDial, target: DialTargetKeys): boolean {
+  for (const key of target.keys) if (!dial.keys.includes(key)) return false
+  return true
 }

@@ -110,6 +110,37 @@ t.test('a dial of a peer never inherits a bare dial\'s failure at one of its add
   await bare
 })
 
+t.test('a dial of a peer that meets a narrower dial of it (one dead address) dials its own addresses when that one fails', async t => {
+  // a port nobody listens on: refused at once
+  const closed = net.createServer()
+  closed.listen(0, '127.0.0.1')
+  await once(closed, 'listening')
+  const deadPort = (closed.address() as net.AddressInfo).port
+  await new Promise<void>(resolve => { closed.close(() => { resolve() }) })
+  const dead = Multiaddr.fromString(`/ip4/127.0.0.1/tcp/${deadPort}`)
+  const listener = makeSwitch()
+  await listener.start()
+  const book = new Map([[listener.peerId.toString(), [dead, listener.listenAddrs[0]]]])
+  const dialer = makeSwitch(false, { peerAddresses: peer => book.get(peer.toString()) ?? [] })
+  t.teardown(async () => { await dialer.stop(); await listener.stop() })
+  const [narrow, byPeer] = await Promise.all([
+    settle(dialer.dial(dead.encapsulate(`/p2p/${listener.peerId.toString()}`))),
+    settle(dialer.dial(listener.peerId))
+  ])
+  t.equal(narrow.error?.code, 'ERR_CONNECTION_FAILED', 'the dial of the dead address fails')
+  t.ok(byPeer.value?.remotePeer.equals(listener.peerId), `the dial by peer ID reaches it at its live address (${String(byPeer.error?.code ?? 'ok')})`)
+})
+
+t.test('a dial whose signal has already aborted rejects with a typed error, whatever the reason was', async t => {
+  const dialer = makeSwitch(false)
+  t.teardown(async () => { await dialer.stop() })
+  const controller = new AbortController()
+  controller.abort('bye')
+  const aborted = await settle(dialer.dial('/ip4/127.0.0.1/tcp/9', { signal: controller.signal }))
+  t.equal(aborted.error?.code, 'ERR_ABORTED', 'a P2PError, not the bare string')
+  t.equal(aborted.error?.cause, 'bye', 'the reason as its cause')
+})
+
 t.test('a bare dial joining a dial that expected another peer there dials on its own', async t => {
   const listener = makeSwitch()
   await listener.start()
