@@ -7,6 +7,7 @@
 import type { Connection, ProtocolStream } from '../upgrader/index.js'
 import { validateProtocolId, type ProtocolMatcher } from '../multistream/index.js'
 import { DEFAULT_RESOURCE_LIMITS } from '../resources/index.js'
+import { P2PError } from '../util/errors.js'
 
 export type StreamHandler = (stream: ProtocolStream, connection: Connection) => void | Promise<void>
 
@@ -32,8 +33,13 @@ export class ProtocolRegistry implements ProtocolMatcher {
   /** The sorted IDs, made again only after a change (identify reads them on every connection). */
   private sorted: string[] | undefined
 
-  /** Throws ERR_INVALID_PROTOCOL_ID for an ID multistream-select cannot carry. */
+  /** Throws ERR_INVALID_PROTOCOL_ID for an ID multistream-select cannot carry, ERR_INVALID_PARAMETERS for a limit that is not a whole number ≥ 1. */
   handle (protocol: string, handler: StreamHandler, options: HandlerOptions = {}): void {
+    const max = options.maxInboundStreams
+    // NaN would admit every stream (n >= NaN is never true), 0 or less none
+    if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `maxInboundStreams of ${protocol} must be a whole number ≥ 1, got ${String(max)}`)
+    }
     this.handlers.set(validateProtocolId(protocol), {
       handler,
       maxInboundStreams: options.maxInboundStreams,

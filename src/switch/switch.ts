@@ -87,6 +87,8 @@ export class Switch extends EventEmitter {
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
   /** The start in progress or done; undefined before it, and again after a start that failed. */
   private starting: Promise<void> | undefined
+  /** The first stop(), which every later one waits for. */
+  private stopped: Promise<void> | undefined
   /** /p2p/<our peer ID>, parsed once (for `multiaddrs`). */
   private readonly p2pComponent: Multiaddr
 
@@ -200,7 +202,13 @@ export class Switch extends EventEmitter {
    * ERR_SWITCH_STOPPED) and closes every connection; leaves no sockets or timers.
    */
   async stop (): Promise<void> {
-    if (this.status === 'stopping' || this.status === 'stopped') return
+    // a second call waits for the first to finish, rather than returning
+    // while its sockets and timers are still open
+    this.stopped ??= this.stopNow()
+    await this.stopped
+  }
+
+  private async stopNow (): Promise<void> {
     this.status = 'stopping'
     this.resources.refuseAll()
     clearInterval(this.idleTimer)
@@ -568,9 +576,12 @@ async function closeWithin (connection: Connection, ms: number): Promise<void> {
     else connection.once('close', () => { resolve() })
   })
   const timer = setTimeout(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', `graceful close took over ${ms} ms`)) }, ms)
-  connection.close().catch(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed')) })
+  const closing = connection.close().catch(() => { connection.abort(new P2PError('ERR_CLOSE_TIMEOUT', 'graceful close failed')) })
   await closed
   clearTimeout(timer)
+  // and its socket: close() resolves once the transport has closed too, at
+  // most socketCloseTimeoutMs after the session
+  await closing
 }
 
 /**

@@ -171,6 +171,21 @@ t.test('stop() ends the dials in flight: they reject with ERR_SWITCH_STOPPED, an
   await t.rejects(dialer.dial(silent.addr), { code: 'ERR_SWITCH_STOPPED' })
 })
 
+t.test('stop(): a second call waits for the first, and when either resolves the sockets are closed', async t => {
+  const listener = makeSwitch()
+  await listener.start()
+  t.teardown(async () => { await listener.stop() })
+  const dialer = makeSwitch(false)
+  const connection = await dialer.dial(listener.multiaddrs[0])
+  const socket = (connection as unknown as { transport: net.Socket }).transport
+  t.ok(socket instanceof net.Socket, 'the connection\'s socket')
+  const first = dialer.stop()
+  await dialer.stop()
+  t.ok(socket.closed, 'closed when the second stop() resolves')
+  await first
+  t.equal(dialer.getConnections().length, 0)
+})
+
 t.test('our own address is refused after the handshake tells who answered: ERR_DIALED_SELF, no connection', async t => {
   const sw = makeSwitch()
   await sw.start()

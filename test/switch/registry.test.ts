@@ -25,6 +25,16 @@ t.test('an ID multistream-select cannot carry is refused when handled', async t 
   t.same(registry.protocols, [])
 })
 
+t.test('a stream limit that is not a whole number of at least 1 is refused when handled', async t => {
+  const registry = new ProtocolRegistry()
+  for (const bad of [Number.NaN, 0, -1, 1.5, Infinity]) {
+    t.throws(() => { registry.handle('/x/1.0.0', () => {}, { maxInboundStreams: bad }) }, { code: 'ERR_INVALID_PARAMETERS' }, String(bad))
+  }
+  t.same(registry.protocols, [], 'nothing registered')
+  registry.handle('/x/1.0.0', () => {}, { maxInboundStreams: 1 })
+  t.equal(registry.get('/x/1.0.0')?.maxInboundStreams, 1)
+})
+
 t.test('ls lists the handled IDs sorted, following handle and unhandle', async t => {
   const registry = new ProtocolRegistry()
   registry.handle('/zeta/1.0.0', () => {})
