@@ -85,8 +85,12 @@ export const MAX_CERTIFIED_RECORD_BYTES = 8 * 1024
  * Every peer that completes a handshake and identify leaves an entry, and a
  * remote can make fresh identities at will: without a bound, connecting with
  * one after another grows the store (and its SQLite file) for ever. 10,000
- * peers of a few KiB each stay within tens of MiB; go-libp2p and js-libp2p
- * leave their stores unbounded and expire addresses instead.
+ * ordinary peers of a few KiB each stay within tens of MiB. A hostile one
+ * can fill its entry up to the per-peer limits (identify alone carries ~80
+ * KiB of protocol IDs: ten messages of 8 KiB), so 10,000 of those hold
+ * about 750 MiB: bounded, and each paid for with a handshake and the bytes
+ * sent. go-libp2p and js-libp2p leave their stores unbounded and expire
+ * addresses instead.
  */
 export const MAX_PEERS = 10_000
 
