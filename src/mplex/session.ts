@@ -157,6 +157,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     for (const stream of this.streams) {
       if (!stream.writableEnded) stream.end()
     }
+    // ending the streams may have ended the session (a connection already gone): no timer then
+    if (this.isClosed()) return this.closePromise
     if (this.inbound.size + this.outbound.size === 0) {
       this.finishClose()
     } else {

@@ -328,17 +328,20 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   async close (): Promise<void> {
     if (this.closed) return
     if (this.closing !== undefined) return await this.closing
+    // the waiter first: the Go Away and the FINs below may end the session
+    // at once (a connection that is already gone), and terminate() must find
+    // someone to tell, or this close would wait for ever
+    this.closing = new Promise<void>(resolve => { this.closeWaiter = resolve })
     this.goAway(GoAwayCode.Normal)
     for (const stream of this.streamMap.values()) {
       if (!stream.writableEnded && !stream.destroyed) stream.end()
     }
-    this.closing = new Promise<void>(resolve => {
-      this.closeWaiter = resolve
+    if (!this.closed) {
       this.closeTimer = setTimeout(() => {
         this.abort(new P2PError('ERR_YAMUX_CLOSE_TIMEOUT', `close(): ${this.streamMap.size} streams still open after ${this.closeTimeoutMs} ms`))
       }, this.closeTimeoutMs)
-    })
-    this.maybeFinishClose()
+      this.maybeFinishClose()
+    }
     return await this.closing
   }
 

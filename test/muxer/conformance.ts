@@ -416,6 +416,26 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     t.throws(() => client.newStream(), { name: 'P2PError' })
   })
 
+  t.test('close() resolves when the remote began closing first and ours ends the last stream', async t => {
+    const { client, server } = sessions(factory, duplexPair())
+    const inbound = nextStream(server)
+    const stream = client.newStream()
+    stream.write(Buffer.from('x'))
+    const accepted = await inbound
+    accepted.resume()
+    // the client closes first: it ends its side of the stream (and says goodbye, where the muxer can)
+    const clientClosing = client.close()
+    for (let i = 0; i < 50 && !accepted.readableEnded; i++) await new Promise(resolve => setTimeout(resolve, 2))
+    t.ok(accepted.readableEnded, 'the remote half is done')
+    // ours ends the stream the remote was waiting for: that may end the session at once
+    let settled = false
+    const serverClosing = server.close().then(() => { settled = true })
+    for (let i = 0; i < 100 && !settled; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    t.ok(settled, 'server.close() resolved')
+    await serverClosing
+    await clientClosing
+  })
+
   t.test('abort() resets every open stream', async t => {
     const { client, server } = sessions(factory, duplexPair())
     server.on('stream', (s: MuxedStream) => { s.on('error', () => {}); s.resume() })
