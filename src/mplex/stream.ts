@@ -34,7 +34,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
-import { closeWhenRead } from '../muxer/session-end.js'
+import { keepForReading } from '../muxer/session-end.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
 import { MplexErrorCode } from './errors.js'
@@ -160,12 +160,8 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       this.destroy()
       return
     }
-    // the remote's data is all here: it stays readable to its EOF
-    // (../muxer/session-end.ts), if someone was told of the stream and no
-    // write of ours is under way or queued (that one fails, and takes the
-    // stream with it)
-    if (remoteHalfComplete && announced && !this.completion.pending && this.writableLength === 0) {
-      closeWhenRead(this)
+    // the remote's data is all here: it may stay readable to its EOF (../muxer/session-end.ts)
+    if (keepForReading(this, remoteHalfComplete, announced, this.completion.pending)) {
       return
     }
     this.destroy(new P2PError(MplexErrorCode.STREAM_RESET, `stream ${this.id} reset: the session ended${cause === undefined ? '' : `: ${cause.message}`}`, { cause }))

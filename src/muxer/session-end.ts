@@ -20,6 +20,20 @@ import { P2PError } from '../util/errors.js'
 /** How long a stream kept for reading may wait for its reader to reach EOF. */
 export const KEPT_STREAM_LINGER_MS = 10_000
 
+/**
+ * What a session's end does with `stream` when its remote half is complete
+ * (above): keeps it for its reader (closeWhenRead) and returns true, if
+ * its user was told of it (`announced`) and no write of ours is under way
+ * (`writing`) or queued. A write that can no longer be sent fails and takes
+ * the stream with it anyway; an unannounced stream has no reader. False:
+ * the session resets the stream.
+ */
+export function keepForReading (stream: Duplex, remoteHalfComplete: boolean, announced: boolean, writing: boolean): boolean {
+  if (!remoteHalfComplete || !announced || writing || stream.writableLength > 0) return false
+  closeWhenRead(stream)
+  return true
+}
+
 /** Closes `stream` (without an error) once its reader has had everything and EOF; resets it after `lingerMs`. */
 export function closeWhenRead (stream: Duplex, lingerMs = KEPT_STREAM_LINGER_MS): void {
   if (stream.readableEnded) {

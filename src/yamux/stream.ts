@@ -29,7 +29,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
-import { closeWhenRead } from '../muxer/session-end.js'
+import { keepForReading } from '../muxer/session-end.js'
 import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { StreamOpening, StreamState, canReceive, isFinished, nextState, type StreamEvent } from './stream-state.js'
@@ -159,13 +159,9 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
       this.destroy()
       return
     }
-    // the remote's data is all here: it stays readable to its EOF
-    // (../muxer/session-end.ts), if someone was told of the stream and no
-    // write of ours is under way or queued (that one fails, and takes the
-    // stream with it)
-    if (remoteHalfComplete && announced && !this.completion.pending && this.writableLength === 0) {
+    // the remote's data is all here: it may stay readable to its EOF (../muxer/session-end.ts)
+    if (keepForReading(this, remoteHalfComplete, announced, this.completion.pending)) {
       this.sessionEnded = true
-      closeWhenRead(this)
       return
     }
     this.destroy(new P2PError('ERR_STREAM_RESET', `stream ${this.id} reset: the session ended${cause === undefined ? '' : `: ${cause.message}`}`, { cause, remote: false }))

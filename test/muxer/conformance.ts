@@ -51,6 +51,20 @@ function nextStream (muxer: StreamMuxer): Promise<MuxedStream> {
   return once(muxer, 'stream').then(([stream]) => stream as MuxedStream)
 }
 
+/** A stream `client` opens with `first` written (and its side ended when `end`), and the stream `server` accepts for it. */
+async function openAccepted (client: StreamMuxer, server: StreamMuxer, first: Buffer, end: boolean): Promise<[MuxedStream, MuxedStream]> {
+  const inbound = nextStream(server)
+  const stream = client.newStream()
+  if (end) stream.end(first)
+  else stream.write(first)
+  return [stream, await inbound]
+}
+
+/** Waits until `condition()` holds, polling every `stepMs`, at most `limitMs`; a test checks the outcome itself. */
+async function waitFor (condition: () => boolean, limitMs = 500, stepMs = 2): Promise<void> {
+  for (let waited = 0; waited < limitMs && !condition(); waited += stepMs) await new Promise(resolve => setTimeout(resolve, stepMs))
+}
+
 function errorCode (stream: Duplex): Promise<string | undefined> {
   return new Promise(resolve => {
     stream.once('error', (err: Error & { code?: string }) => { resolve(err.code) })
@@ -207,7 +221,7 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     // one batch, so one chunk at the other end: 1 byte for one stream, 48 KiB for another
     client.newStream().write(Buffer.from([42]))
     client.newStream().write(Buffer.alloc(48 * 1024, 1))
-    for (let i = 0; i < 50 && received.size < 2; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    await waitFor(() => received.size === 2, 250, 5)
     const [small] = received.get('1') ?? []
     const large = received.get(String(48 * 1024)) ?? []
     t.equal(small?.[0], 42, 'the byte arrives')
@@ -224,7 +238,7 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     done.end(Buffer.from('request-bytes'))
     const open = client.newStream()
     open.write(Buffer.from('partial'))
-    for (let i = 0; i < 50 && !(accepted.length === 2 && accepted[0].readableLength === 13 && accepted[1].readableLength === 7); i++) await new Promise(resolve => setTimeout(resolve, 2))
+    await waitFor(() => accepted.length === 2 && accepted[0].readableLength === 13 && accepted[1].readableLength === 7, 100)
     t.equal(accepted.length, 2, 'both streams arrived, unread')
     const [whole, cut] = accepted
     const openError = errorCode(cut)
@@ -239,10 +253,8 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
 
   t.test('after the connection ended, writing to a stream kept for reading fails, and resets it', async t => {
     const { client, server, connections } = sessions(factory, duplexPair())
-    const inbound = nextStream(server)
-    client.newStream().end(Buffer.from('request'))
-    const stream = await inbound
-    for (let i = 0; i < 50 && stream.readableLength < 7; i++) await new Promise(resolve => setTimeout(resolve, 2))
+    const [, stream] = await openAccepted(client, server, Buffer.from('request'), true)
+    await waitFor(() => stream.readableLength === 7, 100)
     connections[0].end()
     await once(server, 'close')
     t.notOk(stream.destroyed, 'kept: its remote half was complete')
@@ -308,9 +320,8 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     const stream = server.newStream()
     stream.end(Buffer.from('from the listener'))
     t.equal((await readAll(stream)).toString(), 'from the listener')
-    const inbound = nextStream(server)
-    client.newStream().end(Buffer.from('x'))
-    t.equal((await inbound).direction, 'inbound')
+    const [, inbound] = await openAccepted(client, server, Buffer.from('x'), true)
+    t.equal(inbound.direction, 'inbound')
     server.abort(new Error('done'))
   })
 
@@ -331,10 +342,7 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
 
   t.test('half-close: the other direction stays open', async t => {
     const { client, server } = sessions(factory, duplexPair())
-    const inbound = nextStream(server)
-    const stream = client.newStream()
-    stream.end(Buffer.from('request'))
-    const remote = await inbound
+    const [stream, remote] = await openAccepted(client, server, Buffer.from('request'), true)
     t.equal((await readAll(remote)).toString(), 'request', 'remote sees our data then end')
     remote.write(Buffer.from('response after FIN'))
     remote.end()
@@ -344,10 +352,7 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
 
   t.test('a local reset reaches the remote as ERR_STREAM_RESET', async t => {
     const { client, server } = sessions(factory, duplexPair())
-    const inbound = nextStream(server)
-    const stream = client.newStream()
-    stream.write(Buffer.from('hello'))
-    const remote = await inbound
+    const [stream, remote] = await openAccepted(client, server, Buffer.from('hello'), false)
     const code = errorCode(remote)
     remote.resume()
     stream.destroy()
@@ -418,19 +423,16 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
 
   t.test('close() resolves when the remote began closing first and ours ends the last stream', async t => {
     const { client, server } = sessions(factory, duplexPair())
-    const inbound = nextStream(server)
-    const stream = client.newStream()
-    stream.write(Buffer.from('x'))
-    const accepted = await inbound
+    const [, accepted] = await openAccepted(client, server, Buffer.from('x'), false)
     accepted.resume()
     // the client closes first: it ends its side of the stream (and says goodbye, where the muxer can)
     const clientClosing = client.close()
-    for (let i = 0; i < 50 && !accepted.readableEnded; i++) await new Promise(resolve => setTimeout(resolve, 2))
+    await waitFor(() => accepted.readableEnded, 100)
     t.ok(accepted.readableEnded, 'the remote half is done')
     // ours ends the stream the remote was waiting for: that may end the session at once
     let settled = false
     const serverClosing = server.close().then(() => { settled = true })
-    for (let i = 0; i < 100 && !settled; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    await waitFor(() => settled, 500, 5)
     t.ok(settled, 'server.close() resolved')
     await serverClosing
     await clientClosing
