@@ -9,6 +9,13 @@
 // other stream announces it first, so a burst of openings reaches the user
 // one stream at a time (and over a limit is refused one at a time). A stream
 // reset before it is announced never is.
+//
+// A 'stream' listener that throws has a bug of its own, not the remote's:
+// the session goes on, the stream it was given is reset (nobody handles
+// it), and the exception is thrown again outside the session's input
+// handling, where it is uncaught, as a throwing listener of any Node event
+// emitted from I/O would be. Whether the announcement came in the middle of
+// a read or at its end makes no difference.
 
 import type { EventEmitter } from 'node:events'
 import type { MuxedStream } from './types.js'
@@ -50,7 +57,12 @@ export class StreamAnnouncement {
     this.pending = undefined
     if (stream.destroyed) return
     stream.off('error', ignoreUnannounced)
-    this.session.emit('stream', stream)
+    try {
+      this.session.emit('stream', stream)
+    } catch (err) {
+      stream.destroy()
+      process.nextTick(() => { throw err })
+    }
   }
 }
 

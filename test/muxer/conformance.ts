@@ -287,6 +287,38 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     client.abort(new Error('done'))
   })
 
+  t.test('a \'stream\' listener that throws: that stream is reset, the exception is uncaught, the session goes on', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const uncaught: unknown[] = []
+    const saved = process.listeners('uncaughtException')
+    const onUncaught = (err: unknown): void => { uncaught.push(err) }
+    process.removeAllListeners('uncaughtException')
+    process.on('uncaughtException', onUncaught)
+    t.teardown(() => {
+      process.off('uncaughtException', onUncaught)
+      for (const listener of saved) process.on('uncaughtException', listener)
+    })
+    const bug = new Error('a bug in the handler')
+    const throwing = (): void => { throw bug }
+    server.on('stream', throwing)
+    // two openings in one read: the first is announced mid-read (by the
+    // second's frame), the second at the read's end
+    const first = client.newStream()
+    const second = client.newStream()
+    first.write(Buffer.from('one'))
+    second.write(Buffer.from('two'))
+    const codes = await Promise.all([errorCode(first), errorCode(second)])
+    t.same(codes, ['ERR_STREAM_RESET', 'ERR_STREAM_RESET'], 'both streams reset, whichever way they were announced')
+    await waitFor(() => uncaught.length >= 2)
+    t.same(uncaught, [bug, bug], 'each exception thrown again, uncaught')
+    server.off('stream', throwing)
+    serveEcho(server)
+    const third = client.newStream()
+    third.end(Buffer.from('still here'))
+    t.equal((await readAll(third)).toString(), 'still here', 'the session goes on')
+    client.abort(new Error('done'))
+  })
+
   t.test('a stream opened and reset in the same read is never announced, and raises nothing', async t => {
     const { client, server } = sessions(factory, joiningPair())
     const announced: MuxedStream[] = []
