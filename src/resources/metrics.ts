@@ -24,7 +24,11 @@ export interface ResourceMetrics {
   refusedConnections: number
   /** Inbound streams reset and outbound streams refused because a limit was reached. */
   refusedStreams: number
-  /** Upgrades (either direction) that failed: timeouts, protocol violations, refusals. */
+  /**
+   * Upgrades (either direction) that failed: timeouts, protocol violations,
+   * refusals. Not those abandoned: a dial whose every caller aborted it, or
+   * a handshake under way when stop() was called.
+   */
   failedUpgrades: number
   /**
    * Refusals by the limit that caused them. For the two memory limits each

@@ -373,7 +373,8 @@ export class Switch extends EventEmitter {
           signal
         })
       } catch (err) {
-        this.metrics.failedUpgrades++
+        // abandoned (every caller gave up, or stop()) is not failed
+        if (signal?.aborted !== true && !this.isStopping()) this.metrics.failedUpgrades++
         throw err
       }
     } finally {
@@ -425,7 +426,8 @@ export class Switch extends EventEmitter {
         this.register(connection)
       })
       .catch((err: Error) => {
-        this.metrics.failedUpgrades++
+        // a socket stop() destroyed mid-handshake was abandoned, not failed
+        if (!this.isStopping()) this.metrics.failedUpgrades++
         this.emit('upgrade:error', err)
       })
       .finally(() => {

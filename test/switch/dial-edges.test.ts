@@ -65,6 +65,7 @@ t.test('a joiner\'s signal bounds its own wait; the attempt stops when the last 
   t.equal((await two).error?.message, 'caller 2 gave up')
   for (let i = 0; i < 100 && silent.open() > 0; i++) await tick(10)
   t.equal(silent.open(), 0, 'nobody waits any more: the attempt was aborted, its socket closed')
+  t.equal(dialer.metrics.failedUpgrades, 0, 'an upgrade abandoned by its callers is not a failed one')
 })
 
 t.test('a dial right after the last joiner gave up starts afresh, not inside the attempt being aborted', async t => {
@@ -165,10 +166,32 @@ t.test('stop() ends the dials in flight: they reject with ERR_SWITCH_STOPPED, an
   t.equal(silent.open(), 1)
   await dialer.stop()
   t.equal((await dialling).error?.code, 'ERR_SWITCH_STOPPED', 'settled by the time stop() resolves')
+  t.equal(dialer.metrics.failedUpgrades, 0, 'nor is one that stop() ended')
   await t.rejects(dialer.dial(silent.addr), { code: 'ERR_SWITCH_STOPPED' }, 'and so does any dial after')
   for (let i = 0; i < 100 && silent.open() > 0; i++) await tick(10)
   t.equal(silent.open(), 0, 'its socket closed')
   await t.rejects(dialer.dial(silent.addr), { code: 'ERR_SWITCH_STOPPED' })
+})
+
+t.test('failedUpgrades: an inbound handshake that fails counts; one that stop() ends does not', async t => {
+  const listener = makeSwitch()
+  await listener.start()
+  const addr = listener.multiaddrs[0]!
+  const { port } = addr.toSocketAddress()
+  const garbage = net.connect(port, '127.0.0.1')
+  garbage.on('error', () => {})
+  garbage.end(Buffer.from('not multistream-select\n'))
+  for (let i = 0; i < 100 && listener.metrics.failedUpgrades === 0; i++) await tick(10)
+  t.equal(listener.metrics.failedUpgrades, 1, 'a peer that speaks nonsense: failed')
+  const quiet = net.connect(port, '127.0.0.1')
+  quiet.on('error', () => {})
+  await once(quiet, 'connect')
+  await tick(50)
+  const ended = once(listener, 'upgrade:error')
+  await listener.stop()
+  quiet.destroy()
+  await ended
+  t.equal(listener.metrics.failedUpgrades, 1, 'a handshake under way at stop(): abandoned, not failed')
 })
 
 t.test('stop(): a second call waits for the first, and when either resolves the sockets are closed', async t => {
