@@ -14,7 +14,7 @@
 import { EventEmitter } from 'node:events'
 import type { Switch } from '../switch/index.js'
 import type { Connection } from '../upgrader/index.js'
-import type { PeerStore, PeerUpdate } from '../peerstore/index.js'
+import { CONNECTED_TTL, RECENTLY_CONNECTED_TTL_MS, type PeerStore, type PeerUpdate } from '../peerstore/index.js'
 import type { PrivateKey } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import {
@@ -191,6 +191,10 @@ export class IdentifyService extends EventEmitter {
   private record (connection: Connection, result: IdentifyResult, push: boolean): void {
     // from the network: a value the peer store refuses is left out, not the whole answer
     const changes: PeerUpdate = { dropInvalid: true }
+    // what a peer announces lives while we are connected to it, and a while
+    // after (Libp2pNode calls expireConnectedAddresses on 'peer:disconnect');
+    // an answer that outlived its connection is already in that while
+    changes.addressTtlMs = this.sw.getConnections(connection.remotePeer).length > 0 ? CONNECTED_TTL : RECENTLY_CONNECTED_TTL_MS
     if (result.publicKey !== undefined) changes.setPublicKey = result.publicKey
     const record = result.signedPeerRecord
     if (record !== undefined && result.signedPeerRecordEnvelope !== undefined) {

@@ -45,7 +45,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
   protected abstract closeBackend (): void
   /** How many peers are stored (expired addresses and all). */
   protected abstract countPeers (): number
-  /** The stored peer changed least recently, other than `except`. */
+  /** The stored peer changed least recently, other than `except` and those entries.isConnected() holds. */
   protected abstract leastRecentlyUpdated (except: PeerId): PeerId | undefined
 
   get (peer: PeerId): PeerRecord | undefined {
@@ -78,13 +78,13 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
   addAddresses (peer: PeerId, addrs: Multiaddr[], ttlMs: number = Infinity): void {
     const inputs = this.addressInputs(peer, addrs)
     const ttl = checkTtl(ttlMs)
-    this.mutate(peer, (entry, now) => entries.addAddresses(entry, inputs, now + ttl, now, this.limits))
+    this.mutate(peer, (entry, now) => entries.addAddresses(entry, inputs, entries.expiryOf(now, ttl), now, this.limits))
   }
 
   setAddresses (peer: PeerId, addrs: Multiaddr[], ttlMs: number = Infinity): void {
     const inputs = this.addressInputs(peer, addrs)
     const ttl = checkTtl(ttlMs)
-    this.mutate(peer, (entry, now) => entries.setAddresses(entry, inputs, now + ttl, now, this.limits))
+    this.mutate(peer, (entry, now) => entries.setAddresses(entry, inputs, entries.expiryOf(now, ttl), now, this.limits))
   }
 
   removeAddress (peer: PeerId, addr: Multiaddr): void {
@@ -149,11 +149,12 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       if (entry !== undefined) metadata.push(entry)
     }
     this.mutate(peer, (entry, now) => {
+      const expiresAt = entries.expiryOf(now, ttl)
       let next = entry
       if (key !== undefined) next = entries.setPublicKey(next, key)
-      if (addrs !== undefined) next = entries.addAddresses(next, addrs, now + ttl, now, this.limits)
-      if (announced !== undefined) next = entries.setListenAddresses(next, announced, now + ttl, now, this.limits)
-      if (certified !== undefined) next = entries.setCertifiedRecord(next, certified.record, certified.addrs, now + ttl, now, this.limits)
+      if (addrs !== undefined) next = entries.addAddresses(next, addrs, expiresAt, now, this.limits)
+      if (announced !== undefined) next = entries.setListenAddresses(next, announced, expiresAt, now, this.limits)
+      if (certified !== undefined) next = entries.setCertifiedRecord(next, certified.record, certified.addrs, expiresAt, now, this.limits)
       if (protocols !== undefined) next = entries.setProtocols(next, protocols, this.limits)
       for (const [k, v] of metadata) next = entries.setMetadata(next, k, v, this.limits)
       return next
@@ -169,6 +170,11 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       if (!isP2PError(err, PeerStoreErrorCode.CORRUPT_RECORD)) throw err
       this.transaction(() => { this.writeEntry(peer, undefined, undefined) })
     }
+  }
+
+  expireConnectedAddresses (peer: PeerId, ttlMs: number = entries.RECENTLY_CONNECTED_TTL_MS): void {
+    const ttl = checkTtl(ttlMs)
+    this.mutate(peer, (entry, now) => entries.expireConnected(entry, entries.expiryOf(now, ttl)))
   }
 
   pruneExpired (): void {
@@ -208,7 +214,7 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
       }
       // A peer with nothing visible left is not kept: no empty rows.
       const nextStored = after === undefined ? undefined : next
-      // a new peer over maxPeers pushes out the one changed least recently
+      // a new peer over maxPeers pushes out the one changed least recently (not a connected one)
       if (stored === undefined && nextStored !== undefined && this.countPeers() >= this.limits.maxPeers) evicted = this.evictOne(peer, now)
       if (!entries.sameEntry(stored, nextStored)) this.writeEntry(peer, stored, nextStored)
       return changed ? { before, after } : undefined
@@ -263,10 +269,10 @@ export abstract class BasePeerStore extends EventEmitter<PeerStoreEvents> implem
 export function toRecord (id: PeerId, entry: PeerEntry): PeerRecord {
   return {
     id,
-    addresses: entry.addresses.map(a => ({ multiaddr: a.multiaddr, expiresAt: a.expiresAt })),
+    addresses: entry.addresses.map(a => ({ multiaddr: a.multiaddr, expiresAt: a.expiresAt, announced: a.announced })),
     protocols: [...entry.protocols],
     ...(entry.publicKey === undefined ? {} : { publicKey: entry.publicKey }),
-    ...(entry.certifiedRecord === undefined ? {} : { certifiedRecord: { seq: entry.certifiedRecord.seq, envelope: Uint8Array.from(entry.certifiedRecord.envelope) } }),
+    ...(entry.certifiedRecord === undefined ? {} : { certifiedRecord: { seq: entry.certifiedRecord.seq, envelope: Uint8Array.from(entry.certifiedRecord.envelope), expiresAt: entry.certifiedRecord.expiresAt } }),
     metadata: new Map(entry.metadata),
     updatedAt: entry.updatedAt
   }

@@ -7,12 +7,13 @@
 //   store.setProtocols(peerId, identify.protocols)
 //   store.get(peerId)?.addresses                        // unexpired only
 
-export type { Address, PeerRecord, PeerStore, PeerStoreChangeEvent, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
+export type { Address, CertifiedRecord, StoredCertifiedRecord, PeerRecord, PeerStore, PeerStoreChangeEvent, PeerStoreEvents, PeerStoreOptions, PeerUpdate } from './types.js'
 export { MemoryPeerStore } from './memory-peer-store.js'
 export { SqlitePeerStore } from './sqlite-peer-store.js'
 export { openPeerStore } from './open-peer-store.js'
 export { SCHEMA_VERSION } from './sqlite-schema.js'
 export { PeerStoreErrorCode } from './errors.js'
+export { CONNECTED_EXPIRY, CONNECTED_TTL, RECENTLY_CONNECTED_TTL_MS } from './peer-entry.js'
 export {
   DEFAULT_LIMITS,
   MAX_ADDRESSES_PER_PEER,

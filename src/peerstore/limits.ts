@@ -31,7 +31,7 @@ export interface PeerStoreLimits {
   readonly maxMultiaddrBytes: number
   /** Largest signed peer record envelope kept, in bytes. */
   readonly maxCertifiedRecordBytes: number
-  /** Peers kept; one more pushes out the peer changed least recently. */
+  /** Peers kept; one more pushes out the peer changed least recently that is not connected. */
   readonly maxPeers: number
 }
 
@@ -90,7 +90,10 @@ export const MAX_CERTIFIED_RECORD_BYTES = 8 * 1024
  * KiB of protocol IDs: ten messages of 8 KiB), so 10,000 of those hold
  * about 750 MiB: bounded, and each paid for with a handshake and the bytes
  * sent. go-libp2p and js-libp2p leave their stores unbounded and expire
- * addresses instead.
+ * addresses instead. A peer holding what it announced on a connection still
+ * open is not pushed out (its protocols and key are in use), so the store
+ * can exceed this by the number of connected peers, which the switch's
+ * connection limits bound.
  */
 export const MAX_PEERS = 10_000
 

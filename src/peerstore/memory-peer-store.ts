@@ -8,7 +8,7 @@
 
 import { BasePeerStore } from './base-peer-store.js'
 import type { PeerId } from './deps.js'
-import { isEmpty, pruneAddresses, type PeerEntry } from './peer-entry.js'
+import { isConnected, pruneAddresses, visibleEntry, type PeerEntry } from './peer-entry.js'
 import type { PeerStoreOptions } from './types.js'
 
 interface Slot {
@@ -64,8 +64,9 @@ export class MemoryPeerStore extends BasePeerStore {
   protected pruneStorage (now: number): void {
     for (const [key, { id, entry }] of this.#peers) {
       const pruned = pruneAddresses(entry, now)
-      if (pruned === entry) continue
-      this.#replace(key, isEmpty(pruned) ? undefined : { id, entry: pruned })
+      // nothing shown any more (an expired record alone): the peer goes
+      if (visibleEntry(pruned, now) === undefined) this.#replace(key, undefined)
+      else if (pruned !== entry) this.#replace(key, { id, entry: pruned })
     }
   }
 
@@ -81,7 +82,8 @@ export class MemoryPeerStore extends BasePeerStore {
     const skip = except.toString()
     let oldest: Slot | undefined
     for (const [key, slot] of this.#peers) {
-      if (key !== skip && (oldest === undefined || slot.entry.updatedAt < oldest.entry.updatedAt)) oldest = slot
+      if (key === skip || isConnected(slot.entry)) continue
+      if (oldest === undefined || slot.entry.updatedAt < oldest.entry.updatedAt) oldest = slot
     }
     return oldest?.id
   }

@@ -11,6 +11,18 @@
 //   stored entry untouched.
 // - Addresses keep the order in which they were first added (a peer lists its
 //   preferred addresses first). An address is live while now < expiresAt.
+// - An address was either announced by the peer (identify's listenAddrs or
+//   signed record: `announced`) or added by the application (a bootstrap
+//   list, discovery, the address it dialed). What a peer announces replaces
+//   what it announced before, never what the application added.
+// - Three kinds of expiry (as go-libp2p's TTLs): a time; Infinity,
+//   permanent; and CONNECTED_EXPIRY, for what a peer announced while we are
+//   connected to it, which becomes a time when the last connection closes
+//   (expireConnected).
+// - A signed peer record has an expiry too, that of the addresses it came
+//   with. Once it has passed, the record no longer holds the peer's
+//   addresses (unsigned ones are taken again) and is not shown, but its seq
+//   still refuses older records while the peer is stored (RFC 0003).
 // - Protocols are a sorted set; metadata a map with sorted keys. Sorting makes
 //   two entries with the same facts equal, whichever order they arrived in.
 // - Bounds (./limits.ts): extra items in one call are ignored; when a merge
@@ -24,14 +36,16 @@ import { RecentMap } from '../util/recent-map.js'
 import { PeerStoreErrorCode } from './errors.js'
 import type { Multiaddr } from './deps.js'
 import type { PeerStoreLimits } from './limits.js'
-import type { CertifiedRecord } from './types.js'
+import type { CertifiedRecord, StoredCertifiedRecord } from './types.js'
 
 export interface StoredAddress {
   readonly multiaddr: Multiaddr
   /** The multiaddr's bytes as hex (hexKey): the identity of an address within a peer. */
   readonly key: string
-  /** Milliseconds since the epoch; Infinity = permanent. */
+  /** Milliseconds since the epoch; Infinity = permanent; CONNECTED_EXPIRY = while connected. */
   readonly expiresAt: number
+  /** Announced by the peer (replaced by its next announcement), not added by the application. */
+  readonly announced: boolean
 }
 
 export interface PeerEntry {
@@ -39,8 +53,30 @@ export interface PeerEntry {
   readonly protocols: readonly string[]
   readonly publicKey: PublicKey | undefined
   readonly metadata: ReadonlyMap<string, string>
-  readonly certifiedRecord: CertifiedRecord | undefined
+  readonly certifiedRecord: StoredCertifiedRecord | undefined
   readonly updatedAt: number
+}
+
+/**
+ * The expiry of what a peer announced while we are connected to it
+ * (go-libp2p's ConnectedAddrTTL): later than any time, earlier than
+ * permanent, and a value of its own, so that expireConnected can tell these
+ * addresses from the application's. As a TTL it is CONNECTED_TTL.
+ */
+export const CONNECTED_EXPIRY = Number.MAX_VALUE
+
+/** CONNECTED_EXPIRY as a TTL: what identify stores a connected peer's addresses with. */
+export const CONNECTED_TTL = CONNECTED_EXPIRY
+
+/**
+ * How long a peer's announced addresses live after the last connection to
+ * it closed: go-libp2p's RecentlyConnectedAddrTTL, 15 minutes.
+ */
+export const RECENTLY_CONNECTED_TTL_MS = 15 * 60 * 1000
+
+/** The expiry of something stored at `now` with `ttlMs`. */
+export function expiryOf (now: number, ttlMs: number): number {
+  return ttlMs === Infinity || ttlMs === CONNECTED_EXPIRY ? ttlMs : now + ttlMs
 }
 
 export const EMPTY_ENTRY: PeerEntry = Object.freeze({
@@ -61,6 +97,11 @@ export function isLive (address: StoredAddress, now: number): boolean {
   return now < address.expiresAt
 }
 
+/** True while the signed peer record holds the peer's addresses (and is shown). */
+export function recordInForce (entry: PeerEntry, now: number): boolean {
+  return entry.certifiedRecord !== undefined && now < entry.certifiedRecord.expiresAt
+}
+
 /** True when the entry records nothing at all. */
 export function isEmpty (entry: PeerEntry): boolean {
   return entry.addresses.length === 0 && entry.protocols.length === 0 &&
@@ -73,9 +114,10 @@ export function isEmpty (entry: PeerEntry): boolean {
  */
 export function visibleEntry (entry: PeerEntry | undefined, now: number): PeerEntry | undefined {
   if (entry === undefined) return undefined
-  const live = entry.addresses.every(a => isLive(a, now))
+  let live = entry.addresses.every(a => isLive(a, now))
     ? entry
     : { ...entry, addresses: entry.addresses.filter(a => isLive(a, now)) }
+  if (live.certifiedRecord !== undefined && !recordInForce(live, now)) live = { ...live, certifiedRecord: undefined }
   return isEmpty(live) ? undefined : live
 }
 
@@ -95,7 +137,7 @@ export function sameEntry (a: PeerEntry | undefined, b: PeerEntry | undefined): 
 }
 
 export function sameAddresses (a: readonly StoredAddress[], b: readonly StoredAddress[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.key === b[i]!.key && x.expiresAt === b[i]!.expiresAt)
+  return a.length === b.length && a.every((x, i) => x.key === b[i]!.key && x.expiresAt === b[i]!.expiresAt && x.announced === b[i]!.announced)
 }
 
 function sameStrings (a: readonly string[], b: readonly string[]): boolean {
@@ -107,9 +149,9 @@ export function samePublicKey (a: PublicKey | undefined, b: PublicKey | undefine
   return a.equals(b)
 }
 
-function sameCertifiedRecord (a: CertifiedRecord | undefined, b: CertifiedRecord | undefined): boolean {
+function sameCertifiedRecord (a: StoredCertifiedRecord | undefined, b: StoredCertifiedRecord | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
-  return a.seq === b.seq && asBuffer(a.envelope).equals(b.envelope)
+  return a.seq === b.seq && a.expiresAt === b.expiresAt && asBuffer(a.envelope).equals(b.envelope)
 }
 
 function sameMetadata (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
@@ -140,8 +182,9 @@ function firstDistinct (addrs: readonly AddressInput[], max: number): AddressInp
 }
 
 /**
- * Merges `addrs` into the entry's live addresses. A known address keeps its
- * place and its later expiry; a new one is appended. Over the bound, the
+ * Merges `addrs` (the application's) into the entry's live addresses. A
+ * known address keeps its place and its later expiry, and is the
+ * application's from now on; a new one is appended. Over the bound, the
  * addresses not named in this call that expire soonest (the oldest first
  * among equals) are dropped.
  */
@@ -155,8 +198,8 @@ export function addAddresses (entry: PeerEntry, addrs: readonly AddressInput[], 
   for (const a of incoming) {
     named.add(a.key)
     const old = merged.get(a.key)
-    if (old === undefined) merged.set(a.key, { multiaddr: a.multiaddr, key: a.key, expiresAt })
-    else if (old.expiresAt < expiresAt) merged.set(a.key, { ...old, expiresAt })
+    if (old === undefined) merged.set(a.key, { multiaddr: a.multiaddr, key: a.key, expiresAt, announced: false })
+    else merged.set(a.key, { ...old, expiresAt: Math.max(old.expiresAt, expiresAt), announced: false })
   }
   let addresses = [...merged.values()]
   const excess = addresses.length - limits.maxAddressesPerPeer
@@ -172,22 +215,39 @@ export function addAddresses (entry: PeerEntry, addrs: readonly AddressInput[], 
   return withAddresses(entry, addresses)
 }
 
-/** Replaces all addresses; each expires at `expiresAt`. */
+/** Replaces all addresses with the application's; each expires at `expiresAt`. */
 export function setAddresses (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
   const addresses = now < expiresAt
-    ? firstDistinct(addrs, limits.maxAddressesPerPeer).map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt }))
+    ? firstDistinct(addrs, limits.maxAddressesPerPeer).map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt, announced: false }))
     : []
   return withAddresses(entry, addresses)
 }
 
 /**
- * The addresses a peer announced without signing them replace its addresses,
- * unless a signed peer record is stored: RFC 0003 records exist so that
- * addresses cannot be forged, and only a newer record replaces them.
+ * What a peer announced replaces what it announced before: the addresses it
+ * no longer names go, but not those the application added (a bootstrap
+ * list, the address it dialed), which only the application changes. Those
+ * keep their place and their expiry, announced or not (the peer cannot
+ * shorten or lengthen them); the announced ones follow, in the announced
+ * order, up to the bound.
+ */
+function replaceAnnounced (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
+  const incoming = now < expiresAt ? firstDistinct(addrs, limits.maxAddressesPerPeer) : []
+  const added = entry.addresses.filter(a => !a.announced && isLive(a, now))
+  const kept = new Set(added.map(a => a.key))
+  const announced = incoming.filter(a => !kept.has(a.key)).slice(0, limits.maxAddressesPerPeer - added.length)
+  return withAddresses(entry, [...added, ...announced.map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt, announced: true }))])
+}
+
+/**
+ * The addresses a peer announced without signing them replace what it
+ * announced before (replaceAnnounced), unless its signed peer record is in
+ * force: RFC 0003 records exist so that addresses cannot be forged, and only
+ * a newer record replaces them.
  */
 export function setListenAddresses (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
-  if (entry.certifiedRecord !== undefined) return entry
-  return setAddresses(entry, addrs, expiresAt, now, limits)
+  if (recordInForce(entry, now)) return entry
+  return replaceAnnounced(entry, addrs, expiresAt, now, limits)
 }
 
 export function removeAddress (entry: PeerEntry, key: string): PeerEntry {
@@ -202,24 +262,43 @@ export function pruneAddresses (entry: PeerEntry, now: number): PeerEntry {
 }
 
 /**
+ * The last connection to the peer closed: what it announced while connected
+ * (CONNECTED_EXPIRY) now expires at `expiresAt` (go-libp2p: identify moves
+ * these addresses from ConnectedAddrTTL to RecentlyConnectedAddrTTL), and so
+ * does its signed record if it came while connected.
+ */
+export function expireConnected (entry: PeerEntry, expiresAt: number): PeerEntry {
+  const record = entry.certifiedRecord
+  const recordConnected = record?.expiresAt === CONNECTED_EXPIRY
+  if (!recordConnected && !entry.addresses.some(a => a.expiresAt === CONNECTED_EXPIRY)) return entry
+  const addresses = entry.addresses.map(a => a.expiresAt === CONNECTED_EXPIRY ? { ...a, expiresAt } : a)
+  return { ...entry, addresses, certifiedRecord: recordConnected ? { ...record, expiresAt } : record }
+}
+
+/** True while the entry holds something announced on a connection still open (not to be pushed out at maxPeers). */
+export function isConnected (entry: PeerEntry): boolean {
+  return entry.certifiedRecord?.expiresAt === CONNECTED_EXPIRY || entry.addresses.some(a => a.expiresAt === CONNECTED_EXPIRY)
+}
+
+/**
  * RFC 0003: a record whose seq is not greater than the stored record's is
  * rejected (the entry is returned unchanged); a newer one replaces the
- * addresses with its own and is kept. Records replace each other whole
- * ("newer records replace older ones"), so no unsigned address learned
- * before stays beside the signed ones. The stored record itself, byte for
- * byte, sent again refreshes its addresses' expiry (as go-libp2p, which
- * accepts an equal seq): otherwise, once they expired, a peer that re-sends
- * its unchanged record could never make them live again.
+ * addresses with its own (replaceAnnounced: the application's stay) and is
+ * kept. Records replace each other whole ("newer records replace older
+ * ones"), so no unsigned address a peer announced before stays beside the
+ * signed ones. The stored record itself, byte for byte, sent again
+ * refreshes its addresses' expiry and its own (as go-libp2p, which accepts
+ * an equal seq): otherwise, once they expired, a peer that re-sends its
+ * unchanged record could never make them live again. A record whose expiry
+ * has passed still refuses older ones: "a receiving peer MUST keep track of
+ * the latest seq value received for each peer".
  */
 export function setCertifiedRecord (entry: PeerEntry, record: CertifiedRecord, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
   const stored = entry.certifiedRecord
-  // the very record we hold, again (a peer sends it on every identify):
-  // nothing new to reject, but its addresses live on from now (their TTL)
-  if (stored !== undefined && record.seq === stored.seq && Buffer.compare(record.envelope, stored.envelope) === 0) {
-    return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: stored }
-  }
-  if (stored !== undefined && record.seq <= stored.seq) return entry
-  return { ...setAddresses(entry, addrs, expiresAt, now, limits), certifiedRecord: { seq: record.seq, envelope: Uint8Array.from(record.envelope) } }
+  const same = stored !== undefined && record.seq === stored.seq && Buffer.compare(record.envelope, stored.envelope) === 0
+  if (!same && stored !== undefined && record.seq <= stored.seq) return entry
+  const envelope = same ? stored.envelope : Uint8Array.from(record.envelope)
+  return { ...replaceAnnounced(entry, addrs, expiresAt, now, limits), certifiedRecord: { seq: record.seq, envelope, expiresAt } }
 }
 
 /** `record`, checked: throws when the envelope is over the size bound or the seq is not a uint64 (nothing is written). */

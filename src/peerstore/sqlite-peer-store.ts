@@ -10,15 +10,22 @@
 // peer's addresses on every identify touches a few rows, not hundreds.
 // Reads of one peer run in a deferred transaction, so its four queries see
 // one snapshot even while another process writes the same file.
+//
+// Opening the file ends the connections of the process that wrote it: what
+// was stored with CONNECTED_EXPIRY (a peer's addresses and record while we
+// were connected to it) now expires RECENTLY_CONNECTED_TTL_MS from the open,
+// as if those connections had closed then. A clean stop has already done it;
+// this is for a process that died. (Two processes sharing one file each
+// end the other's, for the same reason.)
 
 import { P2PError, isP2PError } from '../util/errors.js'
 import { PeerStoreErrorCode } from './errors.js'
 import { BasePeerStore } from './base-peer-store.js'
 import { Multiaddr, PeerId, publicKeyFromProtobuf, publicKeyToProtobuf } from './deps.js'
-import { hexKey, sortedMap, type PeerEntry, type StoredAddress } from './peer-entry.js'
+import { CONNECTED_EXPIRY, RECENTLY_CONNECTED_TTL_MS, hexKey, sortedMap, type PeerEntry, type StoredAddress } from './peer-entry.js'
 import type { Database, SqlValue, Statement } from './sqlite-binding.js'
 import { openPeerStoreDatabase } from './sqlite-schema.js'
-import type { CertifiedRecord, PeerStoreOptions } from './types.js'
+import type { PeerStoreOptions, StoredCertifiedRecord } from './types.js'
 
 /** A result row: column name → value, unchecked until decoded. */
 type Row = Record<string, unknown>
@@ -27,32 +34,39 @@ type Row = Record<string, unknown>
 function prepareStatements (db: Database) {
   const p = (sql: string): Statement => db.prepare(sql)
   return {
-    selectPeer: p('SELECT public_key, updated_at, record_seq, record_envelope FROM peers WHERE peer_id = ?'),
-    selectAddresses: p('SELECT multiaddr, expires_at FROM addresses WHERE peer_id = ? ORDER BY position'),
+    selectPeer: p('SELECT public_key, updated_at, record_seq, record_envelope, record_expires_at FROM peers WHERE peer_id = ?'),
+    selectAddresses: p('SELECT multiaddr, expires_at, announced FROM addresses WHERE peer_id = ? ORDER BY position'),
     selectProtocols: p('SELECT protocol FROM protocols WHERE peer_id = ?'),
     selectMetadata: p('SELECT key, value FROM metadata WHERE peer_id = ?'),
-    selectAllPeers: p('SELECT peer_id, public_key, updated_at, record_seq, record_envelope FROM peers'),
-    selectAllAddresses: p('SELECT peer_id, multiaddr, expires_at FROM addresses ORDER BY peer_id, position'),
+    selectAllPeers: p('SELECT peer_id, public_key, updated_at, record_seq, record_envelope, record_expires_at FROM peers'),
+    selectAllAddresses: p('SELECT peer_id, multiaddr, expires_at, announced FROM addresses ORDER BY peer_id, position'),
     selectAllProtocols: p('SELECT peer_id, protocol FROM protocols'),
     selectAllMetadata: p('SELECT peer_id, key, value FROM metadata'),
-    upsertPeer: p(`INSERT INTO peers (peer_id, public_key, updated_at, record_seq, record_envelope) VALUES (?, ?, ?, ?, ?)
+    upsertPeer: p(`INSERT INTO peers (peer_id, public_key, updated_at, record_seq, record_envelope, record_expires_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (peer_id) DO UPDATE SET public_key = excluded.public_key, updated_at = excluded.updated_at,
-        record_seq = excluded.record_seq, record_envelope = excluded.record_envelope`),
+        record_seq = excluded.record_seq, record_envelope = excluded.record_envelope, record_expires_at = excluded.record_expires_at`),
     deletePeer: p('DELETE FROM peers WHERE peer_id = ?'),
     countPeers: p('SELECT COUNT(*) AS n FROM peers'),
-    leastRecentlyUpdated: p('SELECT peer_id FROM peers WHERE peer_id != ? ORDER BY updated_at, peer_id LIMIT 1'),
+    // connected peers (peer-entry.ts isConnected) are not pushed out
+    leastRecentlyUpdated: p(`SELECT peer_id FROM peers WHERE peer_id != ?
+      AND (record_expires_at IS NULL OR record_expires_at != ?)
+      AND NOT EXISTS (SELECT 1 FROM addresses a WHERE a.peer_id = peers.peer_id AND a.expires_at = ?)
+      ORDER BY updated_at, peer_id LIMIT 1`),
     // appended after the peer's last position: after a prune the stored
     // positions have gaps, so an index in the list could land on an old one
-    insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at) VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM addresses WHERE peer_id = ?), ?)'),
-    updateAddressExpiry: p('UPDATE addresses SET expires_at = ? WHERE peer_id = ? AND multiaddr = ?'),
+    insertAddress: p('INSERT INTO addresses (peer_id, multiaddr, position, expires_at, announced) VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM addresses WHERE peer_id = ?), ?, ?)'),
+    updateAddress: p('UPDATE addresses SET expires_at = ?, announced = ? WHERE peer_id = ? AND multiaddr = ?'),
     deleteAddresses: p('DELETE FROM addresses WHERE peer_id = ?'),
     insertProtocol: p('INSERT INTO protocols (peer_id, protocol) VALUES (?, ?)'),
     deleteProtocol: p('DELETE FROM protocols WHERE peer_id = ? AND protocol = ?'),
     upsertMetadata: p(`INSERT INTO metadata (peer_id, key, value) VALUES (?, ?, ?)
       ON CONFLICT (peer_id, key) DO UPDATE SET value = excluded.value`),
     deleteMetadata: p('DELETE FROM metadata WHERE peer_id = ? AND key = ?'),
+    endConnectedAddresses: p('UPDATE addresses SET expires_at = ? WHERE expires_at = ?'),
+    endConnectedRecords: p('UPDATE peers SET record_expires_at = ? WHERE record_expires_at = ?'),
     pruneAddresses: p('DELETE FROM addresses WHERE expires_at <= ?'),
-    pruneEmptyPeers: p(`DELETE FROM peers WHERE public_key IS NULL AND record_envelope IS NULL
+    // a peer whose record has expired and who has nothing else shown goes (peer-entry.ts visibleEntry)
+    pruneEmptyPeers: p(`DELETE FROM peers WHERE public_key IS NULL AND (record_envelope IS NULL OR record_expires_at <= ?)
       AND NOT EXISTS (SELECT 1 FROM addresses a WHERE a.peer_id = peers.peer_id)
       AND NOT EXISTS (SELECT 1 FROM protocols p WHERE p.peer_id = peers.peer_id)
       AND NOT EXISTS (SELECT 1 FROM metadata m WHERE m.peer_id = peers.peer_id)`)
@@ -76,6 +90,12 @@ export class SqlitePeerStore extends BasePeerStore {
       this.#db.close()
       throw new P2PError(PeerStoreErrorCode.INVALID_FILE, `expected ${path} to be a peer store, but its tables do not match: ${(err as Error).message}`, { cause: err })
     }
+    // the connections of the process that wrote the file are over (see the top of this file)
+    const expiresAt = this.now() + RECENTLY_CONNECTED_TTL_MS
+    this.transaction(() => {
+      this.#sql.endConnectedAddresses.run(expiresAt, CONNECTED_EXPIRY)
+      this.#sql.endConnectedRecords.run(expiresAt, CONNECTED_EXPIRY)
+    })
   }
 
   protected transaction<T> (fn: () => T): T {
@@ -133,7 +153,8 @@ export class SqlitePeerStore extends BasePeerStore {
     }
     const record = next.certifiedRecord
     sql.upsertPeer.run(id, next.publicKey === undefined ? null : publicKeyToProtobuf(next.publicKey), next.updatedAt,
-      record === undefined ? null : seqToSql(record.seq), record === undefined ? null : record.envelope)
+      record === undefined ? null : seqToSql(record.seq), record === undefined ? null : record.envelope,
+      record === undefined ? null : expiryToSql(record.expiresAt))
 
     // Addresses: update expiries in place while the old list is a prefix of
     // the new one (the common case: a refresh, or appended addresses);
@@ -144,8 +165,8 @@ export class SqlitePeerStore extends BasePeerStore {
     if (!isPrefix) sql.deleteAddresses.run(id)
     after.forEach((a, index) => {
       const old = isPrefix ? before[index] : undefined
-      if (old === undefined) sql.insertAddress.run(id, a.multiaddr.bytes, id, expiryToSql(a.expiresAt))
-      else if (old.expiresAt !== a.expiresAt) sql.updateAddressExpiry.run(expiryToSql(a.expiresAt), id, a.multiaddr.bytes)
+      if (old === undefined) sql.insertAddress.run(id, a.multiaddr.bytes, id, expiryToSql(a.expiresAt), a.announced ? 1 : 0)
+      else if (old.expiresAt !== a.expiresAt || old.announced !== a.announced) sql.updateAddress.run(expiryToSql(a.expiresAt), a.announced ? 1 : 0, id, a.multiaddr.bytes)
     })
 
     const oldProtocols = new Set(previous?.protocols ?? [])
@@ -160,7 +181,7 @@ export class SqlitePeerStore extends BasePeerStore {
 
   protected pruneStorage (now: number): void {
     this.#sql.pruneAddresses.run(now)
-    this.#sql.pruneEmptyPeers.run()
+    this.#sql.pruneEmptyPeers.run(now)
   }
 
   protected closeBackend (): void {
@@ -172,7 +193,7 @@ export class SqlitePeerStore extends BasePeerStore {
   }
 
   protected leastRecentlyUpdated (except: PeerId): PeerId | undefined {
-    const row = this.#sql.leastRecentlyUpdated.get(except.bytes) as Row | undefined
+    const row = this.#sql.leastRecentlyUpdated.get(except.bytes, CONNECTED_EXPIRY, CONNECTED_EXPIRY) as Row | undefined
     return row === undefined ? undefined : decodePeerId(blob(row.peer_id, 'peer_id'))
   }
 
@@ -206,16 +227,22 @@ function seqToSql (seq: bigint): Uint8Array {
   return bytes
 }
 
-function decodeCertifiedRecord (seq: unknown, envelope: unknown): CertifiedRecord | undefined {
+function decodeCertifiedRecord (seq: unknown, envelope: unknown, expiresAt: unknown): StoredCertifiedRecord | undefined {
   if (seq === null && envelope === null) return undefined
   const seqBytes = blob(seq, 'record_seq')
   if (seqBytes.length !== 8) throw corrupt('record_seq')
-  return { seq: Buffer.from(seqBytes).readBigUInt64BE(), envelope: blob(envelope, 'record_envelope') }
+  return { seq: Buffer.from(seqBytes).readBigUInt64BE(), envelope: blob(envelope, 'record_envelope'), expiresAt: expiryFromSql(expiresAt, 'record_expires_at') }
 }
 
 /** Permanent addresses are stored as NULL: SQLite has no portable infinity. */
 function expiryToSql (expiresAt: number): SqlValue {
   return expiresAt === Infinity ? null : expiresAt
+}
+
+function expiryFromSql (value: unknown, what: string): number {
+  const expiresAt = value === null ? Infinity : value
+  if (typeof expiresAt !== 'number') throw corrupt(what)
+  return expiresAt
 }
 
 function corrupt (what: string, cause?: unknown): P2PError {
@@ -246,15 +273,15 @@ function decodeEntry (
   if (typeof updatedAt !== 'number') throw corrupt('updated_at')
   const addresses: StoredAddress[] = addressRows.map(row => {
     const bytes = blob(row.multiaddr, 'multiaddr')
-    const expiresAt = row.expires_at === null ? Infinity : row.expires_at
-    if (typeof expiresAt !== 'number') throw corrupt('expires_at')
+    const expiresAt = expiryFromSql(row.expires_at, 'expires_at')
+    if (row.announced !== 0 && row.announced !== 1) throw corrupt('announced')
     let multiaddr: Multiaddr
     try {
       multiaddr = Multiaddr.fromBytes(bytes)
     } catch (err) {
       throw corrupt('multiaddr', err)
     }
-    return { multiaddr, key: hexKey(multiaddr.bytes), expiresAt }
+    return { multiaddr, key: hexKey(multiaddr.bytes), expiresAt, announced: row.announced === 1 }
   })
   let key
   if (publicKey !== null) {
@@ -271,7 +298,7 @@ function decodeEntry (
     protocols: (protocols as string[]).sort(),
     publicKey: key,
     metadata: sortedMap(metadata as Array<[string, string]>),
-    certifiedRecord: decodeCertifiedRecord(peerRow.record_seq, peerRow.record_envelope),
+    certifiedRecord: decodeCertifiedRecord(peerRow.record_seq, peerRow.record_envelope, peerRow.record_expires_at),
     updatedAt
   }
 }

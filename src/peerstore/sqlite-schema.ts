@@ -27,7 +27,7 @@ import { PeerStoreErrorCode } from './errors.js'
 import { loadDatabaseConstructor, type Database } from './sqlite-binding.js'
 
 /** The format this build reads and writes. Bump it with a migration when the tables change. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /**
  * From each older version to the next: run in the transaction that checks
@@ -39,6 +39,14 @@ const MIGRATIONS: Record<number, string> = {
   1: `
 ALTER TABLE peers ADD COLUMN record_seq BLOB;
 ALTER TABLE peers ADD COLUMN record_envelope BLOB;
+`,
+  // 2 → 3: the signed peer record's expiry (that of its addresses), and
+  // which addresses the peer announced. A record stored by version 2 had no
+  // expiry: NULL, permanent, as it was then; and version 2 let the peer's
+  // next announcement replace every address: all count as announced.
+  2: `
+ALTER TABLE peers ADD COLUMN record_expires_at REAL;
+ALTER TABLE addresses ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
 `
 }
 
@@ -59,7 +67,8 @@ CREATE TABLE peers (
   public_key BLOB,              -- PublicKey protobuf, or NULL when unknown
   updated_at REAL NOT NULL,     -- ms since the epoch
   record_seq BLOB,              -- the signed peer record's seq: 8 bytes, big-endian; NULL when none
-  record_envelope BLOB          -- the signed peer record's envelope as received; NULL when none
+  record_envelope BLOB,         -- the signed peer record's envelope as received; NULL when none
+  record_expires_at REAL        -- the signed peer record's expiry, ms since the epoch; NULL = permanent (or no record)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE addresses (
@@ -67,6 +76,7 @@ CREATE TABLE addresses (
   multiaddr  BLOB NOT NULL,     -- binary multiaddr, without a trailing /p2p/<peer_id>
   position   INTEGER NOT NULL,  -- order of first addition, ascending
   expires_at REAL,              -- ms since the epoch; NULL = permanent
+  announced  INTEGER NOT NULL DEFAULT 1, -- 1: announced by the peer; 0: added by the application
   PRIMARY KEY (peer_id, multiaddr)
 ) STRICT, WITHOUT ROWID;
 

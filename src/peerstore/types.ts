@@ -16,8 +16,18 @@ import type { PeerStoreLimits } from './limits.js'
 
 export interface Address {
   readonly multiaddr: Multiaddr
-  /** Milliseconds since the epoch; Infinity = permanent. */
+  /**
+   * Milliseconds since the epoch; Infinity = permanent; CONNECTED_EXPIRY
+   * (Number.MAX_VALUE) = announced by a peer we are connected to, until the
+   * last connection closes (then `expireConnectedAddresses`).
+   */
   readonly expiresAt: number
+  /**
+   * True: announced by the peer (identify's listen addresses or signed
+   * record), replaced by its next announcement. False: added by the
+   * application (addAddresses, setAddresses), which only it removes.
+   */
+  readonly announced: boolean
 }
 
 /**
@@ -33,12 +43,18 @@ export interface CertifiedRecord {
   readonly envelope: Uint8Array
 }
 
+/** A signed peer record as stored: with the expiry of the addresses it came with. */
+export interface StoredCertifiedRecord extends CertifiedRecord {
+  /** As `Address.expiresAt`. Past it, the record no longer holds the peer's addresses and `get()` leaves it out. */
+  readonly expiresAt: number
+}
+
 export interface PeerRecord {
   readonly id: PeerId
   /** Unexpired addresses, in the order they were first added. */
   readonly addresses: Address[]
-  /** The newest signed peer record accepted; the addresses came from it then. */
-  readonly certifiedRecord?: CertifiedRecord
+  /** The newest signed peer record accepted, while it has not expired; the addresses came from it then. */
+  readonly certifiedRecord?: StoredCertifiedRecord
   /** Protocol IDs, sorted (UTF-16 code unit order), without duplicates. */
   readonly protocols: string[]
   readonly publicKey?: PublicKey
@@ -78,12 +94,14 @@ export interface PeerUpdate {
   setPublicKey?: PublicKey
   /** As addAddresses, with `addressTtlMs` (default Infinity). */
   addAddresses?: Multiaddr[]
+  /** For every address in this update; CONNECTED_TTL for what a peer announced on an open connection. */
   addressTtlMs?: number
   /**
    * The addresses the peer announced, unsigned (identify's `listenAddrs`
-   * without a signed peer record): they replace the peer's addresses (with
-   * `addressTtlMs`), so the ones it stopped announcing go. Ignored while a
-   * signed peer record is stored: only a newer record replaces its
+   * without a signed peer record): they replace the addresses it announced
+   * before (with `addressTtlMs`), so the ones it stopped announcing go;
+   * the addresses the application added stay. Ignored while the
+   * peer's signed record is in force: only a newer record replaces its
    * addresses (RFC 0003).
    */
   setListenAddresses?: Multiaddr[]
@@ -94,9 +112,10 @@ export interface PeerUpdate {
   /**
    * A signed peer record (already verified) and the addresses it holds:
    * accepted only when no record is stored or its seq is greater than the
-   * stored one's; then the peer's addresses become these (with
-   * `addressTtlMs`) and the record is kept. Otherwise it is ignored, its
-   * addresses too (RFC 0003). Use it instead of `addAddresses`.
+   * stored one's; then its addresses replace those the peer announced
+   * before (as `setListenAddresses`: the application's stay) and the record is
+   * kept, with their expiry. Otherwise it is ignored, its addresses too
+   * (RFC 0003). The very record stored, sent again, refreshes both expiries.
    */
   certifiedRecord?: CertifiedRecord & { addresses: Multiaddr[] }
   /**
@@ -138,6 +157,13 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
    */
   update: (peer: PeerId, changes: PeerUpdate) => void
   delete: (peer: PeerId) => void
+  /**
+   * The last connection to `peer` closed: the addresses (and signed record)
+   * it announced while connected, stored with CONNECTED_TTL, expire `ttlMs`
+   * from now (default RECENTLY_CONNECTED_TTL_MS, 15 minutes, go-libp2p's
+   * RecentlyConnectedAddrTTL). Other addresses keep their expiry.
+   */
+  expireConnectedAddresses: (peer: PeerId, ttlMs?: number) => void
   /** Drops expired addresses, and peers left with nothing, from storage. Emits nothing: `get()` already hid them. */
   pruneExpired: () => void
   /** Releases the backend; later calls throw ERR_PEERSTORE_CLOSED. Idempotent. */

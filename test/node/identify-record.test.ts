@@ -9,6 +9,7 @@ import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair, PeerId, type PrivateKey } from '../../src/peer/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { IDENTIFY_PUSH_PROTOCOL, createSignedPeerRecord, openSignedPeerRecord, pushIdentify } from '../../src/protocols/index.js'
+import { CONNECTED_EXPIRY, MemoryPeerStore, RECENTLY_CONNECTED_TTL_MS } from '../../src/peerstore/index.js'
 
 t.test('identify sends the same record until the listen addresses change, then a newer one', async t => {
   const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
@@ -145,4 +146,32 @@ t.test('a node serves /perf/1.0.0 only when asked (perf.md: "SHOULD NOT be enabl
   const withPerf = new Libp2pNode({ perf: true })
   t.notOk(plain.switch.protocols.includes('/perf/1.0.0'))
   t.ok(withPerf.switch.protocols.includes('/perf/1.0.0'))
+})
+
+t.test('what identify learns lives while connected, then RECENTLY_CONNECTED_TTL_MS after the last connection closes', async t => {
+  let time = 1_700_000_000_000
+  const server = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const client = new Libp2pNode({ peerStore: new MemoryPeerStore({ now: () => time }) })
+  await server.start()
+  await client.start()
+  t.teardown(async () => { await client.stop(); await server.stop() })
+  const identified = once(client, 'peer:identify')
+  await client.dial(server.multiaddrs[0]!)
+  await identified
+  const stored = client.peerStore.get(server.peerId)!
+  t.same(stored.addresses.map(a => a.multiaddr.toString()), server.multiaddrs.map(a => a.decapsulateCode(0x01a5).toString()), 'the signed addresses')
+  t.same(stored.addresses.map(a => a.expiresAt), server.multiaddrs.map(() => CONNECTED_EXPIRY), 'kept while connected')
+  t.equal(stored.certifiedRecord?.expiresAt, CONNECTED_EXPIRY, 'the record too')
+
+  time += 3_600_000
+  const disconnected = once(client, 'peer:disconnect')
+  await client.hangUp(server.peerId)
+  await disconnected
+  const after = client.peerStore.get(server.peerId)!
+  t.same(after.addresses.map(a => a.expiresAt), server.multiaddrs.map(() => time + RECENTLY_CONNECTED_TTL_MS), '15 minutes from the close')
+  t.equal(after.certifiedRecord?.expiresAt, time + RECENTLY_CONNECTED_TTL_MS)
+  time += RECENTLY_CONNECTED_TTL_MS
+  t.same(client.peerStore.get(server.peerId)?.addresses ?? [], [], 'then gone')
+  t.equal(client.peerStore.get(server.peerId)?.certifiedRecord, undefined)
+  t.ok(client.peerStore.get(server.peerId)?.publicKey?.equals(server.peerId.publicKey!) ?? false, 'the key and protocols stay')
 })

@@ -4,7 +4,7 @@
 
 import t, { type Test } from 'tap'
 import { generateKeyPair, PeerId } from '../../src/peer/index.js'
-import type { PeerStore, PeerStoreOptions } from '../../src/peerstore/index.js'
+import { CONNECTED_EXPIRY, CONNECTED_TTL, RECENTLY_CONNECTED_TTL_MS, type PeerStore, type PeerStoreOptions } from '../../src/peerstore/index.js'
 import { addressTexts, Clock, keyFromSeed, ma, memoryBackend, peer, recordEvents, sqliteBackend, tcp, type Backend } from './fixtures.js'
 
 const HOUR = 3_600_000
@@ -369,10 +369,10 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     const { store, backend, clock } = fresh(t)
     const events = recordEvents(store)
     const envelope = (n: number): Uint8Array => Uint8Array.from([0x0a, n, n, n])
-    store.addAddresses(alice, [tcp(9)]) // learnt unsigned, before any record
+    store.update(alice, { setListenAddresses: [tcp(9)], addressTtlMs: HOUR }) // announced unsigned, before any record
     store.update(alice, { certifiedRecord: { seq: 10n, envelope: envelope(10), addresses: [tcp(1), tcp(2)] }, setProtocols: ['/a'] })
     t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'the record\'s addresses replace what was known')
-    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10) }, 'the record is kept, envelope as received')
+    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10), expiresAt: Infinity }, 'the record is kept, envelope as received')
     t.equal(events.length, 2)
 
     store.update(alice, { certifiedRecord: { seq: 9n, envelope: envelope(9), addresses: [tcp(3)] }, setProtocols: ['/b'] })
@@ -380,7 +380,7 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.equal(store.get(alice)!.certifiedRecord!.seq, 10n)
     t.same(store.get(alice)!.protocols, ['/b'], 'the rest of the update still applies')
     store.update(alice, { certifiedRecord: { seq: 10n, envelope: envelope(11), addresses: [tcp(4)] } })
-    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10) }, 'an equal seq is rejected too ("unless they contain a greater seq")')
+    t.same(store.get(alice)!.certifiedRecord, { seq: 10n, envelope: envelope(10), expiresAt: Infinity }, 'an equal seq is rejected too ("unless they contain a greater seq")')
 
     clock.advance(5)
     const big = 2n ** 64n - 1n
@@ -400,7 +400,7 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
       store.close()
       const again = backend.open({ now: clock.now })
       t.teardown(() => { again.close() })
-      t.same(again.get(alice)!.certifiedRecord, { seq: big, envelope: envelope(12) }, 'the record survives a reopen')
+      t.same(again.get(alice)!.certifiedRecord, { seq: big, envelope: envelope(12), expiresAt: Infinity }, 'the record survives a reopen')
       again.update(alice, { certifiedRecord: { seq: 3n, envelope: envelope(3), addresses: [tcp(6)] } })
       t.same(addressTexts(again, alice), ['/ip4/127.0.0.1/tcp/5'], 'and still rejects an older one after it')
     }
@@ -408,7 +408,7 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
 
   t.test('setListenAddresses: unsigned announced addresses replace the known ones, unless a signed record is stored', async t => {
     const { store, clock } = fresh(t)
-    store.addAddresses(alice, [tcp(9)])
+    store.update(alice, { setListenAddresses: [tcp(9)] })
     store.update(alice, { setListenAddresses: [tcp(1), tcp(2)], addressTtlMs: HOUR })
     t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'they replace what was known')
     store.update(alice, { setListenAddresses: [tcp(2)] })
@@ -467,7 +467,7 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.same(addressTexts(store, alice), [], 'a different record with the same seq: rejected (RFC 0003)')
     store.update(alice, { certifiedRecord: { seq: 5n, envelope: Uint8Array.from(envelope), addresses: [tcp(1)] }, addressTtlMs: 100 })
     t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/1'], 'the same record again: its address lives again')
-    t.same(store.get(alice)!.certifiedRecord, { seq: 5n, envelope })
+    t.same(store.get(alice)!.certifiedRecord, { seq: 5n, envelope, expiresAt: clock.time + 100 })
   })
 
   t.test('maxPeers: a new peer beyond it pushes out the one changed least recently', async t => {
@@ -505,6 +505,127 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.equal(store.has(alice), true)
     store.pruneExpired()
     t.equal(store.get(alice)!.certifiedRecord!.seq, 1n)
+  })
+
+  t.test('what a peer announced on an open connection lives until the last one closes, then RECENTLY_CONNECTED_TTL_MS', async t => {
+    const { store, clock, backend } = fresh(t)
+    store.addAddresses(alice, [tcp(9)]) // the application's own: permanent
+    store.addAddresses(alice, [tcp(8)], HOUR) // the application's too, for an hour
+    store.update(alice, { setListenAddresses: [tcp(7)], addressTtlMs: HOUR })
+    store.update(alice, { setListenAddresses: [tcp(1), tcp(8), tcp(2)], addressTtlMs: CONNECTED_TTL })
+    const expiries = (s: PeerStore): Array<[string, number, boolean]> => s.get(alice)!.addresses.map(a => [a.multiaddr.toString(), a.expiresAt, a.announced])
+    t.same(expiries(store), [
+      ['/ip4/127.0.0.1/tcp/9', Infinity, false],
+      ['/ip4/127.0.0.1/tcp/8', clock.time + HOUR, false],
+      ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, true],
+      ['/ip4/127.0.0.1/tcp/2', CONNECTED_EXPIRY, true]
+    ], 'the announcement replaced the one announced before, not the application\'s (tcp/8 announced too keeps its hour)')
+    clock.advance(1000 * HOUR)
+    t.equal(addressTexts(store, alice).length, 3, 'no time ends a connected address')
+    if (backend.persistent) {
+      t.same(expiries(store)[1], ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, true], 'stored as it is')
+    }
+    store.addAddresses(alice, [tcp(1)], HOUR)
+    t.equal(store.get(alice)!.addresses[1]!.expiresAt, CONNECTED_EXPIRY, 'a shorter TTL does not shorten it')
+
+    const events = recordEvents(store)
+    store.expireConnectedAddresses(alice)
+    const end = clock.time + RECENTLY_CONNECTED_TTL_MS
+    t.equal(RECENTLY_CONNECTED_TTL_MS, 15 * 60 * 1000, 'go-libp2p\'s RecentlyConnectedAddrTTL')
+    t.same(expiries(store), [
+      ['/ip4/127.0.0.1/tcp/9', Infinity, false],
+      ['/ip4/127.0.0.1/tcp/1', end, false],
+      ['/ip4/127.0.0.1/tcp/2', end, true]
+    ], 'connected addresses now expire (tcp/1 is the application\'s since it added it); the permanent one does not')
+    t.equal(events.length, 1, 'one change event')
+    store.expireConnectedAddresses(alice)
+    t.equal(events.length, 1, 'nothing connected left: no change')
+    clock.advance(RECENTLY_CONNECTED_TTL_MS)
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9'])
+    t.throws(() => store.expireConnectedAddresses(alice, -1), { code: 'ERR_PEERSTORE_INVALID_TTL' })
+  })
+
+  t.test('a signed record expires with its addresses: unsigned ones are taken again, older records still refused', async t => {
+    const { store, clock } = fresh(t)
+    const envelope = (n: number): Uint8Array => Uint8Array.from([0x0a, n])
+    store.addAddresses(alice, [tcp(9)]) // the application's: stays beside the record
+    store.update(alice, { certifiedRecord: { seq: 7n, envelope: envelope(7), addresses: [tcp(1)] }, addressTtlMs: CONNECTED_TTL })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/1'])
+    t.equal(store.get(alice)!.certifiedRecord!.expiresAt, CONNECTED_EXPIRY)
+    store.update(alice, { setListenAddresses: [tcp(2)], addressTtlMs: CONNECTED_TTL })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/1'], 'in force: unsigned addresses are ignored')
+
+    store.expireConnectedAddresses(alice)
+    t.equal(store.get(alice)!.certifiedRecord!.expiresAt, clock.time + RECENTLY_CONNECTED_TTL_MS, 'the record expires with its addresses')
+    clock.advance(RECENTLY_CONNECTED_TTL_MS)
+    t.equal(store.get(alice)!.certifiedRecord, undefined, 'an expired record is not shown')
+    store.update(alice, { setListenAddresses: [tcp(2)], addressTtlMs: HOUR })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/2'], 'and no longer holds the addresses')
+    store.update(alice, { certifiedRecord: { seq: 6n, envelope: envelope(6), addresses: [tcp(3)] } })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/2'], 'its seq still refuses an older record (RFC 0003 MUST)')
+    store.update(alice, { certifiedRecord: { seq: 7n, envelope: envelope(7), addresses: [tcp(1)] }, addressTtlMs: HOUR })
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/1'], 'the same record again is in force again')
+    t.same(store.get(alice)!.certifiedRecord, { seq: 7n, envelope: envelope(7), expiresAt: clock.time + HOUR })
+  })
+
+  t.test('a peer known only by an expired record is forgotten', async t => {
+    const { store, clock, backend } = fresh(t)
+    store.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [tcp(1)] }, addressTtlMs: 100 })
+    store.setProtocols(bob, ['/a'])
+    store.update(bob, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(2), addresses: [] }, addressTtlMs: 100 })
+    clock.advance(100)
+    t.equal(store.has(alice), false, 'nothing shown')
+    store.pruneExpired()
+    t.same(store.all().map(r => r.id.toString()), [bob.toString()], 'pruned; bob is still known by his protocols')
+    store.update(bob, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(3), addresses: [tcp(4)] } })
+    t.same(addressTexts(store, bob), [], 'bob\'s expired record kept its seq')
+    if (backend.persistent) {
+      store.close()
+      const again = backend.open({ now: clock.now })
+      t.teardown(() => { again.close() })
+      t.equal(again.has(alice), false, 'and after a reopen')
+      again.update(alice, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(9), addresses: [tcp(5)] } })
+      t.same(addressTexts(again, alice), ['/ip4/127.0.0.1/tcp/5'], 'a pruned peer\'s seq is forgotten with it')
+    }
+  })
+
+  t.test('maxPeers: a peer holding what it announced on an open connection is not pushed out', async t => {
+    const { store, clock } = fresh(t, { limits: { maxPeers: 2 } })
+    const [p1, p2, p3, p4] = [peer(21), peer(22), peer(23), peer(24)]
+    store.update(p1, { setListenAddresses: [tcp(1)], addressTtlMs: CONNECTED_TTL })
+    clock.advance(10)
+    store.setProtocols(p2, ['/a'])
+    clock.advance(10)
+    store.setProtocols(p3, ['/a'])
+    t.same(store.all().map(r => r.id.toString()).sort(), [p1, p3].map(p => p.toString()).sort(), 'p2 went, though p1 changed before it')
+    clock.advance(10)
+    store.update(p3, { certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [] }, addressTtlMs: CONNECTED_TTL })
+    store.setProtocols(p4, ['/a'])
+    t.equal(store.all().length, 3, 'every stored peer connected: the store holds one more than maxPeers')
+    clock.advance(10)
+    store.expireConnectedAddresses(p1) // a change: p1 is now newer than p4
+    clock.advance(10)
+    store.setProtocols(peer(25), ['/a'])
+    t.notOk(store.has(p4), 'p4 goes first')
+    clock.advance(10)
+    store.setProtocols(peer(26), ['/a'])
+    t.notOk(store.has(p1), 'disconnected, p1 can go again')
+    t.ok(store.has(p3), 'p3 is still connected')
+  })
+
+  t.test('the addresses of a crashed process\'s connections end when a file is opened again', async t => {
+    const { store, clock, backend } = fresh(t)
+    if (!backend.persistent) return
+    store.update(alice, { setListenAddresses: [tcp(1)], certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [tcp(2)] }, addressTtlMs: CONNECTED_TTL })
+    store.addAddresses(bob, [tcp(3)])
+    store.close()
+    clock.advance(HOUR)
+    const again = backend.open({ now: clock.now })
+    t.teardown(() => { again.close() })
+    const end = clock.time + RECENTLY_CONNECTED_TTL_MS
+    t.same(again.get(alice)!.addresses.map(a => a.expiresAt), [end])
+    t.equal(again.get(alice)!.certifiedRecord!.expiresAt, end)
+    t.same(again.get(bob)!.addresses.map(a => a.expiresAt), [Infinity], 'a permanent address is left as it is')
   })
 
   t.test('a listener that throws cannot undo a committed write', async t => {

@@ -209,6 +209,36 @@ INSERT INTO schema_version VALUES (1);`)
   t.equal(again.get(alice)!.certifiedRecord!.seq, 5n, 'and it reads back')
 })
 
+t.test('a file of schema version 2 is migrated: a record stored then stays permanent, as it was', async t => {
+  const file = fileIn(t)
+  const v2 = rawDb(file)
+  v2.exec(`
+CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
+CREATE TABLE peers (peer_id BLOB PRIMARY KEY, public_key BLOB, updated_at REAL NOT NULL, record_seq BLOB, record_envelope BLOB) STRICT, WITHOUT ROWID;
+CREATE TABLE addresses (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, multiaddr BLOB NOT NULL,
+  position INTEGER NOT NULL, expires_at REAL, PRIMARY KEY (peer_id, multiaddr)) STRICT, WITHOUT ROWID;
+CREATE INDEX addresses_by_expiry ON addresses (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE protocols (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, protocol TEXT NOT NULL,
+  PRIMARY KEY (peer_id, protocol)) STRICT, WITHOUT ROWID;
+CREATE TABLE metadata (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, key TEXT NOT NULL,
+  value TEXT NOT NULL, PRIMARY KEY (peer_id, key)) STRICT, WITHOUT ROWID;
+INSERT INTO schema_version VALUES (2);`)
+  v2.prepare('INSERT INTO peers VALUES (?, NULL, 1234, ?, ?)').run(alice.bytes, Buffer.from('0000000000000004', 'hex'), Buffer.of(4))
+  v2.prepare('INSERT INTO addresses VALUES (?, ?, 0, NULL)').run(alice.bytes, tcp(7).bytes)
+  v2.close()
+
+  const store = new SqlitePeerStore(file)
+  t.teardown(() => { store.close() })
+  t.same(store.get(alice)!.certifiedRecord, { seq: 4n, envelope: Buffer.of(4), expiresAt: Infinity }, 'the record, permanent')
+  t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/7'])
+  store.update(alice, { setListenAddresses: [tcp(8)] })
+  t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/7'], 'and in force')
+  const db = rawDb(file)
+  t.teardown(() => { db.close() })
+  t.same(db.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }])
+  t.same(db.prepare('SELECT record_expires_at FROM peers').all(), [{ record_expires_at: null }])
+})
+
 t.test('an empty file becomes a new peer store', async t => {
   const file = fileIn(t)
   writeFileSync(file, '')
