@@ -41,6 +41,7 @@ import { P2PError } from '../util/errors.js'
 import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
+import { sessionBudget } from '../muxer/session-budget.js'
 import { decodeFrame, frameHeaderLength, writeFrameHeader } from './codec.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_MAX, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
@@ -63,7 +64,7 @@ export interface MplexOptions {
   closeTimeout?: number
   /** Wire trace: every frame received ('in') or sent ('out'). */
   onFrame?: (direction: 'in' | 'out', frame: Frame) => void
-  /** Reserve every unread byte from this (the connection's buffer memory); none: only maxStreamBufferSize bounds it. */
+  /** Reserve every unread byte from this (the connection's buffer memory); none: a budget of the default connection share (../muxer/session-budget.ts). */
   memoryBudget?: MemoryBudget
 }
 
@@ -73,7 +74,7 @@ const encoder = new TextEncoder()
 export class MplexSession extends EventEmitter implements StreamMuxer, StreamSession {
   readonly protocol = PROTOCOL_ID
   readonly maxStreamBufferSize: number
-  readonly memoryBudget: MemoryBudget | undefined
+  readonly memoryBudget: MemoryBudget
 
   /** What the session runs over (streams wait for it to handle their views: ../muxer/write-completion.ts). */
   readonly connection: Duplex
@@ -113,7 +114,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     this.maxStreamBufferSize = options.maxStreamBufferSize ?? DEFAULT_MAX_STREAM_BUFFER_SIZE
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT_MS
     this.onFrame = options.onFrame
-    this.memoryBudget = options.memoryBudget
+    this.memoryBudget = sessionBudget(options.memoryBudget)
     if (this.maxStreamBufferSize < MAX_MESSAGE_SIZE) {
       throw new P2PError(MplexErrorCode.INVALID_PARAMETERS, `maxStreamBufferSize must be at least ${MAX_MESSAGE_SIZE} (one message), got ${this.maxStreamBufferSize}`)
     }
@@ -223,7 +224,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
    */
   reserveBuffer (stream: MplexStream, bytes: number): boolean {
     const budget = this.memoryBudget
-    if (budget === undefined || budget.reserve(bytes)) return true
+    if (budget.reserve(bytes)) return true
     let slowest: MplexStream | undefined
     for (const map of [this.inbound, this.outbound]) {
       for (const other of map.values()) {

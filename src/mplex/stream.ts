@@ -44,7 +44,7 @@ import { StreamState, isFinished, nextState, type StreamEvent } from './stream-s
 export interface StreamSession {
   readonly maxStreamBufferSize: number
   /** Where unread bytes are reserved; undefined: nothing is counted. */
-  readonly memoryBudget: MemoryBudget | undefined
+  readonly memoryBudget: MemoryBudget
   /** What the session runs over. */
   readonly connection: Writable
   /** Reserves `bytes` more for `stream`'s buffer, or says no (the session may reset a slower reader to make room). */
@@ -118,10 +118,6 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       return
     }
     const budget = this.session.memoryBudget
-    if (budget === undefined) {
-      for (const chunk of data) this.push(ownPayload(chunk))
-      return
-    }
     this.releaseRead(budget)
     if (!this.session.reserveBuffer(this, length)) {
       // the connection's (or the node's) buffer memory is used up and no stream lags more than this one
@@ -224,7 +220,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     }
     // destroy runs once: what is still reserved goes back exactly once
     if (this.reservedBytes > 0) {
-      this.session.memoryBudget?.release(this.reservedBytes)
+      this.session.memoryBudget.release(this.reservedBytes)
       this.reservedBytes = 0
     }
     this.pendingChunks = undefined
@@ -284,11 +280,11 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   }
 
   /** Gives back the reserved bytes the application has read (no longer in the readable buffer). */
-  private releaseRead (budget: MemoryBudget | undefined): void {
+  private releaseRead (budget: MemoryBudget): void {
     const read = this.reservedBytes - this.readableLength
     if (read <= 0) return
     this.reservedBytes -= read
-    budget?.release(read)
+    budget.release(read)
   }
 
   private failWrite (err: Error): void {

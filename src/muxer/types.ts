@@ -14,7 +14,9 @@
 // no flow control: the bytes received and not yet read) and gives them back
 // when they are read or the stream ends. The budget says no instead of
 // throwing; the muxer then refuses the stream (RST / Reset) or, for a window
-// that would grow, simply does not grow it. Without a budget nothing is counted.
+// that would grow, simply does not grow it. A session created without one
+// makes its own, of a node's default share per connection
+// (./session-budget.ts).
 
 import type { Duplex } from 'node:stream'
 import type { EventEmitter } from 'node:events'

@@ -55,6 +55,7 @@ import type { MemoryBudget, StreamMuxer, StreamMuxerFactory } from '../muxer/typ
 import { WriteBatch } from '../muxer/write-batch.js'
 import { afterWritesHandled } from '../muxer/write-completion.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
+import { sessionBudget } from '../muxer/session-budget.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_INTERVAL_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
@@ -90,7 +91,7 @@ export interface YamuxOptions {
   now?: () => number
   /** Wire trace: every frame header sent and received. */
   onFrame?: (direction: 'in' | 'out', header: FrameHeader) => void
-  /** Reserve every receive window granted from this (the connection's buffer memory); none: unbounded. */
+  /** Reserve every receive window granted from this (the connection's buffer memory); none: a budget of the default connection share (../muxer/session-budget.ts). */
   memoryBudget?: MemoryBudget
 }
 
@@ -108,7 +109,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   readonly maxMessageSize: number
   readonly maxStreamWindow: number
   readonly now: () => number
-  readonly memoryBudget: MemoryBudget | undefined
+  readonly memoryBudget: MemoryBudget
   rtt = 0
 
   /** What the session runs over (streams wait for it to handle their views: ../muxer/write-completion.ts). */
@@ -191,7 +192,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     this.keepAliveTimeoutMs = checkTimerMs('keepAliveTimeoutMs', options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 0)
     this.now = options.now ?? monotonicNow
     this.onFrame = options.onFrame
-    this.memoryBudget = options.memoryBudget
+    this.memoryBudget = sessionBudget(options.memoryBudget)
     if (!Number.isInteger(this.maxMessageSize) || this.maxMessageSize < 1 || this.maxMessageSize > MAX_UINT32) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `maxMessageSize must be an integer in 1..2^32-1, got ${this.maxMessageSize}`)
     }
@@ -567,7 +568,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
    * initial window is reserved. The stream gives it back when destroyed.
    */
   private reserveInitialWindow (): boolean {
-    return this.memoryBudget === undefined || this.memoryBudget.reserve(INITIAL_STREAM_WINDOW)
+    return this.memoryBudget.reserve(INITIAL_STREAM_WINDOW)
   }
 
   private discardPayload (length: number): void {

@@ -41,7 +41,7 @@ export interface StreamSession {
   /** Smoothed RTT in ms, 0 while unknown. */
   readonly rtt: number
   /** Where receive windows are reserved; undefined: nothing is counted. */
-  readonly memoryBudget: MemoryBudget | undefined
+  readonly memoryBudget: MemoryBudget
   /** What the session runs over. */
   readonly connection: Writable
   now: () => number
@@ -224,7 +224,7 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
       this.transition('reset')
     }
     // destroy runs once: the window's memory goes back exactly once
-    this.session.memoryBudget?.release(this.recvWindow)
+    this.session.memoryBudget.release(this.recvWindow)
     this.pendingChunks = undefined
     // the error is made only when a write waits for it (a stack trace costs)
     if (this.completion.pending) this.completion.fail(err ?? new P2PError('ERR_STREAM_RESET', `stream ${this.id} was destroyed while writing`))
@@ -313,6 +313,6 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
 
   /** The remote may send `extra` more bytes once the window grows: reserve them first. */
   private reserveGrowth (extra: number): boolean {
-    return this.session.memoryBudget?.reserve(extra) ?? true
+    return this.session.memoryBudget.reserve(extra)
   }
 }
