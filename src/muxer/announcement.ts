@@ -18,6 +18,7 @@
 // a read or at its end makes no difference.
 
 import type { EventEmitter } from 'node:events'
+import { emitFromIo } from '../util/emit-from-io.js'
 import type { MuxedStream } from './types.js'
 
 export class StreamAnnouncement {
@@ -57,12 +58,8 @@ export class StreamAnnouncement {
     this.pending = undefined
     if (stream.destroyed) return
     stream.off('error', ignoreUnannounced)
-    try {
-      this.session.emit('stream', stream)
-    } catch (err) {
-      stream.destroy()
-      process.nextTick(() => { throw err })
-    }
+    // a listener that threw left the stream unhandled: reset it
+    if (!emitFromIo(this.session, 'stream', stream)) stream.destroy()
   }
 }
 

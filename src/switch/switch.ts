@@ -31,6 +31,7 @@ import { dialTcp, isTcpAddr, socketMultiaddr, TcpListener } from '../tcp/index.j
 import { Upgrader, releaseOnClose } from '../upgrader/index.js'
 import type { Connection, NewStreamOptions, ProtocolStream, UpgradeTrace } from '../upgrader/index.js'
 import { P2PError, isP2PError } from '../util/errors.js'
+import { emitFromIo } from '../util/emit-from-io.js'
 import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
@@ -411,7 +412,7 @@ export class Switch extends EventEmitter {
     const pending = this.resources.reserveInboundUpgrade(socket.remoteAddress ?? '')
     if (!pending.ok) {
       socket.destroy()
-      this.emit('connection:refused', pending.error)
+      emitFromIo(this, 'connection:refused', pending.error)
       return
     }
     this.pendingSockets.add(socket)
@@ -428,7 +429,7 @@ export class Switch extends EventEmitter {
       .catch((err: Error) => {
         // a socket stop() destroyed mid-handshake was abandoned, not failed
         if (!this.isStopping()) this.metrics.failedUpgrades++
-        this.emit('upgrade:error', err)
+        emitFromIo(this, 'upgrade:error', err)
       })
       .finally(() => {
         pending.release()
@@ -453,7 +454,7 @@ export class Switch extends EventEmitter {
     if (!admitted.ok) {
       if (set.size === 0) this.connections.delete(key)
       connection.abort(admitted.error)
-      this.emit('connection:refused', admitted.error)
+      emitFromIo(this, 'connection:refused', admitted.error)
       return admitted.error
     }
     set.add(connection)
@@ -463,14 +464,14 @@ export class Switch extends EventEmitter {
     connection.on('close', () => {
       admitted.release()
       set.delete(connection)
-      this.emit('connection:close', connection)
+      emitFromIo(this, 'connection:close', connection)
       if (set.size === 0) {
         this.connections.delete(key)
-        this.emit('peer:disconnect', connection.remotePeer)
+        emitFromIo(this, 'peer:disconnect', connection.remotePeer)
       }
     })
-    this.emit('connection:open', connection)
-    if (first) this.emit('peer:connect', connection.remotePeer)
+    emitFromIo(this, 'connection:open', connection)
+    if (first) emitFromIo(this, 'peer:connect', connection.remotePeer)
     return undefined
   }
 

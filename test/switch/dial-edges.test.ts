@@ -310,3 +310,31 @@ t.test('a dial that crosses one from the peer never resolves with a closed conne
     else t.equal(result.error?.code, 'ERR_RESOURCE_LIMIT_EXCEEDED', `dial ${i + 1} failed with a typed error`)
   }
 })
+
+t.test('an application\'s \'connection:close\' listener that throws: hangUp() still resolves, the books are right, peer:disconnect still comes', async t => {
+  const listener = makeSwitch()
+  const dialer = makeSwitch(false)
+  await listener.start()
+  t.teardown(async () => { await dialer.stop(); await listener.stop() })
+  const uncaught: unknown[] = []
+  const saved = process.listeners('uncaughtException')
+  const onUncaught = (err: unknown): void => { uncaught.push(err) }
+  process.removeAllListeners('uncaughtException')
+  process.on('uncaughtException', onUncaught)
+  t.teardown(() => {
+    process.off('uncaughtException', onUncaught)
+    for (const l of saved) process.on('uncaughtException', l)
+  })
+  const bug = new Error('a bug in the listener')
+  dialer.on('connection:close', () => { throw bug })
+  const disconnected: PeerId[] = []
+  dialer.on('peer:disconnect', (peer: PeerId) => { disconnected.push(peer) })
+  await dialer.dial(listener.multiaddrs[0]!)
+  const hungUp = await Promise.race([dialer.hangUp(listener.peerId).then(() => true), tick(2000).then(() => false)])
+  t.ok(hungUp, 'hangUp() resolved')
+  await tick(10)
+  t.same(uncaught, [bug], 'the listener\'s exception is thrown again, uncaught')
+  t.same(dialer.getConnections(listener.peerId), [], 'the closed connection is gone from the books')
+  t.equal(dialer.resources.usage().connections, 0, 'and its slot given back')
+  t.same(disconnected.map(p => p.toString()), [listener.peerId.toString()], 'peer:disconnect still emitted')
+})
