@@ -8,6 +8,8 @@ import { once } from 'node:events'
 import { Duplex } from 'node:stream'
 import type { MuxedStream, StreamMuxer, StreamMuxerFactory } from '../../src/muxer/types.js'
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
+import { DEFAULT_RESOURCE_LIMITS } from '../../src/resources/limits.js'
+import type { ConnectionMemory } from '../../src/resources/memory.js'
 
 interface Pair { client: StreamMuxer, server: StreamMuxer, connections: [Duplex, Duplex] }
 
@@ -316,6 +318,21 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     const third = client.newStream()
     third.end(Buffer.from('still here'))
     t.equal((await readAll(third)).toString(), 'still here', 'the session goes on')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a session made without a memory budget buffers within one of a node\'s default share per connection', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const budget = (server as StreamMuxer & { memoryBudget: ConnectionMemory }).memoryBudget
+    t.equal(budget.reserved, 0)
+    const [stream] = await openAccepted(client, server, randomBytes(100 * 1024), false)
+    await waitFor(() => budget.reserved >= 100 * 1024)
+    t.ok(budget.reserved >= 100 * 1024, `the unread bytes are reserved (${budget.reserved})`)
+    const room = DEFAULT_RESOURCE_LIMITS.maxConnectionBufferBytes - budget.reserved
+    t.notOk(budget.reserve(room + 1), 'no more than maxConnectionBufferBytes in all')
+    t.ok(budget.reserve(room), 'up to it')
+    budget.release(room)
+    stream.destroy()
     client.abort(new Error('done'))
   })
 
