@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events'
 import type { Switch } from '../switch/index.js'
 import type { Connection } from '../upgrader/index.js'
 import { CONNECTED_TTL, RECENTLY_CONNECTED_TTL_MS, type PeerStore, type PeerUpdate } from '../peerstore/index.js'
-import type { PrivateKey } from '../peer/index.js'
+import type { PeerId, PrivateKey } from '../peer/index.js'
 import type { Multiaddr } from '../multiaddr/index.js'
 import {
   IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION, DEFAULT_IDENTIFY_TIMEOUT_MS,
@@ -86,6 +86,21 @@ export class IdentifyService extends EventEmitter {
     }
     this.sw.on('protocols:change', () => { this.pushAll() })
     this.sw.on('addresses:change', () => { this.pushAll() })
+    // go-libp2p's address lifetimes: what a peer announced lives while we
+    // are connected to it (record() stores it with CONNECTED_TTL), then
+    // RECENTLY_CONNECTED_TTL_MS more. Registered here, before the node's
+    // listeners: one of the application's that throws cannot skip it.
+    this.sw.on('peer:disconnect', (peer: PeerId) => { this.expireConnected(peer) })
+  }
+
+  private expireConnected (peer: PeerId): void {
+    try {
+      this.init.peerStore.expireConnectedAddresses(peer)
+    } catch {
+      // a store closed under us, or a file that failed to write: the
+      // addresses keep CONNECTED_EXPIRY, which the next open of a file ends
+      // (SqlitePeerStore); not a reason to fail the connection's close
+    }
   }
 
   private lastRecord: { addrs: string, seq: number, envelope: Uint8Array } | undefined
@@ -192,8 +207,8 @@ export class IdentifyService extends EventEmitter {
     // from the network: a value the peer store refuses is left out, not the whole answer
     const changes: PeerUpdate = { dropInvalid: true }
     // what a peer announces lives while we are connected to it, and a while
-    // after (Libp2pNode calls expireConnectedAddresses on 'peer:disconnect');
-    // an answer that outlived its connection is already in that while
+    // after (expireConnected, on 'peer:disconnect'); an answer that outlived
+    // its connection is already in that while
     changes.addressTtlMs = this.sw.getConnections(connection.remotePeer).length > 0 ? CONNECTED_TTL : RECENTLY_CONNECTED_TTL_MS
     if (result.publicKey !== undefined) changes.setPublicKey = result.publicKey
     const record = result.signedPeerRecord

@@ -99,19 +99,6 @@ export class Libp2pNode extends EventEmitter {
       this.switch.on(event, (arg: unknown) => this.emit(event, arg))
     }
     this.identifyService.on('identify', (event: unknown) => this.emit('peer:identify', event))
-    // go-libp2p's address lifetimes: what a peer announced lives while we
-    // are connected to it, then RECENTLY_CONNECTED_TTL_MS more (15 minutes)
-    this.switch.on('peer:disconnect', (peer: PeerId) => { this.expireConnected(peer) })
-  }
-
-  private expireConnected (peer: PeerId): void {
-    try {
-      this.peerStore.expireConnectedAddresses(peer)
-    } catch {
-      // a store closed under us, or a file that failed to write: the
-      // addresses keep CONNECTED_EXPIRY, which the next open of a file ends
-      // (SqlitePeerStore); not a reason to fail the connection's close
-    }
   }
 
   async start (): Promise<void> {

@@ -83,7 +83,9 @@ export class MemoryPeerStore extends BasePeerStore {
     let oldest: Slot | undefined
     for (const [key, slot] of this.#peers) {
       if (key === skip || isConnected(slot.entry)) continue
-      if (oldest === undefined || slot.entry.updatedAt < oldest.entry.updatedAt) oldest = slot
+      // ties by peer ID bytes, as SQLite's ORDER BY updated_at, peer_id: both backends push out the same peer
+      if (oldest === undefined || slot.entry.updatedAt < oldest.entry.updatedAt ||
+        (slot.entry.updatedAt === oldest.entry.updatedAt && Buffer.compare(slot.id.bytes, oldest.id.bytes) < 0)) oldest = slot
     }
     return oldest?.id
   }

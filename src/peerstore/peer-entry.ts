@@ -226,17 +226,30 @@ export function setAddresses (entry: PeerEntry, addrs: readonly AddressInput[], 
 /**
  * What a peer announced replaces what it announced before: the addresses it
  * no longer names go, but not those the application added (a bootstrap
- * list, the address it dialed), which only the application changes. Those
- * keep their place and their expiry, announced or not (the peer cannot
- * shorten or lengthen them); the announced ones follow, in the announced
- * order, up to the bound.
+ * list, the address it dialed), which only the application removes. Every
+ * address keeps its place (the order first added); the new ones follow, in
+ * the announced order, up to the bound. One the peer announced again takes
+ * this expiry; one of the application's that the peer announces too keeps
+ * the later of the two (as go-libp2p's AddAddrs never shortens a TTL).
  */
 function replaceAnnounced (entry: PeerEntry, addrs: readonly AddressInput[], expiresAt: number, now: number, limits: PeerStoreLimits): PeerEntry {
   const incoming = now < expiresAt ? firstDistinct(addrs, limits.maxAddressesPerPeer) : []
-  const added = entry.addresses.filter(a => !a.announced && isLive(a, now))
-  const kept = new Set(added.map(a => a.key))
-  const announced = incoming.filter(a => !kept.has(a.key)).slice(0, limits.maxAddressesPerPeer - added.length)
-  return withAddresses(entry, [...added, ...announced.map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt, announced: true }))])
+  const named = new Set(incoming.map(a => a.key))
+  const kept: StoredAddress[] = []
+  for (const a of entry.addresses) {
+    if (!isLive(a, now)) continue
+    if (a.announced) {
+      if (named.has(a.key)) kept.push(a.expiresAt === expiresAt ? a : { ...a, expiresAt })
+    } else {
+      kept.push(named.has(a.key) && a.expiresAt < expiresAt ? { ...a, expiresAt } : a)
+    }
+  }
+  const known = new Set(kept.map(a => a.key))
+  const added = incoming
+    .filter(a => !known.has(a.key))
+    .slice(0, limits.maxAddressesPerPeer - kept.length)
+    .map(a => ({ multiaddr: a.multiaddr, key: a.key, expiresAt, announced: true }))
+  return withAddresses(entry, [...kept, ...added])
 }
 
 /**

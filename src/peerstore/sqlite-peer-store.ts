@@ -92,10 +92,15 @@ export class SqlitePeerStore extends BasePeerStore {
     }
     // the connections of the process that wrote the file are over (see the top of this file)
     const expiresAt = this.now() + RECENTLY_CONNECTED_TTL_MS
-    this.transaction(() => {
-      this.#sql.endConnectedAddresses.run(expiresAt, CONNECTED_EXPIRY)
-      this.#sql.endConnectedRecords.run(expiresAt, CONNECTED_EXPIRY)
-    })
+    try {
+      this.transaction(() => {
+        this.#sql.endConnectedAddresses.run(expiresAt, CONNECTED_EXPIRY)
+        this.#sql.endConnectedRecords.run(expiresAt, CONNECTED_EXPIRY)
+      })
+    } catch (err) {
+      this.#db.close()
+      throw err
+    }
   }
 
   protected transaction<T> (fn: () => T): T {

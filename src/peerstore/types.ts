@@ -19,7 +19,9 @@ export interface Address {
   /**
    * Milliseconds since the epoch; Infinity = permanent; CONNECTED_EXPIRY
    * (Number.MAX_VALUE) = announced by a peer we are connected to, until the
-   * last connection closes (then `expireConnectedAddresses`).
+   * last connection closes (then `expireConnectedAddresses`). A TTL of
+   * Number.MAX_VALUE is CONNECTED_TTL: it means "while connected", not
+   * "very long".
    */
   readonly expiresAt: number
   /**
@@ -161,7 +163,9 @@ export interface PeerStore extends EventEmitter<PeerStoreEvents> {
    * The last connection to `peer` closed: the addresses (and signed record)
    * it announced while connected, stored with CONNECTED_TTL, expire `ttlMs`
    * from now (default RECENTLY_CONNECTED_TTL_MS, 15 minutes, go-libp2p's
-   * RecentlyConnectedAddrTTL). Other addresses keep their expiry.
+   * RecentlyConnectedAddrTTL). So does an address of the application's that
+   * the peer announced too (it took the later expiry, CONNECTED, as in
+   * go-libp2p); every other address keeps its expiry.
    */
   expireConnectedAddresses: (peer: PeerId, ttlMs?: number) => void
   /** Drops expired addresses, and peers left with nothing, from storage. Emits nothing: `get()` already hid them. */

@@ -164,9 +164,21 @@ t.test('what identify learns lives while connected, then RECENTLY_CONNECTED_TTL_
   t.equal(stored.certifiedRecord?.expiresAt, CONNECTED_EXPIRY, 'the record too')
 
   time += 3_600_000
-  const disconnected = once(client, 'peer:disconnect')
+  // an application listener that throws cannot skip the expiry (identify's listener runs first)
+  const uncaught: unknown[] = []
+  const saved = process.listeners('uncaughtException')
+  const onUncaught = (err: unknown): void => { uncaught.push(err) }
+  process.removeAllListeners('uncaughtException')
+  process.on('uncaughtException', onUncaught)
+  t.teardown(() => {
+    process.off('uncaughtException', onUncaught)
+    for (const l of saved) process.on('uncaughtException', l)
+  })
+  const bug = new Error('a bug in the application\'s listener')
+  client.on('peer:disconnect', () => { throw bug })
   await client.hangUp(server.peerId)
-  await disconnected
+  for (let i = 0; i < 100 && uncaught.length === 0; i++) await new Promise(resolve => setTimeout(resolve, 10))
+  t.same(uncaught, [bug])
   const after = client.peerStore.get(server.peerId)!
   t.same(after.addresses.map(a => a.expiresAt), server.multiaddrs.map(() => time + RECENTLY_CONNECTED_TTL_MS), '15 minutes from the close')
   t.equal(after.certifiedRecord?.expiresAt, time + RECENTLY_CONNECTED_TTL_MS)
@@ -174,4 +186,10 @@ t.test('what identify learns lives while connected, then RECENTLY_CONNECTED_TTL_
   t.same(client.peerStore.get(server.peerId)?.addresses ?? [], [], 'then gone')
   t.equal(client.peerStore.get(server.peerId)?.certifiedRecord, undefined)
   t.ok(client.peerStore.get(server.peerId)?.publicKey?.equals(server.peerId.publicKey!) ?? false, 'the key and protocols stay')
+
+  client.removeAllListeners('peer:disconnect')
+  const again = once(client, 'peer:identify')
+  await client.dial(server.multiaddrs[0]!)
+  await again
+  t.same(client.peerStore.get(server.peerId)!.addresses.map(a => a.expiresAt), server.multiaddrs.map(() => CONNECTED_EXPIRY), 'connected again: kept while connected again')
 })

@@ -510,23 +510,25 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
   t.test('what a peer announced on an open connection lives until the last one closes, then RECENTLY_CONNECTED_TTL_MS', async t => {
     const { store, clock, backend } = fresh(t)
     store.addAddresses(alice, [tcp(9)]) // the application's own: permanent
-    store.addAddresses(alice, [tcp(8)], HOUR) // the application's too, for an hour
-    store.update(alice, { setListenAddresses: [tcp(7)], addressTtlMs: HOUR })
-    store.update(alice, { setListenAddresses: [tcp(1), tcp(8), tcp(2)], addressTtlMs: CONNECTED_TTL })
+    store.update(alice, { setListenAddresses: [tcp(7), tcp(6)], addressTtlMs: HOUR })
+    store.addAddresses(alice, [tcp(8), tcp(5)], HOUR) // the application's too, for an hour
+    store.update(alice, { setListenAddresses: [tcp(1), tcp(8), tcp(6), tcp(2)], addressTtlMs: CONNECTED_TTL })
     const expiries = (s: PeerStore): Array<[string, number, boolean]> => s.get(alice)!.addresses.map(a => [a.multiaddr.toString(), a.expiresAt, a.announced])
     t.same(expiries(store), [
       ['/ip4/127.0.0.1/tcp/9', Infinity, false],
-      ['/ip4/127.0.0.1/tcp/8', clock.time + HOUR, false],
+      ['/ip4/127.0.0.1/tcp/6', CONNECTED_EXPIRY, true],
+      ['/ip4/127.0.0.1/tcp/8', CONNECTED_EXPIRY, false],
+      ['/ip4/127.0.0.1/tcp/5', clock.time + HOUR, false],
       ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, true],
       ['/ip4/127.0.0.1/tcp/2', CONNECTED_EXPIRY, true]
-    ], 'the announcement replaced the one announced before, not the application\'s (tcp/8 announced too keeps its hour)')
+    ], 'tcp/7, no longer announced, went; the application\'s stay, in place; tcp/8, announced too, takes the later expiry; new ones follow')
     clock.advance(1000 * HOUR)
-    t.equal(addressTexts(store, alice).length, 3, 'no time ends a connected address')
+    t.same(addressTexts(store, alice), ['/ip4/127.0.0.1/tcp/9', '/ip4/127.0.0.1/tcp/6', '/ip4/127.0.0.1/tcp/8', '/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], 'no time ends a connected address')
     if (backend.persistent) {
-      t.same(expiries(store)[1], ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, true], 'stored as it is')
+      t.same(expiries(store)[3], ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, true], 'stored as it is')
     }
     store.addAddresses(alice, [tcp(1)], HOUR)
-    t.equal(store.get(alice)!.addresses[1]!.expiresAt, CONNECTED_EXPIRY, 'a shorter TTL does not shorten it')
+    t.same(expiries(store)[3], ['/ip4/127.0.0.1/tcp/1', CONNECTED_EXPIRY, false], 'a shorter TTL does not shorten it; the application claims it')
 
     const events = recordEvents(store)
     store.expireConnectedAddresses(alice)
@@ -534,9 +536,11 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.equal(RECENTLY_CONNECTED_TTL_MS, 15 * 60 * 1000, 'go-libp2p\'s RecentlyConnectedAddrTTL')
     t.same(expiries(store), [
       ['/ip4/127.0.0.1/tcp/9', Infinity, false],
+      ['/ip4/127.0.0.1/tcp/6', end, true],
+      ['/ip4/127.0.0.1/tcp/8', end, false],
       ['/ip4/127.0.0.1/tcp/1', end, false],
       ['/ip4/127.0.0.1/tcp/2', end, true]
-    ], 'connected addresses now expire (tcp/1 is the application\'s since it added it); the permanent one does not')
+    ], 'connected addresses now expire, whoever added them (as go-libp2p\'s UpdateAddrs); the permanent one does not')
     t.equal(events.length, 1, 'one change event')
     store.expireConnectedAddresses(alice)
     t.equal(events.length, 1, 'nothing connected left: no change')

@@ -11,8 +11,9 @@ import { join } from 'node:path'
 import { CONNECTED_TTL, MemoryPeerStore, SqlitePeerStore, type PeerRecord, type PeerStore, type PeerStoreChangeEvent } from '../../src/peerstore/index.js'
 import { Clock, keyFromSeed, peer, tcp, tempDir } from './fixtures.js'
 
-const LIMITS = { maxAddressesPerPeer: 4, maxProtocolsPerPeer: 3, maxMetadataEntriesPerPeer: 2 }
-const PEERS = [1, 2].map(peer)
+// three peers with room for two: evictions happen, and both backends must pick the same peer
+const LIMITS = { maxAddressesPerPeer: 4, maxProtocolsPerPeer: 3, maxMetadataEntriesPerPeer: 2, maxPeers: 2 }
+const PEERS = [1, 2, 3].map(peer)
 
 type Op =
   | { op: 'addAddresses' | 'setAddresses', p: number, ports: number[], ttl: number | undefined }
@@ -74,13 +75,16 @@ function apply (store: PeerStore, o: Op): void {
   }
 }
 
+/** An expiry as text: JSON would write Infinity (and NaN) as null. */
+const expiry = (n: number): string => String(n)
+
 /** A record as plain data, so deep equality compares bytes and texts. */
 function plain (r: PeerRecord | undefined): unknown {
   if (r === undefined) return undefined
   return {
     id: r.id.toString(),
-    addresses: r.addresses.map(a => [Buffer.from(a.multiaddr.bytes).toString('hex'), a.expiresAt, a.announced]),
-    record: r.certifiedRecord === undefined ? undefined : [String(r.certifiedRecord.seq), Buffer.from(r.certifiedRecord.envelope).toString('hex'), r.certifiedRecord.expiresAt],
+    addresses: r.addresses.map(a => [Buffer.from(a.multiaddr.bytes).toString('hex'), expiry(a.expiresAt), a.announced]),
+    record: r.certifiedRecord === undefined ? undefined : [String(r.certifiedRecord.seq), Buffer.from(r.certifiedRecord.envelope).toString('hex'), expiry(r.certifiedRecord.expiresAt)],
     protocols: r.protocols,
     publicKey: r.publicKey === undefined ? undefined : Buffer.from(r.publicKey.raw).toString('hex'),
     metadata: [...r.metadata],
@@ -120,8 +124,17 @@ t.test('memory and SQLite agree on every random history, and the invariants hold
         }
         const shownBefore = PEERS.map(id => plain(memory.get(id)))
         const eventsBefore = memoryEvents.length
+        // what a peer announces never removes the application's addresses
+        const applications = o.op === 'announce' || o.op === 'record' || o.op === 'disconnect'
+          ? (memory.get(PEERS[o.p]!)?.addresses ?? []).filter(a => !a.announced).map(a => a.multiaddr.toString())
+          : []
         apply(memory, o)
         apply(sqlite, o)
+        const after = applications.length === 0 ? new Set<string>() : new Set((memory.get(PEERS[(o as { p: number }).p]!)?.addresses ?? []).filter(a => !a.announced).map(a => a.multiaddr.toString()))
+        if (applications.some(a => !after.has(a))) {
+          t.fail(`${o.op} removed an address the application added`)
+          return false
+        }
 
         const all = memory.all()
         if (JSON.stringify(all.map(plain)) !== JSON.stringify(sqlite.all().map(plain))) {
