@@ -116,7 +116,7 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
       ...(options.ephemeralPrivateKey !== undefined ? { ephemeralPrivateKey: options.ephemeralPrivateKey } : {})
     })
     const reader = new StreamReader(conn, signal, timeLimit)
-    const ourPayload = createHandshakePayload(options.privateKey, hs.s.publicKey, options.extensions?.streamMuxers)
+    const ourMuxers = options.extensions?.streamMuxers
 
     const send = (payload: Uint8Array): void => {
       const index = hs.nextMessageIndex
@@ -147,11 +147,11 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
       send(EMPTY)
       if (options.beforeFirstRead !== undefined) await bounded(options.beforeFirstRead(), timeLimit, signal)
       identity = verifyHandshakePayload(await receive(), remoteStatic(), expectedPeer)
-      send(ourPayload)
+      send(createHandshakePayload(options.privateKey, hs.s.publicKey, chooseStreamMuxer(ourMuxers, identity.remoteExtensions.streamMuxers)))
     } else {
       // message 1 carries no payload worth reading (it is not encrypted)
       await receive()
-      send(ourPayload)
+      send(createHandshakePayload(options.privateKey, hs.s.publicKey, ourMuxers))
       options.afterFirstWrite?.()
       identity = verifyHandshakePayload(await receive(), remoteStatic())
     }
@@ -171,6 +171,30 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
   } finally {
     conn.off('error', onConnError)
   }
+}
+
+/**
+ * The muxers the initiator lists in message 3. inlined-muxer-negotiation.md:
+ * the initiator "MAY choose a single multiplexer from the responder's list
+ * and only send that value"; we send the one the spec's rule picks, the
+ * first of ours the responder listed. Then every responder agrees on it,
+ * including js-libp2p's, whose responder takes the first of the initiator's
+ * list it supports, and whose initiator takes the first of the responder's
+ * (the spec's example, which contradicts its rule). With no responder list,
+ * or no overlap (the handshake then fails on both sides), ours go whole.
+ */
+export function chooseStreamMuxer (ours: string[] | undefined, theirs: string[]): string[] | undefined {
+  const chosen = ours === undefined ? undefined : firstCommonMuxer(ours, theirs)
+  return chosen === undefined ? ours : [chosen]
+}
+
+/**
+ * inlined-muxer-negotiation.md: "The multiplexer to use is determined by
+ * picking the first item from the initiator's list that both parties
+ * support." Undefined when they share none.
+ */
+export function firstCommonMuxer (initiatorList: readonly string[], responderList: readonly string[]): string | undefined {
+  return initiatorList.find(p => responderList.includes(p))
 }
 
 /**

@@ -18,6 +18,6 @@ export { createHandshakePayload, verifyHandshakePayload, staticKeySignedData, ty
 export { encodeFrame, FrameDecoder } from './frame.js'
 export { NoiseSecureStream } from './secure-stream.js'
 export {
-  secureOutbound, secureInbound,
+  secureOutbound, secureInbound, chooseStreamMuxer, firstCommonMuxer,
   type SecureOptions, type SecureConnection, type HandshakeMessageInfo, type SplitKeys
 } from './handshake.js'

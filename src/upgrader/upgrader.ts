@@ -20,7 +20,7 @@ import type { Multiaddr } from '../multiaddr/index.js'
 import type { MuxedStream, StreamMuxerFactory } from '../muxer/types.js'
 import { handleProtocols, readOptimisticAccept, selectProtocol, writeOptimisticProposal } from '../multistream/index.js'
 import type { MessageHook } from '../multistream/index.js'
-import { nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
+import { firstCommonMuxer, nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
 import { startDeadline } from '../util/deadline.js'
@@ -261,18 +261,19 @@ export class Upgrader {
 
   /**
    * The muxer agreed inside the handshake, or undefined when either side
-   * listed none (multistream-select then chooses it).
-   * inlined-muxer-negotiation.md: "The multiplexer to use is determined by
-   * picking the first item from the initiator's list that both parties
-   * support." js-libp2p's initiator instead takes the first entry of the
-   * responder's list; with yamux first on both sides the two rules agree.
+   * listed none (multistream-select then chooses it): the first of the
+   * initiator's list that both support (firstCommonMuxer). js-libp2p's
+   * initiator instead takes the first entry of the responder's list (the
+   * spec's example, against its rule); with the same order on both sides,
+   * yamux first by default, the two agree. As initiator we send the chosen
+   * muxer alone (chooseStreamMuxer), so no responder can differ from us.
    */
   private inlinedMuxer (secure: SecureConnection, direction: 'inbound' | 'outbound'): string | undefined {
     const ours = this.init.inlineMuxerNegotiation === false ? [] : this.init.muxers.map(m => m.protocol)
     const theirs = secure.remoteExtensions.streamMuxers
     if (ours.length === 0 || theirs.length === 0) return undefined
     const [initiatorList, responderList] = direction === 'outbound' ? [ours, theirs] : [theirs, ours]
-    const match = initiatorList.find(p => responderList.includes(p))
+    const match = firstCommonMuxer(initiatorList, responderList)
     // "If there is no overlap between the multiplexers support by client
     // and server, the handshake MUST fail."
     if (match === undefined) {

@@ -69,12 +69,19 @@ t.test('falls back to multistream-select for the muxer when one side does not in
   out.abort(new Error('done'))
 })
 
-t.test('inlined negotiation picks the initiator\'s first common muxer', async t => {
+t.test('inlined negotiation picks the initiator\'s first common muxer, and the initiator sends only that one', async t => {
+  const payloads: string[] = []
+  const trace: UpgradeTrace = { onHandshakeMessage: m => { if (m.direction === 'sent') payloads.push(`${m.index + 1}: ${m.payload}`) } }
   const [out, inb] = await upgradePair(
-    { key: generateKeyPair('Ed25519'), muxers: [mplex, yamux] },
+    { key: generateKeyPair('Ed25519'), muxers: [mplex, yamux], trace },
     { key: generateKeyPair('Ed25519'), muxers: [yamux, mplex] })
   t.equal(out.muxer, '/mplex/6.7.0')
   t.equal(inb.muxer, '/mplex/6.7.0')
+  // "It MAY choose a single multiplexer from the responder's list and only
+  // send that value": then a responder that picks from its own list (as
+  // js-libp2p's initiator does) cannot pick another
+  t.equal(payloads.length, 2)
+  t.match(payloads[1], /^3: .*stream_muxers \[\/mplex\/6\.7\.0\]$/, 'message 3 lists the chosen muxer alone')
   out.abort(new Error('done'))
 })
 
