@@ -4,4 +4,5 @@
 import { dropOutputOnceReaderGone, main } from '../dist/src/cli/main.js'
 
 dropOutputOnceReaderGone()
-process.exitCode = await main(process.argv.slice(2))
+// a failed write of the output (dropOutputOnceReaderGone) may have set 1 already
+process.exitCode = (await main(process.argv.slice(2))) || process.exitCode

@@ -1,6 +1,7 @@
 // The `p2p` command's entry point: dispatches to a subcommand, turns every
 // error into one line on stderr and a non-zero exit code.
 
+import type { Writable } from 'node:stream'
 import { createOutput } from './output.js'
 import { signalled } from './signals.js'
 import { idCommand } from './commands/id.js'
@@ -48,12 +49,21 @@ export function commandUsage (command: string): string | undefined {
 
 /**
  * For the process that runs `p2p`: a reader that went away (`p2p listen |
- * head -1`, `p2p ping MA | head -1`) is no failure of the command. What it
- * would still print is dropped and it carries on (a listener keeps serving),
- * instead of dying on an unhandled EPIPE with a stack trace.
+ * head -1`, `p2p ping MA | head -1`, or the same on stderr with `2>&1`) is
+ * no failure of the command. What it would still print is dropped and it
+ * carries on (a listener keeps serving), instead of dying on an unhandled
+ * EPIPE with a stack trace. Output that fails otherwise (a full disk) is
+ * lost too, but the command then exits 1, with one line on stderr.
  */
-export function dropOutputOnceReaderGone (stdout: NodeJS.WriteStream = process.stdout): void {
-  stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err })
+export function dropOutputOnceReaderGone (stdout: Writable = process.stdout, stderr: Writable = process.stderr): void {
+  let reported = false
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || reported) return
+    reported = true
+    process.exitCode = 1
+    stderr.write(`p2p: ERR_OUTPUT_FAILED: cannot write the output: ${err.code ?? err.message}\n`)
+  })
+  stderr.on('error', () => {})
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -61,7 +71,7 @@ export async function main (argv: string[]): Promise<number> {
   const out = createOutput(args.includes('--json'))
   const usage = command === undefined ? undefined : commandUsage(command)
   if (usage !== undefined && (args.includes('--help') || args.includes('-h'))) {
-    out.line(usage)
+    for (const line of usage.split('\n')) out.line(line)
     out.record({ usage })
     return 0
   }

@@ -8,6 +8,7 @@ import { generateKeyPair, loadOrCreateKeyFile } from '../peer/index.js'
 import type { PrivateKey } from '../peer/index.js'
 import { Libp2pNode } from '../node/index.js'
 import { parseByteSize } from '../util/byte-size.js'
+import { MAX_TIMER_MS } from '../util/deadline.js'
 
 const MUXERS: Record<string, StreamMuxerFactory> = { yamux, mplex }
 
@@ -29,13 +30,20 @@ export function loadIdentity (file: string | undefined): PrivateKey {
   return loadOrCreateKeyFile(file).key
 }
 
-export function parseCount (value: string | undefined, name: string, fallback: number, min = 0): number {
+/** A whole number written in decimal digits (not '', 0x10 or 1e3, which Number() would take), at least `min` and at most `max`. */
+export function parseCount (value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be ${min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`}, got "${value}"`)
+  const n = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`) : `an integer in ${min}..${max}`
+    throw new P2PError('ERR_INVALID_PARAMETERS', `${name} must be ${range}, got "${value}"`)
   }
   return n
+}
+
+/** A time limit in ms: 1 up to `max` (a timer's longest, or less where a caller multiplies it). */
+export function parseTimeoutMs (value: string | undefined, name: string, fallback: number, max = MAX_TIMER_MS): number {
+  return parseCount(value, name, fallback, 1, max)
 }
 
 /** A byte count: a whole number, or one with a binary unit (64KiB, 10MiB, 1GiB; ../util/byte-size.ts). */

@@ -4,7 +4,7 @@
 // case (the peer hung up, sent garbage, answered something unexpected) is a
 // failure whose detail is the error's message.
 
-import { isP2PError } from '../util/errors.js'
+import { P2PError, isP2PError } from '../util/errors.js'
 import { generateKeyPair, type PrivateKey } from '../peer/index.js'
 import { parseTarget, type Dialer } from './connect.js'
 import type { CaseOutcome, CaseStatus, ConformCase } from './case.js'
@@ -56,7 +56,14 @@ export async function runConformance (target: string, options: ConformOptions = 
   const privateKey = options.privateKey ?? generateKeyPair('Ed25519')
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
   const caseTimeoutMs = options.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS
-  const cases = ALL_CASES.filter(c => options.only === undefined || options.only.some(prefix => c.id.startsWith(prefix)))
+  const only = options.only
+  // a prefix that names no case is a typo: running fewer cases than asked
+  // for and calling the peer conformant would mislead whoever asked
+  const unknown = only?.filter(prefix => prefix === '' || !ALL_CASES.some(c => c.id.startsWith(prefix))) ?? []
+  if (unknown.length > 0) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `--only ${unknown.map(p => `"${p}"`).join(', ')} names no case (cases start with: ${[...new Set(ALL_CASES.map(c => c.id.split('.')[0]))].join(', ')})`)
+  }
+  const cases = ALL_CASES.filter(c => only === undefined || only.some(prefix => c.id.startsWith(prefix)))
   const results: CaseResult[] = []
   for (const c of cases) {
     const controller = new AbortController()

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, statSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
@@ -111,6 +112,17 @@ t.test('a reader that goes away (p2p ping MA | head -1) is no failure: no EPIPE 
   const [code] = await once(ping, 'exit') as [number]
   t.equal(code, 0, stderr)
   t.notMatch(stderr, /EPIPE|at /, 'no stack trace')
+})
+
+t.test('output that cannot be written (a full disk) fails the command with one line, no stack trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, async t => {
+  const full = openSync('/dev/full', 'w')
+  t.teardown(() => { closeSync(full) })
+  const child = spawn(process.execPath, [...process.execArgv, P2P, 'version'], { stdio: ['ignore', full, 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const [code] = await once(child, 'exit') as [number]
+  t.equal(code, 1)
+  t.equal(stderr, 'p2p: ERR_OUTPUT_FAILED: cannot write the output: ENOSPC\n')
 })
 
 t.test('an echo that comes back short or changed is a failure with a one-line error', async t => {

@@ -7,6 +7,7 @@ import { ECHO_PROTOCOL } from '../../protocols/echo/index.js'
 import type { ProtocolStream } from '../../upgrader/index.js'
 import { parseByteCount, parseCount, requireTarget, withDialingNode } from '../options.js'
 import { P2PError } from '../../util/errors.js'
+import { resetAfter } from '../../protocols/stream-io.js'
 import type { Output } from '../output.js'
 
 export async function dialCommand (args: string[], out: Output): Promise<number> {
@@ -89,12 +90,38 @@ export function parseEchoBytes (value: string | undefined): number {
 /** What came back from an echo: all of it, or what went wrong, in words. */
 export type EchoCheck = { ok: true } | { ok: false, problem: string }
 
-/** Writes `payload` on an echo stream, half-closes, and compares what comes back. */
-export async function echoRoundTrip (stream: ProtocolStream, payload: Uint8Array): Promise<EchoCheck> {
-  stream.end(payload)
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return compareEcho(payload, Buffer.concat(chunks))
+/**
+ * How long an echo may go without a byte coming back (or, after the last
+ * one, without the peer ending its side) before it is reset with
+ * ERR_TIMEOUT: a peer that stalls or never half-closes must not hold the
+ * command for ever.
+ */
+export const ECHO_IDLE_TIMEOUT_MS = 10_000
+
+/**
+ * Writes `payload` on an echo stream, half-closes, and compares what comes
+ * back. Reading stops (and the stream is reset) as soon as more has come
+ * back than was sent: an echo is a mismatch by then, and a peer that keeps
+ * sending cannot fill our memory.
+ */
+export async function echoRoundTrip (stream: ProtocolStream, payload: Uint8Array, idleTimeoutMs = ECHO_IDLE_TIMEOUT_MS): Promise<EchoCheck> {
+  const idle = (): () => void => resetAfter(stream, idleTimeoutMs, () => new P2PError('ERR_TIMEOUT', `the echo stalled: nothing came back, nor its end, for ${idleTimeoutMs} ms`, { remote: true }))
+  let clear = idle()
+  try {
+    stream.end(payload)
+    const chunks: Buffer[] = []
+    let received = 0
+    for await (const chunk of stream) {
+      clear()
+      chunks.push(chunk as Buffer)
+      received += (chunk as Buffer).length
+      if (received > payload.length) break // the for-await destroys the stream
+      clear = idle()
+    }
+    return compareEcho(payload, Buffer.concat(chunks))
+  } finally {
+    clear()
+  }
 }
 
 /** `back` against `sent`: the first changed byte, or a length that differs (an echo that ended early is no mismatch of content). */

@@ -44,7 +44,8 @@ import { parseMuxers } from '../options.js'
 import { checkIdentify, formatMeasurements, MISC_PROTOCOLS, roundMillis, runEchoProbes, type MiscProtocol } from './interop-misc.js'
 import { formatPerfSuite, parsePerfSuiteConfig, PERF_SUITE_DEFAULTS, runPerfSuite, type PerfSuiteConfig } from './interop-perf.js'
 import type { Output } from '../output.js'
-import { RedisClient } from '../redis.js'
+import { RedisClient, parseRedisAddr } from '../redis.js'
+import { MAX_TIMER_MS } from '../../util/deadline.js'
 import { isP2PError, P2PError } from '../../util/errors.js'
 import { signalled } from '../signals.js'
 
@@ -163,6 +164,12 @@ function oneOf<T extends string> (value: string, allowed: readonly T[], name: st
   return found
 }
 
+/** `text` if it parses as a Redis address: a malformed one is a usage error at once, not a Redis that never answers. */
+function checkRedisAddr (text: string): string {
+  parseRedisAddr(text)
+  return text
+}
+
 /** Reads the test application's configuration from the environment (and the `--format` and `--publish` options). */
 export function parseInteropConfig (env: Env, format?: string, publish?: string): InteropConfig {
   const isDialerText = required(env, 'IS_DIALER', 'is_dialer').toLowerCase()
@@ -171,8 +178,9 @@ export function parseInteropConfig (env: Env, format?: string, publish?: string)
   }
   const timeoutText = pick(env, 'TEST_TIMEOUT_SECS', 'TEST_TIMEOUT_SECONDS', 'test_timeout_seconds', 'test_timeout_secs')
   const givenTimeout = timeoutText === undefined ? undefined : Number(timeoutText)
-  if (givenTimeout !== undefined && (!Number.isFinite(givenTimeout) || givenTimeout <= 0)) {
-    throw new P2PError('ERR_INVALID_PARAMETERS', `test_timeout_seconds must be a positive number, got "${String(timeoutText)}"`)
+  // it becomes a timer of whole milliseconds: at least 1, at most the longest Node can set
+  if (givenTimeout !== undefined && (!Number.isFinite(givenTimeout) || givenTimeout < 0.001 || givenTimeout * 1000 > MAX_TIMER_MS)) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `test_timeout_seconds must be a number of seconds in 0.001..${Math.floor(MAX_TIMER_MS / 1000)}, got "${String(timeoutText)}"`)
   }
   const perfSuite = parsePerfSuiteConfig(env)
   // the runner passes PROTOCOL (protocol to older images); its guide for
@@ -190,7 +198,7 @@ export function parseInteropConfig (env: Env, format?: string, publish?: string)
     pingRoundTrips: protocol === 'ping' && protocolText !== undefined ? MISC_PING_ROUND_TRIPS : 1,
     perf: perfSuite ?? PERF_SUITE_DEFAULTS,
     ip: pick(env, 'LISTENER_IP', 'ip') ?? DEFAULT_LISTEN_IP,
-    redisAddr: pick(env, 'REDIS_ADDR', 'redis_addr') ?? DEFAULT_REDIS_ADDR,
+    redisAddr: checkRedisAddr(pick(env, 'REDIS_ADDR', 'redis_addr') ?? DEFAULT_REDIS_ADDR),
     timeoutSeconds: givenTimeout ?? (protocol === 'perf' ? DEFAULT_PERF_TIMEOUT_SECONDS : DEFAULT_TEST_TIMEOUT_SECONDS),
     listenerTimeoutSeconds: givenTimeout ?? (testKey === undefined ? DEFAULT_TEST_TIMEOUT_SECONDS : undefined),
     listenerAddrKey: testKey === undefined ? LISTENER_ADDR_KEY : `${testKey}${LISTENER_MULTIADDR_KEY_SUFFIX}`,
@@ -273,7 +281,7 @@ export function dialableAddr (addrs: Multiaddr[]): Multiaddr | undefined {
 
 /** The dialer role: returns what it printed. */
 export async function runInteropDialer (config: InteropConfig, io: InteropIo): Promise<string> {
-  const deadline = AbortSignal.timeout(config.timeoutSeconds * 1000)
+  const deadline = AbortSignal.timeout(Math.round(config.timeoutSeconds * 1000))
   const redis = await connectRedis(config.redisAddr, deadline, io.log)
   let listenerAddr: string
   try {
@@ -389,7 +397,7 @@ async function takeListenerAddr (redis: RedisClient, config: InteropConfig, dead
  */
 export async function runInteropListener (config: InteropConfig, io: InteropIo): Promise<void> {
   const limit = config.listenerTimeoutSeconds
-  const deadline = limit === undefined ? new AbortController().signal : AbortSignal.timeout(limit * 1000)
+  const deadline = limit === undefined ? new AbortController().signal : AbortSignal.timeout(Math.round(limit * 1000))
   const node = newNode(config, true)
   await node.start()
   try {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import { listProtocols } from '../../multistream/index.js'
 import type { Connection } from '../../upgrader/index.js'
 import { isP2PError, P2PError } from '../../util/errors.js'
-import { parseCount, requireTarget, withDialingNode } from '../options.js'
+import { parseTimeoutMs, requireTarget, withDialingNode } from '../options.js'
 import type { Output } from '../output.js'
 
 /** How long the remote gets to answer `ls` before we report it unsupported. */
@@ -47,7 +47,7 @@ export async function lsCommand (args: string[], out: Output): Promise<number> {
     }
   })
   const target = requireTarget(positionals, 'p2p ls MULTIADDR [--muxer yamux,mplex] [--json]')
-  const timeoutMs = parseCount(values.timeout, '--timeout', LS_TIMEOUT_MS)
+  const timeoutMs = parseTimeoutMs(values.timeout, '--timeout', LS_TIMEOUT_MS)
   const result = await withDialingNode(values, async (node): Promise<LsResult> => {
     const connection = await node.dial(target)
     const identify = await node.identify(connection.remotePeer)

@@ -25,8 +25,13 @@ export async function pingCommand (args: string[], out: Output): Promise<number>
     rtts.forEach((rtt, i) => {
       out.line(`32 bytes from ${connection.remotePeer.toString()}: seq=${i + 1} time=${rtt.toFixed(3)} ms`)
     })
-    const min = Math.min(...rtts)
-    const max = Math.max(...rtts)
+    // a loop, not Math.min(...rtts): spreading a million values overflows the stack
+    let min = Infinity
+    let max = -Infinity
+    for (const rtt of rtts) {
+      if (rtt < min) min = rtt
+      if (rtt > max) max = rtt
+    }
     const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length
     out.line(`--- ${count} pings, rtt min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`)
     out.record({ remotePeer: connection.remotePeer.toString(), rttMs: rtts, min, avg, max })
