@@ -54,6 +54,13 @@ export interface SecureOptions {
   privateKey: PrivateKey
   /** Early data for the handshake payload's NoiseExtensions. */
   extensions?: { streamMuxers?: string[] }
+  /**
+   * As initiator, list in message 3 only the muxer chooseStreamMuxer picks
+   * from the responder's list, not all of `extensions.streamMuxers`
+   * (inlined-muxer-negotiation.md: the initiator "MAY"). Default false: the
+   * whole list, as the spec's base case and the recorded vectors have it.
+   */
+  sendChosenMuxerOnly?: boolean
   signal?: AbortSignal
   /** Default DEFAULT_HANDSHAKE_TIMEOUT_MS; on expiry ERR_NOISE_HANDSHAKE_TIMEOUT. */
   timeoutMs?: number
@@ -147,7 +154,8 @@ async function runHandshake (conn: Duplex, initiator: boolean, options: SecureOp
       send(EMPTY)
       if (options.beforeFirstRead !== undefined) await bounded(options.beforeFirstRead(), timeLimit, signal)
       identity = verifyHandshakePayload(await receive(), remoteStatic(), expectedPeer)
-      send(createHandshakePayload(options.privateKey, hs.s.publicKey, chooseStreamMuxer(ourMuxers, identity.remoteExtensions.streamMuxers)))
+      const muxers = options.sendChosenMuxerOnly === true ? chooseStreamMuxer(ourMuxers, identity.remoteExtensions.streamMuxers) : ourMuxers
+      send(createHandshakePayload(options.privateKey, hs.s.publicKey, muxers))
     } else {
       // message 1 carries no payload worth reading (it is not encrypted)
       await receive()

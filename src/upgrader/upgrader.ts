@@ -186,6 +186,8 @@ export class Upgrader {
       privateKey: this.init.privateKey,
       staticPrivateKey: this.staticPrivateKey,
       extensions: inline ? { streamMuxers: this.init.muxers.map(m => m.protocol) } : undefined,
+      // so that no responder can pick another muxer than ours (inlinedMuxer below)
+      sendChosenMuxerOnly: true,
       signal,
       onHandshakeMessage: trace?.onHandshakeMessage,
       onKeys: trace?.onKeys

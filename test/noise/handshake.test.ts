@@ -59,22 +59,38 @@ t.test('early data, trace and key log', async t => {
   ])
   t.equal(beforeFirstReadCalled, 1)
   t.same(out.remoteExtensions, { streamMuxers: ['/yamux/1.0.0'], webtransportCerthashes: [] })
-  // the initiator sends the one muxer it chose from the responder's list
-  // (inlined-muxer-negotiation.md: "MAY choose a single multiplexer ... and only send that value")
-  t.same(inb.remoteExtensions, { streamMuxers: ['/yamux/1.0.0'], webtransportCerthashes: [] })
+  t.same(inb.remoteExtensions, { streamMuxers: ['/yamux/1.0.0', '/mplex/6.7.0'], webtransportCerthashes: [] })
   t.same(traceOut.map(i => [i.index, i.direction, i.tokens]), [[0, 'sent', '-> e'], [1, 'received', '<- e, ee, s, es'], [2, 'sent', '-> s, se']])
   t.same(traceIn.map(i => [i.index, i.direction, i.tokens]), [[0, 'received', '-> e'], [1, 'sent', '<- e, ee, s, es'], [2, 'received', '-> s, se']])
   // message 1 is the ephemeral key alone: 2 + 32 bytes
   t.equal(traceOut[0].size, 34)
   t.equal(traceOut[0].payload, 'empty')
   t.same(traceOut.map(i => i.size), traceIn.map(i => i.size), 'both sides saw the same sizes')
-  t.match(traceIn[2].payload, /stream_muxers \[\/yamux\/1.0.0\]$/)
+  t.match(traceIn[2].payload, /stream_muxers \[\/yamux\/1.0.0, \/mplex\/6.7.0\]/)
   t.equal(logged.length, 2)
   t.same(logged[0], logged[1], 'both sides derived the same keys')
   t.equal(logged[0].initiatorToResponder.length, 32)
   t.notSame(logged[0].initiatorToResponder, logged[0].responderToInitiator)
   out.stream.destroy()
   inb.stream.destroy()
+})
+
+t.test('sendChosenMuxerOnly: message 3 lists only the first of ours the responder listed', async t => {
+  // inlined-muxer-negotiation.md: the initiator "MAY choose a single multiplexer from the responder's list and only send that value"
+  const cases: Array<[string[], string[], string[]]> = [
+    [['/mplex/6.7.0', '/yamux/1.0.0'], ['/yamux/1.0.0', '/mplex/6.7.0'], ['/mplex/6.7.0']],
+    [['/foo/1', '/yamux/1.0.0'], ['/yamux/1.0.0'], ['/yamux/1.0.0']],
+    [['/mplex/6.7.0'], ['/yamux/1.0.0'], ['/mplex/6.7.0']] // no overlap: ours whole (the upgrade then fails on both sides)
+  ]
+  for (const [ours, theirs, sent] of cases) {
+    const [a, b] = duplexPair()
+    const [, inb] = await Promise.all([
+      secureOutbound(a, { privateKey: key('Ed25519'), extensions: { streamMuxers: ours }, sendChosenMuxerOnly: true }),
+      secureInbound(b, { privateKey: key('Ed25519'), extensions: { streamMuxers: theirs } })
+    ])
+    t.same(inb.remoteExtensions.streamMuxers, sent, `${ours.join(' ')} to ${theirs.join(' ')}`)
+    inb.stream.destroy()
+  }
 })
 
 t.test('the dialer rejects an unexpected peer', async t => {
