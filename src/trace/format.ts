@@ -11,6 +11,7 @@
 // functions of the event, so tests compare exact strings.
 
 import type { TraceEvent, Layer, Direction } from './events.js'
+import { printable } from '../util/printable.js'
 
 export interface FormatOptions {
   /** ANSI colours (for a TTY). */
@@ -78,7 +79,8 @@ export function formatText (event: TraceEvent, options: FormatOptions = {}): str
   const time = paint('dim', `+${event.t.toFixed(3).padStart(9)}ms`)
   const layer = layerOf(event)
   const arrow = 'direction' in event ? arrowOf(event.direction) : '  '
-  return `${time} ${paint('dim', `#${event.connection}`)} ${paint(LAYER_COLOR[layer], layer.padEnd(LAYER_WIDTH))} ${paint('bold', arrow)} ${describe(event)}`
+  // what the event says holds text peers sent: escaped, so that only our colours reach the terminal
+  return `${time} ${paint('dim', `#${event.connection}`)} ${paint(LAYER_COLOR[layer], layer.padEnd(LAYER_WIDTH))} ${paint('bold', arrow)} ${printable(describe(event))}`
 }
 
 function arrowOf (direction: Direction): string {

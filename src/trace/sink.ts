@@ -5,6 +5,7 @@
 import type { TraceEvent } from './events.js'
 import { formatJson, formatText, layerOf, describe } from './format.js'
 import { debug, type Debugger } from '../util/debug.js'
+import { printable } from '../util/printable.js'
 
 export type TraceSink = (event: TraceEvent) => void
 
@@ -28,7 +29,7 @@ export function debugSink (): TraceSink {
       log = debug(namespace)
       loggers.set(namespace, log)
     }
-    if (log.enabled) log(`#${event.connection} ${'direction' in event ? (event.direction === 'out' ? '-> ' : '<- ') : ''}${describe(event)}`)
+    if (log.enabled) log(`#${event.connection} ${'direction' in event ? (event.direction === 'out' ? '-> ' : '<- ') : ''}${printable(describe(event))}`)
   }
 }
 

@@ -164,3 +164,20 @@ t.test('colours on a TTY, unless NO_COLOR', async t => {
   t.match(coloured, /\u001b\[33mtcp/, 'the layer in its colour')
   t.equal(plain, '+    1.000ms #1 tcp            connection closed')
 })
+
+t.test('text a peer sent is escaped in a trace line, coloured or not: only our colours reach the terminal', async t => {
+  const event = { t: 1, connection: 1, type: 'multistream', scope: 'connection', direction: 'in', message: '/evil\n\u001b]0;pwned\u0007' } as const
+  const { out, text } = capture(false)
+  const saved = process.env.NO_COLOR
+  delete process.env.NO_COLOR
+  commandTraceSink(out, true)(event)
+  commandTraceSink(out, false)(event)
+  if (saved === undefined) delete process.env.NO_COLOR
+  else process.env.NO_COLOR = saved
+  const lines = text().trimEnd().split('\n')
+  t.equal(lines.length, 2, 'one line each')
+  t.match(lines[0], /\u001b\[35mmultistream/, 'our colour')
+  t.match(lines[0], /\/evil\\n\\x1b\]0;pwned\\x07$/, 'the peer\'s escape sequence, escaped')
+  t.notMatch(lines[0], /\u001b\]/, 'no raw OSC sequence')
+  t.equal(lines[1], '+    1.000ms #1 multistream <- /evil\\n\\x1b]0;pwned\\x07')
+})

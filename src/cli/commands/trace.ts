@@ -28,7 +28,8 @@ const CLOSE_GRACE_MS = 1_000
 export function commandTraceSink (out: Output, isTTY = process.stdout.isTTY === true): TraceSink {
   if (out.json) return event => { out.record(toRecord(event)) }
   const color = isTTY && process.env.NO_COLOR === undefined
-  return event => { out.line(formatText(event, { color })) }
+  // formatText escapes what peers sent; its colours are ours
+  return event => { out.styledLine(formatText(event, { color })) }
 }
 
 /** A tracer for a node with this key and these muxers, writing to `sink` (and the key log when asked). */
