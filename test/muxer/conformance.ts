@@ -10,6 +10,7 @@ import type { MuxedStream, StreamMuxer, StreamMuxerFactory } from '../../src/mux
 import { duplexPair, tcpPair } from '../helpers/duplex-pair.js'
 import { DEFAULT_RESOURCE_LIMITS } from '../../src/resources/limits.js'
 import type { ConnectionMemory } from '../../src/resources/memory.js'
+import { catchUncaught } from '../helpers/uncaught.js'
 
 interface Pair { client: StreamMuxer, server: StreamMuxer, connections: [Duplex, Duplex] }
 
@@ -291,15 +292,7 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
 
   t.test('a \'stream\' listener that throws: that stream is reset, the exception is uncaught, the session goes on', async t => {
     const { client, server } = sessions(factory, joiningPair())
-    const uncaught: unknown[] = []
-    const saved = process.listeners('uncaughtException')
-    const onUncaught = (err: unknown): void => { uncaught.push(err) }
-    process.removeAllListeners('uncaughtException')
-    process.on('uncaughtException', onUncaught)
-    t.teardown(() => {
-      process.off('uncaughtException', onUncaught)
-      for (const listener of saved) process.on('uncaughtException', listener)
-    })
+    const uncaught = catchUncaught(t)
     const bug = new Error('a bug in the handler')
     const throwing = (): void => { throw bug }
     server.on('stream', throwing)

@@ -10,6 +10,7 @@ import { generateKeyPair, PeerId, type PrivateKey } from '../../src/peer/index.j
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { IDENTIFY_PUSH_PROTOCOL, createSignedPeerRecord, openSignedPeerRecord, pushIdentify } from '../../src/protocols/index.js'
 import { CONNECTED_EXPIRY, MemoryPeerStore, RECENTLY_CONNECTED_TTL_MS } from '../../src/peerstore/index.js'
+import { catchUncaught } from '../helpers/uncaught.js'
 
 t.test('identify sends the same record until the listen addresses change, then a newer one', async t => {
   const node = new Libp2pNode({ listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
@@ -165,15 +166,7 @@ t.test('what identify learns lives while connected, then RECENTLY_CONNECTED_TTL_
 
   time += 3_600_000
   // an application listener that throws cannot skip the expiry (identify's listener runs first)
-  const uncaught: unknown[] = []
-  const saved = process.listeners('uncaughtException')
-  const onUncaught = (err: unknown): void => { uncaught.push(err) }
-  process.removeAllListeners('uncaughtException')
-  process.on('uncaughtException', onUncaught)
-  t.teardown(() => {
-    process.off('uncaughtException', onUncaught)
-    for (const l of saved) process.on('uncaughtException', l)
-  })
+  const uncaught = catchUncaught(t)
   const bug = new Error('a bug in the application\'s listener')
   client.on('peer:disconnect', () => { throw bug })
   await client.hangUp(server.peerId)

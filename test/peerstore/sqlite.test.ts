@@ -173,6 +173,15 @@ t.test('files that are not ours are refused and left untouched', async t => {
   t.throws(() => new SqlitePeerStore(''), invalid, 'an empty path')
 })
 
+/** The tables versions 1 and 2 of the schema wrote as they are (the peers table differs). */
+const OLD_TABLES = `CREATE TABLE addresses (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, multiaddr BLOB NOT NULL,
+  position INTEGER NOT NULL, expires_at REAL, PRIMARY KEY (peer_id, multiaddr)) STRICT, WITHOUT ROWID;
+CREATE INDEX addresses_by_expiry ON addresses (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE protocols (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, protocol TEXT NOT NULL,
+  PRIMARY KEY (peer_id, protocol)) STRICT, WITHOUT ROWID;
+CREATE TABLE metadata (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, key TEXT NOT NULL,
+  value TEXT NOT NULL, PRIMARY KEY (peer_id, key)) STRICT, WITHOUT ROWID;`
+
 t.test('a file of schema version 1 (before signed peer records) is migrated in place, its peers kept', async t => {
   const file = fileIn(t)
   const v1 = rawDb(file)
@@ -180,13 +189,7 @@ t.test('a file of schema version 1 (before signed peer records) is migrated in p
   v1.exec(`
 CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
 CREATE TABLE peers (peer_id BLOB PRIMARY KEY, public_key BLOB, updated_at REAL NOT NULL) STRICT, WITHOUT ROWID;
-CREATE TABLE addresses (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, multiaddr BLOB NOT NULL,
-  position INTEGER NOT NULL, expires_at REAL, PRIMARY KEY (peer_id, multiaddr)) STRICT, WITHOUT ROWID;
-CREATE INDEX addresses_by_expiry ON addresses (expires_at) WHERE expires_at IS NOT NULL;
-CREATE TABLE protocols (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, protocol TEXT NOT NULL,
-  PRIMARY KEY (peer_id, protocol)) STRICT, WITHOUT ROWID;
-CREATE TABLE metadata (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, key TEXT NOT NULL,
-  value TEXT NOT NULL, PRIMARY KEY (peer_id, key)) STRICT, WITHOUT ROWID;
+${OLD_TABLES}
 INSERT INTO schema_version VALUES (1);`)
   v1.prepare('INSERT INTO peers VALUES (?, ?, ?)').run(alice.bytes, publicKeyToProtobuf(keyFromSeed(1).publicKey), 1234)
   v1.prepare('INSERT INTO addresses VALUES (?, ?, 0, NULL)').run(alice.bytes, tcp(7).bytes)
@@ -215,13 +218,7 @@ t.test('a file of schema version 2 is migrated: a record stored then stays perma
   v2.exec(`
 CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT;
 CREATE TABLE peers (peer_id BLOB PRIMARY KEY, public_key BLOB, updated_at REAL NOT NULL, record_seq BLOB, record_envelope BLOB) STRICT, WITHOUT ROWID;
-CREATE TABLE addresses (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, multiaddr BLOB NOT NULL,
-  position INTEGER NOT NULL, expires_at REAL, PRIMARY KEY (peer_id, multiaddr)) STRICT, WITHOUT ROWID;
-CREATE INDEX addresses_by_expiry ON addresses (expires_at) WHERE expires_at IS NOT NULL;
-CREATE TABLE protocols (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, protocol TEXT NOT NULL,
-  PRIMARY KEY (peer_id, protocol)) STRICT, WITHOUT ROWID;
-CREATE TABLE metadata (peer_id BLOB NOT NULL REFERENCES peers (peer_id) ON DELETE CASCADE, key TEXT NOT NULL,
-  value TEXT NOT NULL, PRIMARY KEY (peer_id, key)) STRICT, WITHOUT ROWID;
+${OLD_TABLES}
 INSERT INTO schema_version VALUES (2);`)
   v2.prepare('INSERT INTO peers VALUES (?, NULL, 1234, ?, ?)').run(alice.bytes, Buffer.from('0000000000000004', 'hex'), Buffer.of(4))
   v2.prepare('INSERT INTO addresses VALUES (?, ?, 0, NULL)').run(alice.bytes, tcp(7).bytes)

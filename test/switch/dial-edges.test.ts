@@ -10,6 +10,7 @@ import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair, PeerId } from '../../src/peer/index.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import type { Connection } from '../../src/upgrader/index.js'
+import { catchUncaught } from '../helpers/uncaught.js'
 
 function makeSwitch (listen = true, extra: Partial<ConstructorParameters<typeof Switch>[0]> = {}): Switch {
   return new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: listen ? ['/ip4/127.0.0.1/tcp/0'] : [], ...extra })
@@ -316,15 +317,7 @@ t.test('an application\'s \'connection:close\' listener that throws: hangUp() st
   const dialer = makeSwitch(false)
   await listener.start()
   t.teardown(async () => { await dialer.stop(); await listener.stop() })
-  const uncaught: unknown[] = []
-  const saved = process.listeners('uncaughtException')
-  const onUncaught = (err: unknown): void => { uncaught.push(err) }
-  process.removeAllListeners('uncaughtException')
-  process.on('uncaughtException', onUncaught)
-  t.teardown(() => {
-    process.off('uncaughtException', onUncaught)
-    for (const l of saved) process.on('uncaughtException', l)
-  })
+  const uncaught = catchUncaught(t)
   const bug = new Error('a bug in the listener')
   dialer.on('connection:close', () => { throw bug })
   const disconnected: PeerId[] = []
