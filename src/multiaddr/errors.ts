@@ -4,6 +4,7 @@
 // Over-long or non-minimal varints in binary multiaddrs surface unchanged as
 // ERR_INVALID_VARINT from ../util/varint.ts (its message names the offset).
 
+import { printable } from '../util/printable.js'
 export const MultiaddrErrorCode = {
   /** A protocol name (text) or code (binary) that is not in the table. */
   UNKNOWN_PROTOCOL: 'ERR_MULTIADDR_UNKNOWN_PROTOCOL',
@@ -19,7 +20,7 @@ export const MultiaddrErrorCode = {
 
 export type MultiaddrErrorCode = typeof MultiaddrErrorCode[keyof typeof MultiaddrErrorCode]
 
-/** Shortens attacker-sized input before it goes into an error message. */
+/** Shortens attacker-sized input, and escapes its control characters, before it goes into an error message. */
 export function shown (text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text
+  return printable(text.length > max ? `${text.slice(0, max)}...` : text)
 }

@@ -90,6 +90,36 @@ const utf8: ValueCodec = {
   }
 }
 
+/** C0 control characters and DEL: no host name holds one (RFC 1123 "2.1": letters, digits, hyphens; IDNs add none). */
+const HOST_NAME_CONTROL = /[\u0000-\u001f\u007f]/
+
+/** RFC 1035 "2.3.4": "names 255 octets or less" on the wire. */
+const MAX_HOST_NAME_BYTES = 255
+
+/**
+ * dns, dns4, dns6, dnsaddr, sni: a host name, as utf8 above and with
+ * nothing no host name can hold. A NUL matters most: the resolver reads the
+ * name as a C string and stops there, so "localhost\0.example.com" would
+ * print as one name and resolve as another (checked: Node's dns.lookup
+ * answers 127.0.0.1 for it).
+ */
+const hostName: ValueCodec = {
+  fromText (text) {
+    return checkHostName(utf8.fromText(text), text)
+  },
+  toText (bytes) {
+    const text = utf8.toText(bytes)
+    checkHostName(bytes, text)
+    return text
+  }
+}
+
+function checkHostName (bytes: Uint8Array, text: string): Uint8Array {
+  if (HOST_NAME_CONTROL.test(text)) throw invalid(`host name "${shown(text)}" holds a control character`)
+  if (bytes.length > MAX_HOST_NAME_BYTES) throw invalid(`host name of ${bytes.length} bytes, over the ${MAX_HOST_NAME_BYTES} a name may have`)
+  return bytes
+}
+
 /** p2p: a peer ID multihash; text base58btc or a libp2p-key CID. */
 const p2p: ValueCodec = { fromText: peerIdFromText, toText: peerIdToText, isCanonical: isBase58PeerIdText }
 
@@ -146,6 +176,6 @@ const path: ValueCodec = {
 }
 
 /** The value kinds, keyed by the name the protocol table uses. */
-export const VALUE_CODECS = { port, uint8, ip4, ip6, utf8, p2p, certhash, path, onion, onion3, garlic64, garlic32 } as const
+export const VALUE_CODECS = { port, uint8, ip4, ip6, utf8, hostName, p2p, certhash, path, onion, onion3, garlic64, garlic32 } as const
 
 export type ValueKind = keyof typeof VALUE_CODECS

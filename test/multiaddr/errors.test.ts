@@ -139,3 +139,14 @@ t.test('the caller\'s buffer is copied', async t => {
   t.equal(ma.toString(), '/ip4/127.0.0.1/tcp/1234')
   t.equal(ma.bytes[1], 0x7f)
 })
+
+t.test('host names (dns, dns4, dns6, dnsaddr, sni) hold no control character and at most 255 bytes', async t => {
+  // a resolver reads a C string: "localhost\0.example.com" would print as one name and resolve as another
+  t.throws(() => multiaddr('/dns4/localhost\u0000.example.com/tcp/1'), { code: 'ERR_MULTIADDR_INVALID_VALUE', message: /host name "localhost\\x00\.example\.com" holds a control character/ })
+  t.throws(() => Multiaddr.fromBytes(component(CODE_DNS4, new TextEncoder().encode('a\nb'))), { code: 'ERR_MULTIADDR_INVALID_VALUE' }, 'in bytes too')
+  t.throws(() => multiaddr('/sni/a\u007fb'), { code: 'ERR_MULTIADDR_INVALID_VALUE' }, 'DEL')
+  t.throws(() => multiaddr(`/dns/${'a'.repeat(256)}`), { code: 'ERR_MULTIADDR_INVALID_VALUE', message: /256 bytes, over the 255/ })
+  t.equal(multiaddr(`/dns/${'a'.repeat(255)}`).toString(), `/dns/${'a'.repeat(255)}`)
+  t.equal(multiaddr('/dns6/bücher.example/tcp/443').toString(), '/dns6/bücher.example/tcp/443', 'an IDN in UTF-8 is a host name')
+  t.equal(multiaddr('/ip6zone/a\u0001b/ip6/fe80::1').toString(), '/ip6zone/a\u0001b/ip6/fe80::1', 'other UTF-8 values are not host names')
+})
