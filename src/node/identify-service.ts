@@ -21,7 +21,7 @@ import {
   IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, DEFAULT_IDENTIFY_PROTOCOL_VERSION, DEFAULT_IDENTIFY_TIMEOUT_MS,
   handleIdentify, identify, pushIdentify, handleIdentifyPush, createSignedPeerRecord
 } from '../protocols/index.js'
-import { resetAfter } from '../protocols/stream-io.js'
+import { resetAfter, resetUnlessClosedWithin } from '../protocols/stream-io.js'
 import { P2PError } from '../util/errors.js'
 import { checkTimerMs, untilAborted } from '../util/deadline.js'
 import type { IdentifyResult, LocalIdentifyInfo } from '../protocols/index.js'
@@ -68,8 +68,12 @@ export class IdentifyService extends EventEmitter {
     super()
     this.sw = init.switch
     this.timeoutMs = checkTimerMs('identify timeoutMs', init.timeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS, 1)
+    // on every identify stream, once our part is done the remote has the
+    // time limit to close its side, or the stream is reset: a peer that
+    // never closes would hold it (and a stream slot) for good
     this.sw.handle(IDENTIFY_PROTOCOL, async (stream, connection) => {
       await handleIdentify(stream, this.localInfo(connection))
+      resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
     })
     this.sw.handle(IDENTIFY_PUSH_PROTOCOL, async (stream, connection) => {
       const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('push', connection))
@@ -78,6 +82,7 @@ export class IdentifyService extends EventEmitter {
       } finally {
         clear()
       }
+      resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
     })
     if (init.runOnConnect !== false) {
       this.sw.on('connection:open', (connection: Connection) => {
@@ -189,17 +194,20 @@ export class IdentifyService extends EventEmitter {
     } finally {
       clear()
     }
+    resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
     this.record(connection, result, false)
     return result
   }
 
-  private timeoutError (what: 'answer' | 'push' | 'push close', connection: Connection): P2PError {
+  private timeoutError (what: 'answer' | 'push' | 'push close' | 'close', connection: Connection): P2PError {
     const peer = connection.remotePeer.toString()
     const message = what === 'answer'
       ? `no Identify answer from ${peer} within ${this.timeoutMs} ms`
       : what === 'push'
         ? `the Identify push from ${peer} did not arrive within ${this.timeoutMs} ms`
-        : `${peer} did not close our Identify push stream within ${this.timeoutMs} ms`
+        : what === 'push close'
+          ? `${peer} did not close our Identify push stream within ${this.timeoutMs} ms`
+          : `${peer} did not close its side of an Identify stream within ${this.timeoutMs} ms of the exchange`
     return new P2PError('ERR_IDENTIFY_TIMEOUT', message, { remote: true })
   }
 

@@ -185,6 +185,18 @@ export function resetAfter (stream: Duplex, timeoutMs: number, timeoutError: () 
   return () => { clearTimeout(timer) }
 }
 
+/**
+ * A stream whose work is done on our side, waiting for the remote to close
+ * its own: reset with `timeoutError()` unless it has closed within
+ * `timeoutMs`. Without it a peer that never closes keeps the stream, and
+ * the slots it holds, for good. Nothing waits on it.
+ */
+export function resetUnlessClosedWithin (stream: Duplex, timeoutMs: number, timeoutError: () => Error): void {
+  if (stream.closed || stream.destroyed) return
+  const clear = resetAfter(stream, timeoutMs, timeoutError)
+  stream.once('close', clear)
+}
+
 const ignore = (): void => {}
 
 /**

@@ -32,6 +32,10 @@ export interface ResourceLimits {
   maxConnectionsPerIpv6Subnet: number
   /** Inbound connections still in their upgrade (handshake) at once. */
   maxInboundPendingUpgrades: number
+  /** The same from one remote IP address: one host cannot hold every handshake slot. */
+  maxInboundPendingUpgradesPerIp: number
+  /** The same from one IPv6 /64. */
+  maxInboundPendingUpgradesPerIpv6Subnet: number
   /** Addresses of one peer dialled in parallel. */
   maxParallelDialsPerPeer: number
 
@@ -87,6 +91,11 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   // js-libp2p: maxIncomingPendingConnections = 10; a little more for bursts on loopback.
   // Each pending handshake costs a DH and a signature check, so this bounds the CPU an attacker buys
   maxInboundPendingUpgrades: 32,
+  // a handshake takes a round trip and a few ms: one host rarely has more than a few at once, and
+  // with these one host (an address, a /64) holds at most a quarter of the slots above, so silent
+  // sockets from it cannot keep everyone else's handshakes out until the upgrade timeout
+  maxInboundPendingUpgradesPerIp: 4,
+  maxInboundPendingUpgradesPerIpv6Subnet: 8,
   // js-libp2p: maxParallelDialsPerPeer = 1..4; go-libp2p dials addresses with staggered delays
   maxParallelDialsPerPeer: 4,
   // yamux and mplex defaults of this stack (go-yamux: 1000 by default as well)
@@ -142,7 +151,8 @@ export function resolveLimits (overrides: Partial<ResourceLimits> = {}): Readonl
   const limits: ResourceLimits = { ...DEFAULT_RESOURCE_LIMITS }
   for (const [name, value] of Object.entries(overrides) as Array<[keyof ResourceLimits, number | undefined]>) {
     if (value === undefined) continue
-    if (!(name in DEFAULT_RESOURCE_LIMITS)) {
+    // own names only: `in` would take "toString" or "constructor" too
+    if (!Object.hasOwn(DEFAULT_RESOURCE_LIMITS, name)) {
       throw new P2PError('ERR_INVALID_PARAMETERS', `unknown resource limit "${String(name)}"`)
     }
     const timeout = name.endsWith('Ms')

@@ -60,6 +60,8 @@ export class ResourceManager {
   private readonly byPeer = new Map<string, number>()
   /** Open or pending connections per remote IP. */
   private readonly byIp = new Map<string, number>()
+  /** Inbound handshakes in progress per address and per /64 (the same keys as byIp). */
+  private readonly pendingByIp = new Map<string, number>()
   private readonly inboundStreamsByPeer = new Map<string, number>()
   private readonly outboundStreamsByPeer = new Map<string, number>()
   /** Inbound streams per (connection ID, protocol). */
@@ -96,11 +98,21 @@ export class ResourceManager {
     for (const { key, limit } of counts) {
       if ((this.byIp.get(key) ?? 0) >= l[limit]) return this.refuse(limit, 'connection', `already ${l[limit]} connections from ${key}`)
     }
+    for (const { key, limit } of counts) {
+      const pendingLimit = limit === 'maxConnectionsPerIp' ? 'maxInboundPendingUpgradesPerIp' : 'maxInboundPendingUpgradesPerIpv6Subnet'
+      if ((this.pendingByIp.get(key) ?? 0) >= l[pendingLimit]) return this.refuse(pendingLimit, 'connection', `already ${l[pendingLimit]} inbound handshakes from ${key}`)
+    }
     this.pendingInbound++
-    for (const { key } of counts) increment(this.byIp, key)
+    for (const { key } of counts) {
+      increment(this.byIp, key)
+      increment(this.pendingByIp, key)
+    }
     return this.reservation(() => {
       this.pendingInbound--
-      for (const { key } of counts) decrement(this.byIp, key)
+      for (const { key } of counts) {
+        decrement(this.byIp, key)
+        decrement(this.pendingByIp, key)
+      }
     })
   }
 

@@ -10,6 +10,8 @@ export const LIMIT_NAMES = [
   'maxConnectionsPerIp',
   'maxConnectionsPerIpv6Subnet',
   'maxInboundPendingUpgrades',
+  'maxInboundPendingUpgradesPerIp',
+  'maxInboundPendingUpgradesPerIpv6Subnet',
   'maxInboundStreamsPerPeer',
   'maxOutboundStreamsPerPeer',
   'maxInboundStreamsPerProtocol',

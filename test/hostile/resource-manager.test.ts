@@ -89,6 +89,27 @@ t.test('per-IP limits: a zone or the IPv4-mapped form counts as the address itse
   t.match(zoned.reserveInboundUpgrade('fe80::1%eth0'), { ok: false, limit: 'maxConnectionsPerIp' })
 })
 
+t.test('one host (an address, a /64) holds only a share of the handshake slots; released ones come back', async t => {
+  t.match(DEFAULT_RESOURCE_LIMITS, { maxInboundPendingUpgradesPerIp: 4, maxInboundPendingUpgradesPerIpv6Subnet: 8 })
+  const rm = new ResourceManager({ limits: { maxInboundPendingUpgrades: 32, maxConnectionsPerIpv6Subnet: 32 } })
+  const first = held(rm.reserveInboundUpgrade('10.0.0.1'))
+  for (let i = 0; i < 3; i++) held(rm.reserveInboundUpgrade('10.0.0.1'))
+  t.match(rm.reserveInboundUpgrade('10.0.0.1'), { ok: false, limit: 'maxInboundPendingUpgradesPerIp', error: { code: 'ERR_RESOURCE_LIMIT_EXCEEDED', message: /already 4 inbound handshakes from 10\.0\.0\.1/ } })
+  t.match(rm.reserveInboundUpgrade('::ffff:10.0.0.1'), { ok: false, limit: 'maxInboundPendingUpgradesPerIp' }, 'its IPv4-mapped form is the same host')
+  t.match(rm.reserveInboundUpgrade('10.0.0.2'), { ok: true }, 'another address still gets a slot')
+  first()
+  t.match(rm.reserveInboundUpgrade('10.0.0.1'), { ok: true }, 'a finished handshake gives its slot back')
+  for (let i = 1; i <= 4; i++) {
+    held(rm.reserveInboundUpgrade(`2001:db8::${i}`))
+    held(rm.reserveInboundUpgrade(`2001:db8::${i}`))
+  }
+  t.match(rm.reserveInboundUpgrade('2001:db8::5'), { ok: false, limit: 'maxInboundPendingUpgradesPerIpv6Subnet' }, 'a fifth address of the /64 finds its eight slots taken')
+  t.equal(rm.metrics.refused.maxInboundPendingUpgradesPerIp, 2)
+  t.equal(rm.metrics.refused.maxInboundPendingUpgradesPerIpv6Subnet, 1)
+  t.match(rm.reserveInboundUpgrade('127.0.0.1'), { ok: true }, 'loopback stays exempt')
+  t.throws(() => resolveLimits({ toString: 3 } as never), { code: 'ERR_INVALID_PARAMETERS', message: /unknown resource limit "toString"/ }, 'an inherited name is no limit')
+})
+
 t.test('connections: per peer, inbound, outbound, total; release gives them back', async t => {
   const rm = new ResourceManager({ limits: { maxConnections: 4, maxConnectionsPerPeer: 1, maxOutboundConnections: 2, maxInboundConnections: 2 } })
   const c1 = held(rm.admitConnection('peerA', 'inbound', '10.0.0.1'))

@@ -119,3 +119,33 @@ t.test('identifyTimeoutMs is validated', async t => {
     t.throws(() => new Libp2pNode({ identifyTimeoutMs: value }), { code: 'ERR_INVALID_PARAMETERS' }, String(value))
   }
 })
+
+t.test('a peer that reads our Identify answer and never closes its side has the stream reset after the limit', async t => {
+  const node = await startNode(t, { listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const peer = new Switch({ privateKey: generateKeyPair('Ed25519') })
+  t.teardown(async () => { await peer.stop() })
+  const stream = await peer.newStream(node.multiaddrs[0], IDENTIFY_PROTOCOL)
+  stream.on('error', () => {})
+  // read the answer to its end, and never end our side
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) t.ok((chunk as Buffer).length > 0)
+  t.ok(stream.readableEnded, 'the answer came, and its end')
+  await closed(stream)
+  t.ok(isP2PError(stream.errored, 'ERR_STREAM_RESET'), 'the node reset the stream it had finished with')
+  const connection = node.getConnections(peer.peerId)[0]!
+  await waitUntil('the node to let go of the stream', () => connection.streams.length === 0)
+})
+
+t.test('a peer that pushes Identify and never closes its side has the stream reset after the limit', async t => {
+  const node = await startNode(t, { listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const key = generateKeyPair('Ed25519')
+  const peer = new Switch({ privateKey: key })
+  t.teardown(async () => { await peer.stop() })
+  const recorded = new Promise(resolve => node.once('peer:identify', resolve))
+  const stream = await peer.newStream(node.multiaddrs[0], IDENTIFY_PUSH_PROTOCOL)
+  stream.on('error', () => {})
+  // ten empty Identify messages (the most a reader takes), and no end
+  stream.write(Buffer.alloc(10))
+  await recorded
+  await closed(stream)
+  t.ok(isP2PError(stream.errored, 'ERR_STREAM_RESET'), 'the node reset the stream it had finished with')
+})

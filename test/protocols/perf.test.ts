@@ -146,6 +146,28 @@ t.test('client: a server sending the wrong count is ERR_PERF_DOWNLOAD_MISMATCH',
   t.match(err.message, /100 bytes, received 90/)
 })
 
+t.test('client: a server that keeps sending past what was asked is stopped there, not read for ever', async t => {
+  const [a, b] = duplexPair()
+  b.on('error', () => {})
+  let sent = 0
+  // a fake server: drains the request and upload, then sends without end (until reset)
+  b.resume()
+  b.once('end', () => {
+    const chunk = new Uint8Array(64 * 1024)
+    const more = (): void => {
+      while (!b.destroyed && sent < 64 * 1024 * 1024) {
+        sent += chunk.length
+        if (!b.write(chunk)) { b.once('drain', more); return }
+      }
+    }
+    more()
+  })
+  const err = await perfClient(a, { uploadBytes: 5, downloadBytes: 100 }).catch(e => e)
+  t.ok(isP2PError(err, 'ERR_PERF_DOWNLOAD_MISMATCH'), String(err))
+  t.match(err.message, /asked the server for 100 bytes, received more/)
+  t.ok(sent < 64 * 1024 * 1024, `stopped early (${sent} bytes sent)`)
+})
+
 t.test('client: bad sizes and abort', async t => {
   const [a] = duplexPair()
   t.ok(isP2PError(await perfClient(a, { uploadBytes: -1, downloadBytes: 0 }).catch(e => e), 'ERR_INVALID_PARAMETERS'))

@@ -88,6 +88,10 @@ export async function perfClient (stream: Duplex, options: PerfClientOptions): P
       progress.phase = 'download'
       for await (const chunk of readChunks(stream)) {
         progress.downloadBytes += chunk.length
+        // a server sending more than asked is wrong already: do not read on for ever
+        if (progress.downloadBytes > options.downloadBytes) {
+          throw new P2PError('ERR_PERF_DOWNLOAD_MISMATCH', `asked the server for ${options.downloadBytes} bytes, received more (${progress.downloadBytes} so far)`, { remote: true })
+        }
         report(false)
       }
     } finally {
