@@ -11,6 +11,11 @@ import { compareEcho } from '../../src/cli/commands/dial.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'p2p-cli-'))
 
+// every test here starts `p2p` processes, each compiling the TypeScript
+// sources on its own: on a fresh clone (a cold compile cache) and 2 busy
+// cores the file takes about two minutes, tap's default limit
+t.setTimeout(300_000)
+
 t.test('p2p id creates a key file once and prints the same peer ID after', async t => {
   const identity = join(dir, 'id.key')
   const first = await run(P2P, ['id', '--identity', identity, '--json'])
