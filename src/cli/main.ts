@@ -26,8 +26,10 @@ const USAGE = `usage: p2p <command> [options]
   trace   MA [--ping N] [--identify] [--echo BYTES]  every message of one connection, layer by layer
           [--keylog FILE] [--muxer ...] [--identity FILE]
   ls      MA [--timeout MS] [--muxer ...]         what the remote supports (identify, multistream ls)
+          [--identity FILE]
   perf    MA --upload BYTES --download BYTES      the perf protocol (libp2p/specs perf)
-          --server-address HOST:PORT --upload-bytes N --download-bytes N | --run-server
+          [--muxer ...] [--identity FILE]
+          --server-address HOST:PORT [--transport tcp] --upload-bytes N --download-bytes N | --run-server
   interop [--format json|yaml]                    libp2p/test-plans transport-interop, misc and perf (configured by environment)
           [--publish rpush|set]                   how the listener publishes its address (set: the perf suite's images)
   conform MA [--only PREFIX,...] [--timeout MS]   check a remote peer against the specs, case by case

@@ -169,6 +169,8 @@ t.test('--help after a command prints its usage; --version the version', async t
   const listen = await run(P2P, ['listen', '-h'])
   t.equal(listen.code, 0)
   t.match(listen.stdout, /^usage: p2p listen \[--listen MA \.\.\.\][^\n]*\n {18}\[--muxer yamux,mplex\] \[--peerstore FILE\] \[--trace\] \[--keylog FILE\]\n$/, 'with its continuation line')
+  const perf = await run(P2P, ['perf', '--help'])
+  t.match(perf.stdout, /^usage: p2p perf MA --upload BYTES --download BYTES +the perf protocol[^\n]*\n +\[--muxer \.\.\.\] \[--identity FILE\]\n +--server-address HOST:PORT \[--transport tcp\]/, 'every option it takes')
   const json = await run(P2P, ['ping', '--help', '--json'])
   t.match(JSON.parse(json.stdout), { usage: /^usage: p2p ping MA \[-c N\]/ }, 'with --json, one JSON object')
   const version = await run(P2P, ['--version', '--json'])
