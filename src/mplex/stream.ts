@@ -43,7 +43,7 @@ import { StreamState, isFinished, nextState, type StreamEvent } from './stream-s
 /** What a stream needs from its session (implemented by MplexSession). */
 export interface StreamSession {
   readonly maxStreamBufferSize: number
-  /** Where unread bytes are reserved; undefined: nothing is counted. */
+  /** Where unread bytes are reserved (a session made without one has its own: ../muxer/session-budget.ts). */
   readonly memoryBudget: MemoryBudget
   /** What the session runs over. */
   readonly connection: Writable

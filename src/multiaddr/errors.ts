@@ -5,6 +5,7 @@
 // ERR_INVALID_VARINT from ../util/varint.ts (its message names the offset).
 
 import { printable } from '../util/printable.js'
+
 export const MultiaddrErrorCode = {
   /** A protocol name (text) or code (binary) that is not in the table. */
   UNKNOWN_PROTOCOL: 'ERR_MULTIADDR_UNKNOWN_PROTOCOL',

@@ -199,15 +199,13 @@ export class IdentifyService extends EventEmitter {
     return result
   }
 
-  private timeoutError (what: 'answer' | 'push' | 'push close' | 'close', connection: Connection): P2PError {
+  private timeoutError (what: 'answer' | 'push' | 'close', connection: Connection): P2PError {
     const peer = connection.remotePeer.toString()
     const message = what === 'answer'
       ? `no Identify answer from ${peer} within ${this.timeoutMs} ms`
       : what === 'push'
         ? `the Identify push from ${peer} did not arrive within ${this.timeoutMs} ms`
-        : what === 'push close'
-          ? `${peer} did not close our Identify push stream within ${this.timeoutMs} ms`
-          : `${peer} did not close its side of an Identify stream within ${this.timeoutMs} ms of the exchange`
+        : `${peer} did not close its side of an Identify stream within ${this.timeoutMs} ms of the exchange`
     return new P2PError('ERR_IDENTIFY_TIMEOUT', message, { remote: true })
   }
 
@@ -280,10 +278,8 @@ export class IdentifyService extends EventEmitter {
         await pushIdentify(stream, this.localInfo(connection))
         // the peer counts the stream until it has closed both ways: the next
         // push goes after that (within the time limit, else it is reset)
-        if (stream.closed) return
-        const clear = resetAfter(stream, this.timeoutMs, () => this.timeoutError('push close', connection))
-        await new Promise(resolve => stream.once('close', resolve))
-        clear()
+        resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
+        if (!stream.closed) await new Promise(resolve => stream.once('close', resolve))
       })
       .catch(() => {})
       .finally(() => {

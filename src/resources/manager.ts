@@ -48,6 +48,13 @@ export interface ResourceManagerInit {
 
 export type Direction = 'inbound' | 'outbound'
 
+/** One key an inbound connection counts under, and its limits when open and while handshaking. */
+interface IpCount {
+  readonly key: string
+  readonly limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet'
+  readonly pendingLimit: 'maxInboundPendingUpgradesPerIp' | 'maxInboundPendingUpgradesPerIpv6Subnet'
+}
+
 export class ResourceManager {
   readonly limits: Readonly<ResourceLimits>
   readonly metrics: ResourceMetrics = emptyMetrics()
@@ -98,8 +105,7 @@ export class ResourceManager {
     for (const { key, limit } of counts) {
       if ((this.byIp.get(key) ?? 0) >= l[limit]) return this.refuse(limit, 'connection', `already ${l[limit]} connections from ${key}`)
     }
-    for (const { key, limit } of counts) {
-      const pendingLimit = limit === 'maxConnectionsPerIp' ? 'maxInboundPendingUpgradesPerIp' : 'maxInboundPendingUpgradesPerIpv6Subnet'
+    for (const { key, pendingLimit } of counts) {
       if ((this.pendingByIp.get(key) ?? 0) >= l[pendingLimit]) return this.refuse(pendingLimit, 'connection', `already ${l[pendingLimit]} inbound handshakes from ${key}`)
     }
     this.pendingInbound++
@@ -154,15 +160,16 @@ export class ResourceManager {
 
   /**
    * What an inbound connection from `ip` counts against: its address
-   * (maxConnectionsPerIp) and, for a global IPv6 one, its /64
-   * (maxConnectionsPerIpv6Subnet); nothing for loopback when it is exempt.
+   * (maxConnectionsPerIp, and maxInboundPendingUpgradesPerIp while it
+   * handshakes) and, for a global IPv6 one, its /64 (the ...Ipv6Subnet
+   * limits); nothing for loopback when it is exempt.
    */
-  private ipCounts (ip: string): Array<{ key: string, limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet' }> {
+  private ipCounts (ip: string): IpCount[] {
     const key = ipLimitKey(ip)
     if (this.exemptLoopback && isLoopback(key)) return []
     const subnet = ipv6SubnetKey(key)
-    const counts: Array<{ key: string, limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet' }> = [{ key, limit: 'maxConnectionsPerIp' }]
-    if (subnet !== undefined) counts.push({ key: subnet, limit: 'maxConnectionsPerIpv6Subnet' })
+    const counts: IpCount[] = [{ key, limit: 'maxConnectionsPerIp', pendingLimit: 'maxInboundPendingUpgradesPerIp' }]
+    if (subnet !== undefined) counts.push({ key: subnet, limit: 'maxConnectionsPerIpv6Subnet', pendingLimit: 'maxInboundPendingUpgradesPerIpv6Subnet' })
     return counts
   }
 

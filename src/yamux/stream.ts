@@ -40,7 +40,7 @@ export interface StreamSession {
   readonly maxStreamWindow: number
   /** Smoothed RTT in ms, 0 while unknown. */
   readonly rtt: number
-  /** Where receive windows are reserved; undefined: nothing is counted. */
+  /** Where receive windows are reserved (a session made without one has its own: ../muxer/session-budget.ts). */
   readonly memoryBudget: MemoryBudget
   /** What the session runs over. */
   readonly connection: Writable

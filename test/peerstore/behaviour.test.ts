@@ -617,21 +617,6 @@ function behaviourSuite (t: Test, makeBackend: () => Backend): void {
     t.ok(store.has(p3), 'p3 is still connected')
   })
 
-  t.test('the addresses of a crashed process\'s connections end when a file is opened again', async t => {
-    const { store, clock, backend } = fresh(t)
-    if (!backend.persistent) return
-    store.update(alice, { setListenAddresses: [tcp(1)], certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [tcp(2)] }, addressTtlMs: CONNECTED_TTL })
-    store.addAddresses(bob, [tcp(3)])
-    store.close()
-    clock.advance(HOUR)
-    const again = backend.open({ now: clock.now })
-    t.teardown(() => { again.close() })
-    const end = clock.time + RECENTLY_CONNECTED_TTL_MS
-    t.same(again.get(alice)!.addresses.map(a => a.expiresAt), [end])
-    t.equal(again.get(alice)!.certifiedRecord!.expiresAt, end)
-    t.same(again.get(bob)!.addresses.map(a => a.expiresAt), [Infinity], 'a permanent address is left as it is')
-  })
-
   t.test('a listener that throws cannot undo a committed write', async t => {
     const { store } = fresh(t)
     store.on('change', () => { throw new Error('listener bug') })

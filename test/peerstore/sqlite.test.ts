@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { generateKeyPair, PeerId, publicKeyToProtobuf } from '../../src/peer/index.js'
-import { MemoryPeerStore, openPeerStore, SqlitePeerStore, SCHEMA_VERSION } from '../../src/peerstore/index.js'
+import { CONNECTED_EXPIRY, CONNECTED_TTL, MemoryPeerStore, openPeerStore, RECENTLY_CONNECTED_TTL_MS, SqlitePeerStore, SCHEMA_VERSION } from '../../src/peerstore/index.js'
 import { addressTexts, Clock, keyFromSeed, ma, peer, tcp, tempDir } from './fixtures.js'
 
 const require = createRequire(import.meta.url)
@@ -234,6 +234,23 @@ INSERT INTO schema_version VALUES (2);`)
   t.teardown(() => { db.close() })
   t.same(db.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }])
   t.same(db.prepare('SELECT record_expires_at FROM peers').all(), [{ record_expires_at: null }])
+})
+
+t.test('the addresses of a crashed process\'s connections end when the file is opened again', async t => {
+  const file = fileIn(t)
+  const clock = new Clock()
+  const store = new SqlitePeerStore(file, { now: clock.now })
+  store.update(alice, { setListenAddresses: [tcp(1)], certifiedRecord: { seq: 1n, envelope: Uint8Array.of(1), addresses: [tcp(2)] }, addressTtlMs: CONNECTED_TTL })
+  store.addAddresses(bob, [tcp(3)])
+  t.same(store.get(alice)!.addresses.map(a => a.expiresAt), [CONNECTED_EXPIRY], 'connected before')
+  store.close() // a process that died never called expireConnectedAddresses
+  clock.advance(3_600_000)
+  const again = new SqlitePeerStore(file, { now: clock.now })
+  t.teardown(() => { again.close() })
+  const end = clock.time + RECENTLY_CONNECTED_TTL_MS
+  t.same(again.get(alice)!.addresses.map(a => a.expiresAt), [end])
+  t.equal(again.get(alice)!.certifiedRecord!.expiresAt, end)
+  t.same(again.get(bob)!.addresses.map(a => a.expiresAt), [Infinity], 'a permanent address is left as it is')
 })
 
 t.test('an empty file becomes a new peer store', async t => {
