@@ -30,12 +30,20 @@ export interface ResourceLimits {
   maxConnectionsPerIp: number
   /** The same from one IPv6 /64 (global addresses: one host often holds a whole /64). */
   maxConnectionsPerIpv6Subnet: number
+  /** The same from one IPv6 /56 (what an ISP commonly delegates to one customer). */
+  maxConnectionsPerIpv6Prefix56: number
+  /** The same from one IPv6 /48 (one site). */
+  maxConnectionsPerIpv6Prefix48: number
   /** Inbound connections still in their upgrade (handshake) at once. */
   maxInboundPendingUpgrades: number
   /** The same from one remote IP address: one host cannot hold every handshake slot. */
   maxInboundPendingUpgradesPerIp: number
   /** The same from one IPv6 /64. */
   maxInboundPendingUpgradesPerIpv6Subnet: number
+  /** The same from one IPv6 /56. */
+  maxInboundPendingUpgradesPerIpv6Prefix56: number
+  /** The same from one IPv6 /48. */
+  maxInboundPendingUpgradesPerIpv6Prefix48: number
   /** Addresses of one peer dialled in parallel. */
   maxParallelDialsPerPeer: number
 
@@ -88,6 +96,11 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   // a /64 is one host's (SLAAC, privacy addresses) or one LAN's: more than
   // one address's worth, fewer than its 2^64 addresses would allow
   maxConnectionsPerIpv6Subnet: 32,
+  // wider prefixes, as go-libp2p's connection limiter counts IPv6 (by /56 and /48): a customer's
+  // delegated /56 holds 256 /64s, a site's /48 65,536, so without these one customer could fill
+  // every inbound slot 32 at a time. Each tier allows twice the one inside it
+  maxConnectionsPerIpv6Prefix56: 64,
+  maxConnectionsPerIpv6Prefix48: 128,
   // js-libp2p: maxIncomingPendingConnections = 10; a little more for bursts on loopback.
   // Each pending handshake costs a DH and a signature check, so this bounds the CPU an attacker buys
   maxInboundPendingUpgrades: 32,
@@ -96,6 +109,9 @@ export const DEFAULT_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({
   // sockets from it cannot keep everyone else's handshakes out until the upgrade timeout
   maxInboundPendingUpgradesPerIp: 4,
   maxInboundPendingUpgradesPerIpv6Subnet: 8,
+  // a /56 or a /48 holds at most half of the handshake slots
+  maxInboundPendingUpgradesPerIpv6Prefix56: 16,
+  maxInboundPendingUpgradesPerIpv6Prefix48: 16,
   // js-libp2p: maxParallelDialsPerPeer = 1..4; go-libp2p dials addresses with staggered delays
   maxParallelDialsPerPeer: 4,
   // yamux and mplex defaults of this stack (go-yamux: 1000 by default as well)

@@ -16,7 +16,7 @@
 // an admitted connection by releasing the pending one and admitting the new.
 
 import { P2PError } from '../util/errors.js'
-import { ip6FromText } from '../multiaddr/ip.js'
+import { ip6FromText, ip6ToText } from '../multiaddr/ip.js'
 import { ip6Scope } from '../multiaddr/scope.js'
 import { resolveLimits, type ResourceLimits } from './limits.js'
 import { emptyMetrics, type LimitName, type ResourceMetrics, type ResourceUsage } from './metrics.js'
@@ -51,9 +51,17 @@ export type Direction = 'inbound' | 'outbound'
 /** One key an inbound connection counts under, and its limits when open and while handshaking. */
 interface IpCount {
   readonly key: string
-  readonly limit: 'maxConnectionsPerIp' | 'maxConnectionsPerIpv6Subnet'
-  readonly pendingLimit: 'maxInboundPendingUpgradesPerIp' | 'maxInboundPendingUpgradesPerIpv6Subnet'
+  readonly limit: 'maxConnectionsPerIp' | IpPrefixTier['limit']
+  readonly pendingLimit: 'maxInboundPendingUpgradesPerIp' | IpPrefixTier['pendingLimit']
 }
+
+/** The IPv6 prefixes a global address is also counted by, narrowest first. */
+const IPV6_PREFIX_TIERS = [
+  { bits: 64, limit: 'maxConnectionsPerIpv6Subnet', pendingLimit: 'maxInboundPendingUpgradesPerIpv6Subnet' },
+  { bits: 56, limit: 'maxConnectionsPerIpv6Prefix56', pendingLimit: 'maxInboundPendingUpgradesPerIpv6Prefix56' },
+  { bits: 48, limit: 'maxConnectionsPerIpv6Prefix48', pendingLimit: 'maxInboundPendingUpgradesPerIpv6Prefix48' }
+] as const
+type IpPrefixTier = typeof IPV6_PREFIX_TIERS[number]
 
 export class ResourceManager {
   readonly limits: Readonly<ResourceLimits>
@@ -67,7 +75,7 @@ export class ResourceManager {
   private readonly byPeer = new Map<string, number>()
   /** Open or pending connections per remote IP. */
   private readonly byIp = new Map<string, number>()
-  /** Inbound handshakes in progress per address and per /64 (the same keys as byIp). */
+  /** Inbound handshakes in progress per address and per IPv6 prefix (the same keys as byIp). */
   private readonly pendingByIp = new Map<string, number>()
   private readonly inboundStreamsByPeer = new Map<string, number>()
   private readonly outboundStreamsByPeer = new Map<string, number>()
@@ -161,15 +169,19 @@ export class ResourceManager {
   /**
    * What an inbound connection from `ip` counts against: its address
    * (maxConnectionsPerIp, and maxInboundPendingUpgradesPerIp while it
-   * handshakes) and, for a global IPv6 one, its /64 (the ...Ipv6Subnet
-   * limits); nothing for loopback when it is exempt.
+   * handshakes) and, for a global IPv6 one, its /64, /56 and /48 (the
+   * ...Ipv6Subnet and ...Ipv6Prefix limits); nothing for loopback when it
+   * is exempt.
    */
   private ipCounts (ip: string): IpCount[] {
     const key = ipLimitKey(ip)
     if (this.exemptLoopback && isLoopback(key)) return []
-    const subnet = ipv6SubnetKey(key)
     const counts: IpCount[] = [{ key, limit: 'maxConnectionsPerIp', pendingLimit: 'maxInboundPendingUpgradesPerIp' }]
-    if (subnet !== undefined) counts.push({ key: subnet, limit: 'maxConnectionsPerIpv6Subnet', pendingLimit: 'maxInboundPendingUpgradesPerIpv6Subnet' })
+    for (const tier of IPV6_PREFIX_TIERS) {
+      const prefix = ipv6SubnetKey(key, tier.bits)
+      if (prefix === undefined) break
+      counts.push({ key: prefix, limit: tier.limit, pendingLimit: tier.pendingLimit })
+    }
     return counts
   }
 
@@ -274,13 +286,14 @@ export function ipLimitKey (ip: string): string {
 }
 
 /**
- * What maxConnectionsPerIpv6Subnet counts by: a global IPv6 address's /64,
- * which one host commonly holds whole (SLAAC, privacy addresses), so that it
- * cannot open as many connections as it has addresses. Undefined for IPv4
- * and for link-local addresses (fe80::/10), whose /64 every host on every
- * link shares.
+ * What maxConnectionsPerIpv6Subnet counts by: a global IPv6 address's /64
+ * (or, given `bits`, its /56 or /48 for the ...Ipv6Prefix limits), e.g.
+ * `2001:db8:1:2::/64`. One host commonly holds a whole /64 (SLAAC, privacy
+ * addresses), one customer a /56, so that neither can open as many
+ * connections as it has addresses. Undefined for IPv4 and for link-local
+ * addresses (fe80::/10), whose /64 every host on every link shares.
  */
-export function ipv6SubnetKey (address: string): string | undefined {
+export function ipv6SubnetKey (address: string, bits: 64 | 56 | 48 = 64): string | undefined {
   if (!address.includes(':')) return undefined
   let bytes: Uint8Array
   try {
@@ -289,7 +302,9 @@ export function ipv6SubnetKey (address: string): string | undefined {
     return undefined
   }
   if (ip6Scope(bytes) === 'link-local') return undefined
-  return `${Buffer.from(bytes.subarray(0, 8)).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}::/64`
+  const prefix = new Uint8Array(16)
+  prefix.set(bytes.subarray(0, bits / 8)) // whole bytes: 64, 56 and 48 are multiples of 8
+  return `${ip6ToText(prefix)}/${bits}`
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped form. */

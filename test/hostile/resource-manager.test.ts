@@ -72,7 +72,10 @@ t.test('per-IP limits: a zone or the IPv4-mapped form counts as the address itse
   t.equal(ipLimitKey('10.0.0.1'), '10.0.0.1')
   t.equal(ipLimitKey('::ffff:10.0.0.1'), '10.0.0.1')
   t.equal(ipLimitKey('fe80::1%eth0'), 'fe80::1')
-  t.equal(ipv6SubnetKey('2001:db8:1:2:aaaa::1'), '2001:0db8:0001:0002::/64')
+  t.equal(ipv6SubnetKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64')
+  t.equal(ipv6SubnetKey('2001:db8:1:2:aaaa::1', 56), '2001:db8:1::/56', 'the /56 keeps the top byte of the fourth group')
+  t.equal(ipv6SubnetKey('2001:db8:1:2ff:aaaa::1', 56), '2001:db8:1:200::/56')
+  t.equal(ipv6SubnetKey('2001:db8:1:2ff:aaaa::1', 48), '2001:db8:1::/48')
   t.equal(ipv6SubnetKey('10.0.0.1'), undefined)
   t.equal(ipv6SubnetKey('fe80::1'), undefined, 'link-local: every link\'s hosts share fe80::/64')
   const rm = new ResourceManager({ limits: { maxConnectionsPerIp: 2, maxConnectionsPerIpv6Subnet: 5, maxInboundPendingUpgrades: 100 } })
@@ -87,6 +90,38 @@ t.test('per-IP limits: a zone or the IPv4-mapped form counts as the address itse
   const zoned = new ResourceManager({ limits: { maxConnectionsPerIp: 1 } })
   held(zoned.admitConnection('peerA', 'inbound', 'fe80::1'))
   t.match(zoned.reserveInboundUpgrade('fe80::1%eth0'), { ok: false, limit: 'maxConnectionsPerIp' })
+})
+
+t.test('a global IPv6 address counts against its /56 and /48 too (go-libp2p counts by both): many /64s of one customer or site do not buy many connections', async t => {
+  t.match(DEFAULT_RESOURCE_LIMITS, { maxConnectionsPerIpv6Prefix56: 64, maxConnectionsPerIpv6Prefix48: 128, maxInboundPendingUpgradesPerIpv6Prefix56: 16, maxInboundPendingUpgradesPerIpv6Prefix48: 16 })
+  const rm = new ResourceManager({
+    limits: { maxInboundPendingUpgrades: 1000, maxConnectionsPerIpv6Subnet: 2, maxConnectionsPerIpv6Prefix56: 4, maxConnectionsPerIpv6Prefix48: 6 }
+  })
+  // two /64s of 2001:db8:0:0100::/56, two addresses each
+  for (const net of ['100', '101']) for (const host of ['1', '2']) held(rm.reserveInboundUpgrade(`2001:db8:0:${net}::${host}`))
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:1ff::1'), { ok: false, limit: 'maxConnectionsPerIpv6Prefix56', error: { message: /connections from 2001:db8:0:100::\/56/ } }, 'a third /64 of the same /56')
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:200::1'), { ok: true }, 'the next /56 of the /48 has room')
+  held(rm.reserveInboundUpgrade('2001:db8:0:201::1'))
+  t.match(rm.reserveInboundUpgrade('2001:db8:0:300::1'), { ok: false, limit: 'maxConnectionsPerIpv6Prefix48' }, 'the /48 is full: six connections over two /56s')
+  t.match(rm.reserveInboundUpgrade('2001:db8:1::1'), { ok: true }, 'another /48 is another site')
+  t.equal(rm.metrics.refused.maxConnectionsPerIpv6Prefix56, 1)
+  t.equal(rm.metrics.refused.maxConnectionsPerIpv6Prefix48, 1)
+
+  // handshakes: a /56's share of the slots, then the /48's
+  const pending = new ResourceManager({
+    limits: { maxInboundPendingUpgrades: 1000, maxInboundPendingUpgradesPerIpv6Subnet: 2, maxInboundPendingUpgradesPerIpv6Prefix56: 3, maxInboundPendingUpgradesPerIpv6Prefix48: 4 }
+  })
+  const first = held(pending.reserveInboundUpgrade('2001:db8:0:100::1'))
+  held(pending.reserveInboundUpgrade('2001:db8:0:101::1'))
+  held(pending.reserveInboundUpgrade('2001:db8:0:102::1'))
+  t.match(pending.reserveInboundUpgrade('2001:db8:0:103::1'), { ok: false, limit: 'maxInboundPendingUpgradesPerIpv6Prefix56' })
+  first()
+  t.match(pending.reserveInboundUpgrade('2001:db8:0:103::1'), { ok: true }, 'a finished handshake gives the /56 its slot back')
+  held(pending.reserveInboundUpgrade('2001:db8:0:200::1'))
+  t.match(pending.reserveInboundUpgrade('2001:db8:0:300::1'), { ok: false, limit: 'maxInboundPendingUpgradesPerIpv6Prefix48' })
+  t.equal(pending.metrics.refused.maxInboundPendingUpgradesPerIpv6Prefix56, 1)
+  t.equal(pending.metrics.refused.maxInboundPendingUpgradesPerIpv6Prefix48, 1)
+  t.match(pending.reserveInboundUpgrade('fe80::1'), { ok: true }, 'link-local addresses have no prefix tiers')
 })
 
 t.test('one host (an address, a /64) holds only a share of the handshake slots; released ones come back', async t => {
