@@ -185,6 +185,19 @@ export class Multiaddr {
     return this
   }
 
+  /**
+   * This address without a leading /ip6zone. A zone names an interface of
+   * the host that wrote the address (RFC 4007 section 6: zone indices are
+   * "local to a node"), so it means nothing to another host: what we tell a
+   * peer carries none.
+   */
+  withoutZone (): Multiaddr {
+    const [first, second] = this.#components
+    if (first?.protocol.code !== CODE_IP6ZONE || second === undefined) return this
+    const bytes = this.bytes.slice(second.offset)
+    return new Multiaddr(bytes, this.#components.slice(1).map(c => shift(c, bytes, -second.offset)))
+  }
+
   /** The base58btc peer ID of the last /p2p component, if any. */
   getPeerId (): string | undefined {
     for (let i = this.#components.length - 1; i >= 0; i--) {

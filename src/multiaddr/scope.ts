@@ -15,11 +15,12 @@ export type AddressScope = 'public' | 'private' | 'link-local' | 'loopback'
 const RANK: Record<AddressScope, number> = { public: 0, private: 1, 'link-local': 2, loopback: 3 }
 
 /**
- * The scope of `addr`'s first component. A DNS name (or anything but an IP)
- * counts as public: names are published for others to resolve.
+ * The scope of `addr`'s first component (after an /ip6zone, the /ip6 it
+ * qualifies). A DNS name (or anything but an IP) counts as public: names are
+ * published for others to resolve.
  */
 export function addressScope (addr: Multiaddr): AddressScope {
-  const [first] = addr.components()
+  const [first] = addr.withoutZone().components()
   if (first?.value === undefined) return 'public'
   if (first.name === 'ip4') return ip4Scope(ip4FromText(first.value))
   if (first.name === 'ip6') return ip6Scope(ip6FromText(first.value))

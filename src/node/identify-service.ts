@@ -122,7 +122,8 @@ export class IdentifyService extends EventEmitter {
     return {
       publicKey: this.init.privateKey.publicKey,
       listenAddrs,
-      observedAddr: connection?.remoteAddr,
+      // the zone of a link-local address is our interface's name: nothing the peer could use
+      observedAddr: connection?.remoteAddr.withoutZone(),
       protocols: this.sw.protocols,
       agentVersion: this.init.agentVersion,
       protocolVersion: DEFAULT_IDENTIFY_PROTOCOL_VERSION,

@@ -345,7 +345,7 @@ export class Switch extends EventEmitter {
     const addr = typeof target === 'string' ? Multiaddr.fromString(target) : target
     const dialable = tcpDialable(addr)
     if (dialable === undefined) {
-      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `no transport can dial ${addr.toString()} (TCP only: /ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT[/p2p/ID])`)
+      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `no transport can dial ${addr.toString()} (TCP only: [/ip6zone/ZONE]/ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT[/p2p/ID])`)
     }
     return { peer: dialable.peer === undefined ? undefined : PeerId.parse(dialable.peer), addrs: [dialable.addr] }
   }
@@ -588,14 +588,14 @@ async function closeWithin (connection: Connection, ms: number): Promise<void> {
 }
 
 /**
- * A TCP address, or one followed by the peer's ID (/ip4/…/tcp/N[/p2p/ID]):
+ * A TCP address, or one followed by the peer's ID (/ip4/…/tcp/N[/p2p/ID],
+ * /ip6zone/…/ip6/…/tcp/N[/p2p/ID]):
  * the part to dial and the peer named. Anything else (a /ws after the port,
  * a relay's /p2p-circuit) is another transport: undefined.
  */
 function tcpDialable (addr: Multiaddr): { addr: Multiaddr, peer?: string } | undefined {
-  const components = addr.components()
-  const last = components.at(-1)
-  if (components.length === 3 && last?.code === CODE_P2P) {
+  const last = addr.components().at(-1)
+  if (last?.code === CODE_P2P) {
     const transport = addr.decapsulateCode(CODE_P2P)
     return isTcpAddr(transport) ? { addr: transport, peer: last.value } : undefined
   }

@@ -24,14 +24,19 @@ export class TcpListener {
   /** multiaddrs() of a listener bound to one address, made once (a Multiaddr is immutable). */
   private boundMultiaddrs: Multiaddr[] | undefined
 
-  private constructor (private readonly server: net.Server, private readonly family: 4 | 6) {}
+  /**
+   * @param zone `%zone` when listening on /ip6zone/.../ip6/...: Node names the
+   *   zone of a bound link-local address itself, but not of any other
+   */
+  private constructor (private readonly server: net.Server, private readonly family: 4 | 6, private readonly zone: string) {}
 
   static async listen (addr: Multiaddr, options: TcpListenerOptions): Promise<TcpListener> {
     // a name is listened on at its first address only: a listener is one socket
     const target = await resolveTarget(addr)
     const { host, family } = target.hosts[0]
     const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS, allowHalfOpen: true })
-    const listener = new TcpListener(server, family)
+    const zoneAt = host.indexOf('%')
+    const listener = new TcpListener(server, family, zoneAt === -1 ? '' : host.slice(zoneAt))
     server.on('connection', socket => {
       socket.setNoDelay(true)
       if (SHARED_READS_ENABLED) useSharedReads(socket)
@@ -59,7 +64,7 @@ export class TcpListener {
     const address = this.server.address()
     if (address === null || typeof address === 'string') return []
     const unspecified = address.address === '0.0.0.0' || address.address === '::'
-    const hosts = unspecified ? interfaceAddresses(this.family) : [address.address]
+    const hosts = unspecified ? interfaceAddresses(this.family) : [address.address.includes('%') ? address.address : `${address.address}${this.zone}`]
     const addrs = hosts.map(host => Multiaddr.fromSocketAddress({ family: this.family, host, port: address.port, transport: 'tcp' }))
     // one address never changes while we listen; the machine's interfaces behind 0.0.0.0 or :: may
     if (!unspecified) this.boundMultiaddrs = addrs

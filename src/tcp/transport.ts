@@ -1,7 +1,9 @@
 // TCP transport (libp2p/specs connections/README.md: "transports" provide
 // raw, unencrypted, unmultiplexed byte streams; the upgrader does the rest).
 //
-// Dials and listens on /ip4/A/tcp/P, /ip6/A/tcp/P and /dns{,4,6}/NAME/tcp/P.
+// Dials and listens on /ip4/A/tcp/P, /ip6/A/tcp/P (with /ip6zone/Z before it
+// for a link-local address: the interface it is reached through) and
+// /dns{,4,6}/NAME/tcp/P.
 // A dial resolves DNS names itself so that the family the address names is
 // honoured (/dns4 only tries IPv4). Every socket gets TCP_NODELAY: libp2p's
 // handshakes are small request/response messages, and Nagle's algorithm would
@@ -59,21 +61,22 @@ const systemLookup: TcpLookup = async (hostname, family) => await lookup(hostnam
  * 127.0.0.1 only.
  */
 async function resolveTarget (addr: Multiaddr, resolve: TcpLookup = systemLookup): Promise<DialTarget> {
-  const [first, second, ...rest] = addr.components()
-  if (second?.name !== 'tcp' || second.value === undefined || first?.value === undefined || rest.length > 0) {
-    throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
-  }
-  const port = Number(second.value)
+  if (!isTcpAddr(addr)) throw notTcp(addr)
+  const components = addr.components()
+  const [first, second] = components
+  const port = Number(components[components.length - 1].value)
   switch (first.name) {
-    case 'ip4': return { hosts: [{ host: first.value, family: 4 }], port }
-    case 'ip6': return { hosts: [{ host: first.value, family: 6 }], port }
+    case 'ip4': return { hosts: [{ host: first.value ?? '', family: 4 }], port }
+    case 'ip6': return { hosts: [{ host: first.value ?? '', family: 6 }], port }
+    // node:net takes the zone as the text after '%' (an interface name, or its index)
+    case 'ip6zone': return { hosts: [{ host: `${second.value ?? ''}%${first.value ?? ''}`, family: 6 }], port }
     case 'dns':
     case 'dns4':
     case 'dns6': {
       const family = first.name === 'dns4' ? 4 : first.name === 'dns6' ? 6 : 0
       let found: Array<{ address: string, family: number }>
       try {
-        found = await resolve(first.value, family)
+        found = await resolve(first.value ?? '', family)
       } catch (err) {
         throw new P2PError('ERR_DNS_RESOLVE', `cannot resolve ${first.value} for ${addr.toString()}`, { cause: err })
       }
@@ -84,8 +87,12 @@ async function resolveTarget (addr: Multiaddr, resolve: TcpLookup = systemLookup
       return { hosts, port }
     }
     default:
-      throw new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected /ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
+      throw notTcp(addr)
   }
+}
+
+function notTcp (addr: Multiaddr): P2PError {
+  return new P2PError('ERR_TRANSPORT_UNSUPPORTED_ADDR', `${addr.toString()} is not a TCP address (expected [/ip6zone/ZONE]/ip4|ip6|dns|dns4|dns6/.../tcp/PORT)`)
 }
 
 /**
@@ -96,7 +103,8 @@ async function resolveTarget (addr: Multiaddr, resolve: TcpLookup = systemLookup
  */
 export function isTcpAddr (addr: Multiaddr): boolean {
   const components = addr.components()
-  const [first, second] = components
+  const [first, second, third] = components
+  if (first?.name === 'ip6zone') return components.length === 3 && second.name === 'ip6' && third.name === 'tcp'
   return components.length === 2 && ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(first?.name ?? '') && second?.name === 'tcp'
 }
 
@@ -111,7 +119,7 @@ export async function dialTcp (addr: Multiaddr, options: TcpDialOptions = {}): P
   const timeoutError = (): P2PError => new P2PError('ERR_DIAL_TIMEOUT', `TCP connect to ${addr.toString()} took longer than ${timeoutMs} ms`)
   options.signal?.throwIfAborted()
   const first = addr.components()[0]?.name
-  if (first === 'ip4' || first === 'ip6') {
+  if (first === 'ip4' || first === 'ip6' || first === 'ip6zone') {
     // one address, one connect: no lookup to bound, no share to compute
     const { hosts: [{ host, family }], port } = await resolveTarget(addr)
     try {
@@ -197,13 +205,29 @@ async function connectOnce (host: string, port: number, family: 4 | 6, timeoutMs
  */
 const localAddrs = new RecentMap<string, Multiaddr>(64)
 
-/** The multiaddr of a connected socket's remote (or local) end. */
+/**
+ * The multiaddr of a connected socket's remote (or local) end. Node names a
+ * link-local address with its zone (`fe80::1%eth0`): it becomes
+ * `/ip6zone/eth0/ip6/fe80::1/...`, which dials back through the same
+ * interface (without the zone the address names no interface, and a host
+ * with several links cannot reach it).
+ */
 export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): Multiaddr | undefined {
   const host = end === 'remote' ? socket.remoteAddress : socket.localAddress
   const port = end === 'remote' ? socket.remotePort : socket.localPort
   const family = end === 'remote' ? socket.remoteFamily : socket.localFamily
   if (host === undefined || port === undefined) return undefined
-  const make = (): Multiaddr => Multiaddr.fromSocketAddress({ family: family === 'IPv6' ? 6 : 4, host: stripZone(host), port, transport: 'tcp' })
+  const make = (): Multiaddr => {
+    const address = { family: family === 'IPv6' ? 6 : 4, host, port, transport: 'tcp' } as const
+    try {
+      return Multiaddr.fromSocketAddress(address)
+    } catch (err) {
+      // a zone multiaddr text cannot hold (a '/'): the address without it beats none
+      const percent = host.indexOf('%')
+      if (percent === -1) throw err
+      return Multiaddr.fromSocketAddress({ ...address, host: host.slice(0, percent) })
+    }
+  }
   if (end === 'remote') return make()
   return localAddrs.remember(`${host} ${port}`, make)
 }
@@ -216,11 +240,6 @@ export function socketMultiaddr (socket: net.Socket, end: 'remote' | 'local'): M
  */
 export function guardSocketErrors (socket: net.Socket): void {
   socket.on('error', () => {})
-}
-
-function stripZone (host: string): string {
-  const percent = host.indexOf('%')
-  return percent === -1 ? host : host.slice(0, percent)
 }
 
 export { resolveTarget }

@@ -70,6 +70,19 @@ t.test('decapsulateCode and getPeerId on a circuit address', async t => {
   t.equal(multiaddr('/ip4/1.2.3.4/tcp/1').getPeerId(), undefined)
 })
 
+t.test('withoutZone drops a leading /ip6zone and nothing else', async t => {
+  const zoned = multiaddr(`/ip6zone/eth0/ip6/fe80::1/tcp/4001/p2p/${Q}`)
+  const bare = zoned.withoutZone()
+  t.equal(bare.toString(), `/ip6/fe80::1/tcp/4001/p2p/${Q}`)
+  t.ok(bare.equals(multiaddr(`/ip6/fe80::1/tcp/4001/p2p/${Q}`)), 'byte for byte the address written without it')
+  t.same(bare.components().map(c => c.name), ['ip6', 'tcp', 'p2p'])
+  t.equal(bare.getPeerId(), Q, 'components re-pointed into the new bytes')
+  t.equal(bare.decapsulateCode(CODE_P2P).toString(), '/ip6/fe80::1/tcp/4001')
+  const plain = multiaddr('/ip4/1.2.3.4/tcp/1')
+  t.equal(plain.withoutZone(), plain, 'unchanged when there is no zone')
+  t.equal(multiaddr('/ip6zone/eth0').withoutZone().toString(), '/ip6zone/eth0', 'a zone alone is left as it is')
+})
+
 t.test('equals compares bytes', async t => {
   t.ok(multiaddr(`/ipfs/${Q}`).equals(multiaddr(`/p2p/${Q}`)))
   t.ok(multiaddr('/ip6/::FFFF:127.0.0.1').equals(multiaddr('/ip6/0:0:0:0:0:ffff:7f00:1')))

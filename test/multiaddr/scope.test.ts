@@ -36,6 +36,8 @@ t.test('IPv6 ranges, IPv4-mapped addresses, and names', async t => {
     ['/ip6/::/tcp/1', 'private'],
     ['/ip6/::2/tcp/1', 'private'],
     ['/ip6/fe80::1/tcp/1', 'link-local'],
+    ['/ip6zone/eth0/ip6/fe80::1/tcp/1', 'link-local'],
+    ['/ip6zone/lo/ip6/::1/tcp/1', 'loopback'],
     ['/ip6/febf::1/tcp/1', 'link-local'],
     ['/ip6/fec0::1/tcp/1', 'public'],
     ['/ip6/fc00::1/tcp/1', 'private'],

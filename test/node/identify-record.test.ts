@@ -142,6 +142,25 @@ t.test('observedAddr: a connection dialled by name is observed at the IP it reac
   t.equal(result.observedAddr?.toString(), `/ip4/127.0.0.1/tcp/${port}`, 'identify/README.md: "of the form /ip4/x.x.x.x/tcp/xx"')
 })
 
+t.test('observedAddr: the zone of a dialled /ip6zone address is not sent (it names the observer\'s interface)', async t => {
+  const a = new Libp2pNode({ listenAddrs: ['/ip6/::1/tcp/0'] })
+  const started = await a.start().then(() => true, () => false)
+  t.teardown(async () => { await a.stop() })
+  if (!started) {
+    t.comment('no IPv6 loopback on this machine: skipped')
+    return
+  }
+  const b = new Libp2pNode()
+  await b.start()
+  t.teardown(async () => { await b.stop() })
+  const port = a.multiaddrs[0].toSocketAddress().port
+  const identifiedByA = once(a, 'peer:identify') as Promise<[IdentifyEvent]>
+  const connection = await b.dial(Multiaddr.fromString(`/ip6zone/lo/ip6/::1/tcp/${port}/p2p/${a.peerId.toString()}`))
+  t.equal(connection.remoteAddr.toString(), `/ip6zone/lo/ip6/::1/tcp/${port}`, 'b\'s connection keeps the zone it dialled through')
+  const [{ result }] = await identifiedByA
+  t.equal(result.observedAddr?.toString(), `/ip6/::1/tcp/${port}`, 'a hears where b sees it, without b\'s interface name')
+})
+
 t.test('a node serves /perf/1.0.0 only when asked (perf.md: "SHOULD NOT be enabled by default")', async t => {
   const plain = new Libp2pNode()
   const withPerf = new Libp2pNode({ perf: true })

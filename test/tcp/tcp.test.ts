@@ -120,6 +120,33 @@ t.test('IPv6 loopback and DNS names', async t => {
   await listener.close({ closeConnections: true })
 })
 
+t.test('/ip6zone: dialled and listened on with the zone; a socket\'s zoned address keeps it', async t => {
+  t.ok(isTcpAddr(Multiaddr.fromString('/ip6zone/eth0/ip6/fe80::1/tcp/1')))
+  t.notOk(isTcpAddr(Multiaddr.fromString('/ip6zone/eth0/ip6/fe80::1/tcp/1/ws')), 'another transport over it')
+  t.notOk(isTcpAddr(Multiaddr.fromString('/ip6zone/eth0/tcp/1')), 'a zone with no address')
+  await t.rejects(dialTcp(Multiaddr.fromString('/ip6zone/eth0/ip6/fe80::1/udp/1')), { code: 'ERR_TRANSPORT_UNSUPPORTED_ADDR', message: /\[\/ip6zone\/ZONE\]/ })
+
+  // Node reports a link-local address with its zone (fe80::1%eth0); no test may use a real link, so a socket's view of one is given here
+  const linkLocal = { remoteAddress: 'fe80::1%eth0', remotePort: 4001, remoteFamily: 'IPv6' } as unknown as net.Socket
+  t.equal(socketMultiaddr(linkLocal, 'remote')?.toString(), '/ip6zone/eth0/ip6/fe80::1/tcp/4001', 'the zone kept, so the address dials back through the same interface')
+  const slashed = { remoteAddress: 'fe80::1%a/b', remotePort: 4001, remoteFamily: 'IPv6' } as unknown as net.Socket
+  t.equal(socketMultiaddr(slashed, 'remote')?.toString(), '/ip6/fe80::1/tcp/4001', 'a zone a multiaddr cannot hold is left out')
+
+  // a zone on ::1 is legal (the kernel uses it only for scoped addresses): loopback can carry the whole path
+  const v6 = await listen('/ip6zone/lo/ip6/::1/tcp/0').catch(() => undefined)
+  if (v6 === undefined) {
+    t.comment('no IPv6 loopback on this machine (or no interface "lo"): the dial and listen part skipped')
+    return
+  }
+  const addr = v6.listener.multiaddrs()[0]
+  t.match(addr.toString(), /^\/ip6zone\/lo\/ip6\/::1\/tcp\/\d+$/, 'the listener reports the zone it was given')
+  const socket = await dialTcp(addr)
+  t.equal(socket.remoteAddress, '::1')
+  t.equal(socket.remotePort, addr.toSocketAddress().port)
+  socket.destroy()
+  await v6.listener.close({ closeConnections: true })
+})
+
 t.test('a name\'s addresses are tried in turn until one connects', async t => {
   const { listener, accepted } = await listen('/ip4/127.0.0.1/tcp/0')
   const port = listener.multiaddrs()[0].toSocketAddress().port
