@@ -185,6 +185,42 @@ export function resetAfter (stream: Duplex, timeoutMs: number, timeoutError: () 
   return () => { clearTimeout(timer) }
 }
 
+/** The watch resetWhenIdle() keeps over a stream. */
+export interface IdleWatch {
+  /** The stream moved (bytes read, a write taken): the idle time starts again. */
+  progress: () => void
+  /** The work is done: no reset any more. */
+  clear: () => void
+}
+
+/**
+ * Resets `stream` with `timeoutError()` once `timeoutMs` pass without a
+ * `progress()`: a handler's guard against a remote that opens a stream and
+ * then neither sends nor reads, which would hold the stream, and the slots
+ * it counts in, for good. `progress()` only notes the time (it is called for
+ * every chunk of a transfer); the one timer looks at it when it fires, and
+ * waits again for what is left of the time if there was progress since.
+ */
+export function resetWhenIdle (stream: Duplex, timeoutMs: number, timeoutError: () => Error): IdleWatch {
+  let lastProgress = performance.now()
+  const check = (): void => {
+    const idle = performance.now() - lastProgress
+    if (idle >= timeoutMs) {
+      stream.destroy(timeoutError())
+      return
+    }
+    timer = setTimeout(check, timeoutMs - idle)
+    timer.unref()
+  }
+  let timer = setTimeout(check, timeoutMs)
+  // a time limit is no reason to keep the process alive
+  timer.unref()
+  return {
+    progress: () => { lastProgress = performance.now() },
+    clear: () => { clearTimeout(timer) }
+  }
+}
+
 /**
  * A stream whose work is done on our side, waiting for the remote to close
  * its own: reset with `timeoutError()` unless it has closed within

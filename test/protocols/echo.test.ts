@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { halfOpenTcpPair as tcpPair } from './fixtures/tcp-half-open.js'
-import { ECHO_PROTOCOL, handleEcho } from '../../src/protocols/echo/index.js'
+import { ECHO_IDLE_TIMEOUT_MS, ECHO_PROTOCOL, handleEcho } from '../../src/protocols/echo/index.js'
 import { readAll } from '../helpers/read-all.js'
 
 async function writeSplit (stream: Duplex, data: Uint8Array, cuts: number[]): Promise<void> {
@@ -64,4 +64,34 @@ t.test('a reset stream rejects the handler without crashing', async t => {
   b.destroy(new Error('reset'))
   const err = await served.catch(e => e)
   t.ok(err instanceof Error)
+})
+
+t.test('a stream that stands still for idleTimeoutMs is reset with ERR_ECHO_TIMEOUT; one that keeps moving is not', async t => {
+  t.equal(ECHO_IDLE_TIMEOUT_MS, 60_000)
+  // the idle timer is unref'd (a limit keeps no process alive) and a duplexPair holds no handle: this keeps the test's process up
+  const keepAlive = setInterval(() => {}, 1000)
+  t.teardown(() => { clearInterval(keepAlive) })
+  const silent = duplexPair()
+  const started = performance.now()
+  await t.rejects(handleEcho(silent[1], { idleTimeoutMs: 80 }), { code: 'ERR_ECHO_TIMEOUT', message: /did not move for 80 ms/ }, 'nothing sent')
+  t.ok(performance.now() - started >= 75, 'not before its time')
+  t.ok(silent[1].destroyed, 'the stream was reset')
+
+  // the echo is never read: once the buffers are full, nothing moves
+  const unread = duplexPair()
+  const flooded = handleEcho(unread[1], { idleTimeoutMs: 80 })
+  unread[0].write(new Uint8Array(4 * 1024 * 1024))
+  await t.rejects(flooded, { code: 'ERR_ECHO_TIMEOUT' }, 'an echo nobody takes')
+
+  const [a, b] = duplexPair()
+  const served = handleEcho(b, { idleTimeoutMs: 100 })
+  const echoed = readAll(a)
+  for (let i = 0; i < 6; i++) {
+    await new Promise(resolve => setTimeout(resolve, 40))
+    a.write(Uint8Array.of(i))
+  }
+  a.end()
+  await served
+  t.same([...await echoed], [0, 1, 2, 3, 4, 5], 'a slow sender that keeps moving is echoed to the end')
+  await t.rejects(handleEcho(duplexPair()[1], { idleTimeoutMs: -1 }), { code: 'ERR_INVALID_PARAMETERS' })
 })

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { halfOpenTcpPair as tcpPair } from './fixtures/tcp-half-open.js'
 import {
-  decodePerfRequest, encodePerfRequest, handlePerf, MAX_PERF_DOWNLOAD_BYTES, PERF_PROTOCOL, perfClient, type PerfProgress
+  decodePerfRequest, encodePerfRequest, handlePerf, MAX_PERF_DOWNLOAD_BYTES, PERF_PROTOCOL, PERF_SERVER_IDLE_TIMEOUT_MS, perfClient, type PerfProgress
 } from '../../src/protocols/perf/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 
@@ -220,4 +220,47 @@ t.test('server: an aborted signal refuses the stream before reading it', async t
   const controller = new AbortController()
   controller.abort(new Error('already'))
   await t.rejects(handlePerf(b, { signal: controller.signal }), { message: 'already' })
+})
+
+t.test('server: a stream that stands still for idleTimeoutMs is reset with ERR_PERF_TIMEOUT (no header, a stalled upload, a download nobody reads)', async t => {
+  t.equal(PERF_SERVER_IDLE_TIMEOUT_MS, 60_000)
+  // the idle timer is unref'd (a limit keeps no process alive) and a duplexPair holds no handle: this keeps the test's process up
+  const keepAlive = setInterval(() => {}, 1000)
+  t.teardown(() => { clearInterval(keepAlive) })
+  const silent = duplexPair()
+  const started = performance.now()
+  await t.rejects(handlePerf(silent[1], { idleTimeoutMs: 80 }), { code: 'ERR_PERF_TIMEOUT', message: /did not move for 80 ms/ }, 'no request header')
+  t.ok(performance.now() - started >= 75, 'not before its time')
+  t.ok(silent[1].destroyed, 'the stream was reset')
+
+  const stalled = duplexPair()
+  const served = handlePerf(stalled[1], { idleTimeoutMs: 80 })
+  stalled[0].write(encodePerfRequest(0n))
+  stalled[0].write(new Uint8Array(10))
+  await t.rejects(served, { code: 'ERR_PERF_TIMEOUT' }, 'the upload stopped without its end')
+
+  const unread = duplexPair()
+  unread[0].end(encodePerfRequest(64n * 1024n * 1024n))
+  await t.rejects(handlePerf(unread[1], { idleTimeoutMs: 80 }), { code: 'ERR_PERF_TIMEOUT' }, 'the client never reads its download')
+
+  await t.rejects(handlePerf(duplexPair()[1], { idleTimeoutMs: 0 }), { code: 'ERR_INVALID_PARAMETERS' })
+})
+
+t.test('server: a slow client that keeps moving is served whatever the whole transfer takes', async t => {
+  const [a, b] = duplexPair()
+  const served = handlePerf(b, { idleTimeoutMs: 100 })
+  let received = 0
+  a.on('data', (c: Buffer) => { received += c.length })
+  const ended = new Promise(resolve => a.once('end', resolve))
+  const started = performance.now()
+  a.write(encodePerfRequest(1000n))
+  for (let i = 0; i < 6; i++) {
+    await new Promise(resolve => setTimeout(resolve, 40))
+    a.write(new Uint8Array(100))
+  }
+  a.end()
+  t.same(await served, { uploadBytes: 600, downloadBytes: 1000 })
+  await ended
+  t.equal(received, 1000)
+  t.ok(performance.now() - started > 200, 'longer in all than the idle limit')
 })

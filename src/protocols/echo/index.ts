@@ -1,1 +1,1 @@
-export { ECHO_PROTOCOL, handleEcho } from './echo.js'
+export { ECHO_PROTOCOL, ECHO_IDLE_TIMEOUT_MS, handleEcho, type HandleEchoOptions } from './echo.js'

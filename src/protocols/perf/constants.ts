@@ -29,3 +29,12 @@ export const PERF_WRITE_CHUNK = 64 * 1024
 
 /** Default interval between progress reports of the client, in ms. */
 export const PERF_PROGRESS_INTERVAL_MS = 1000
+
+/**
+ * How long the server waits for its stream to move (the request's 8 bytes,
+ * an upload chunk, a download write taken) before it resets the stream. The
+ * spec sets no deadline; without one a client that opened a stream and went
+ * silent would hold it for good. A working client never pauses this long:
+ * it sends or reads all the time.
+ */
+export const PERF_SERVER_IDLE_TIMEOUT_MS = 60_000

@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../../util/byte-queue.js'
 import { checkTimerMs } from '../../util/deadline.js'
 import { P2PError } from '../../util/errors.js'
-import { endStream, guardStreamErrors, readChunks, resetStream, writeChunk } from '../stream-io.js'
+import { endStream, guardStreamErrors, readChunks, resetStream, resetWhenIdle, writeChunk } from '../stream-io.js'
 import { PING_LENGTH, PING_LISTENER_TIMEOUT_MS } from './constants.js'
 
 export interface HandlePingOptions {
@@ -33,18 +33,14 @@ export async function handlePing (stream: Duplex, options: HandlePingOptions = {
   const timeoutMs = checkTimerMs('ping timeoutMs', options.timeoutMs ?? PING_LISTENER_TIMEOUT_MS, 1)
   const queue = new ByteQueue()
   guardStreamErrors(stream)
-  // one timer, restarted after every echo (refresh() keeps its callback)
-  const timer = setTimeout(() => {
-    stream.destroy(new P2PError('ERR_PING_TIMEOUT', `no complete ${PING_LENGTH}-byte ping payload echoed within ${timeoutMs} ms`, { remote: true }))
-  }, timeoutMs)
-  timer.unref()
+  const idle = resetWhenIdle(stream, timeoutMs, () => new P2PError('ERR_PING_TIMEOUT', `no complete ${PING_LENGTH}-byte ping payload echoed within ${timeoutMs} ms`, { remote: true }))
   try {
     for await (const chunk of readChunks(stream, options.signal)) {
       queue.push(chunk)
       while (queue.length >= PING_LENGTH) {
         // take() may return a view of a received chunk: we never modify it
         await writeChunk(stream, queue.take(PING_LENGTH) as Uint8Array)
-        timer.refresh()
+        idle.progress()
       }
     }
     if (queue.length !== 0) {
@@ -55,6 +51,6 @@ export async function handlePing (stream: Duplex, options: HandlePingOptions = {
     resetStream(stream)
     throw err
   } finally {
-    clearTimeout(timer)
+    idle.clear()
   }
 }
