@@ -34,8 +34,8 @@ const USAGE = `usage: p2p <command> [options]
           [--publish rpush|set]                   how the listener publishes its address (set: the perf suite's images)
   conform MA [--only PREFIX,...] [--timeout MS]   check a remote peer against the specs, case by case
 
-Every command accepts --json (one JSON object per line on stdout), and
---help (its usage). p2p --version prints the version.`
+Every command accepts --json (one JSON object per line on stdout; before
+the command too), and --help (its usage). p2p --version prints the version.`
 
 /** The usage lines of one command (its line of USAGE and those continuing it). */
 export function commandUsage (command: string): string | undefined {
@@ -69,8 +69,13 @@ export function dropOutputOnceReaderGone (stdout: Writable = process.stdout, std
 }
 
 export async function main (argv: string[]): Promise<number> {
-  const [command, ...args] = argv
-  const out = createOutput(args.includes('--json'))
+  // --json is every command's option, so it may come before the command too (p2p --json ping MA);
+  // passed on after the command, where each command's parser expects it
+  const leading = argv.findIndex(arg => arg !== '--json')
+  const jsonFirst = argv.length > 0 && leading !== 0 // leading === -1: nothing but --json
+  const [command, ...rest] = leading === -1 ? [] : argv.slice(leading)
+  const args = jsonFirst && !rest.includes('--json') ? [...rest, '--json'] : rest
+  const out = createOutput(jsonFirst || args.includes('--json'))
   const usage = command === undefined ? undefined : commandUsage(command)
   if (usage !== undefined && (args.includes('--help') || args.includes('-h'))) {
     for (const line of usage.split('\n')) out.line(line)
@@ -94,12 +99,14 @@ export async function main (argv: string[]): Promise<number> {
         out.record({ name: IMPLEMENTATION_NAME, version: VERSION, node: process.versions.node })
         return 0
       case undefined:
-        process.stdout.write(`${USAGE}\n`)
-        out.error('p2p: no command given (the usage above lists them)')
+        if (!out.json) process.stdout.write(`${USAGE}\n`)
+        out.error(`p2p: no command given (${out.json ? 'p2p help lists them' : 'the usage above lists them'})`)
         return 1
       case 'help':
       case '--help':
-        process.stdout.write(`${USAGE}\n`)
+      case '-h':
+        for (const line of USAGE.split('\n')) out.line(line)
+        out.record({ usage: USAGE })
         return 0
       default:
         out.error(`p2p: unknown command "${command}" (try p2p help)`)

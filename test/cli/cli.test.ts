@@ -176,6 +176,21 @@ t.test('--help after a command prints its usage; --version the version', async t
   const version = await run(P2P, ['--version', '--json'])
   t.equal(version.code, 0)
   t.same(JSON.parse(version.stdout), { name: 'libp2p-ts-stack', version: '0.1.0', node: process.versions.node })
+  // --json before the command counts as after it
+  const before = await run(P2P, ['--json', 'ping', '--help'])
+  t.match(JSON.parse(before.stdout), { usage: /^usage: p2p ping MA \[-c N\]/ }, '--json before the command')
+  const failing = await run(P2P, ['--json', 'dial', '/ip4/127.0.0.1/tcp/1', '--echo', '64KB'])
+  t.equal(failing.code, 1)
+  t.equal(failing.stdout, '', 'nothing but JSON on stdout')
+  const help = await run(P2P, ['help', '--json'])
+  t.equal(help.code, 0)
+  const { usage } = JSON.parse(help.stdout)
+  t.match(usage, /^usage: p2p <command> \[options\]\n[^]*\n {2}conform MA/, 'help --json: the whole usage as one JSON object')
+  const human = await run(P2P, ['help'])
+  t.equal(human.stdout, `${usage as string}\n`, 'the same text as without --json')
+  const none = await run(P2P, ['--json'])
+  t.equal(none.code, 1)
+  t.equal(none.stdout, '', 'no command: no usage text among the JSON')
 })
 
 t.test('byte counts take binary units; --echo is capped', async t => {
