@@ -87,6 +87,11 @@ t.test('bad usage is a typed error', async t => {
   await t.rejects(perfCommand(['--upload', '5'], out), { code: 'ERR_INVALID_PARAMETERS', message: /usage/ })
   await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--upload', 'lots'], out), { code: 'ERR_INVALID_PARAMETERS', message: /^--upload must be a byte count/ })
   await t.rejects(perfCommand(['--server-address', '127.0.0.1:1', '--download-bytes', '1.5'], out), { code: 'ERR_INVALID_PARAMETERS', message: /^--download-bytes must be a byte count/ })
+  // ambiguous pairs: which one would win is a guess
+  await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--upload', '1', '--upload-bytes', '2', '--download', '0'], out), { code: 'ERR_INVALID_PARAMETERS', message: '--upload and --upload-bytes are the same option; give one' })
+  await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--upload', '1', '--download-bytes', '2', '--download', '0'], out), { code: 'ERR_INVALID_PARAMETERS', message: '--download and --download-bytes are the same option; give one' })
+  await t.rejects(perfCommand(['/ip4/127.0.0.1/tcp/1', '--server-address', '127.0.0.1:2', '--upload', '1', '--download', '0'], out), { code: 'ERR_INVALID_PARAMETERS', message: 'the server is /ip4/127.0.0.1/tcp/1 or --server-address 127.0.0.1:2; give one' })
+  await t.rejects(perfCommand(['--run-server', '--server-address', '127.0.0.1:0', '--download-bytes', '5'], out), { code: 'ERR_INVALID_PARAMETERS', message: /^--download-bytes is the client's/ })
 })
 
 // The server the rest of the file uses, started as the runner starts it.

@@ -152,8 +152,21 @@ export async function perfCommand (args: string[], out: Output, options: PerfCom
   if (!PERF_TRANSPORTS.some(t => t === transport)) {
     throw new P2PError('ERR_UNSUPPORTED', `--transport ${transport} is not supported (supported: ${PERF_TRANSPORTS.join(', ')})`)
   }
+  // one way to say each thing: of a pair, which one wins would be a guess
+  for (const [a, b] of [['upload', 'upload-bytes'], ['download', 'download-bytes']] as const) {
+    if (values[a] !== undefined && values[b] !== undefined) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `--${a} and --${b} are the same option; give one`)
+    }
+  }
+  if (positionals.length > 0 && values['server-address'] !== undefined) {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `the server is ${positionals[0]} or --server-address ${values['server-address']}; give one`)
+  }
   const serverAddress = values['server-address'] === undefined ? undefined : serverAddressToMultiaddr(values['server-address'])
   if (values['run-server'] === true) {
+    const clientOption = (['upload', 'download', 'upload-bytes', 'download-bytes'] as const).find(name => values[name] !== undefined)
+    if (clientOption !== undefined) {
+      throw new P2PError('ERR_INVALID_PARAMETERS', `--${clientOption} is the client's; a server sends what each client asks for`)
+    }
     const privateKey: PrivateKey = values.identity === undefined
       ? ed25519PrivateKeyFromSeed(PERF_SERVER_SEED)
       : loadOrCreateKeyFile(values.identity).key
