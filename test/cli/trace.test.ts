@@ -84,6 +84,9 @@ t.test('p2p trace --json --muxer mplex --echo: one event per line', async t => {
     t.match(records.find(r => r.type === 'multistream' && r.scope === 'stream' && r.direction === 'in'), { message: '/multistream/1.0.0' })
     t.match(records.filter(r => r.type === 'app:data' && r.protocol === '/echo/1.0.0').map(r => [r.direction, r.length]), [['out', 100], ['in', 100]])
     t.same(records.at(-1), { type: 'summary', remotePeer: records.find(r => r.type === 'noise:identity' && r.side === 'remote').peerId, muxer: '/mplex/6.7.0', echoOk: true })
+    const atSummary = text()
+    await new Promise(resolve => setTimeout(resolve, 100))
+    t.equal(text(), atSummary, 'the summary stays the last line')
   })
 })
 

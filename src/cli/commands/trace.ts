@@ -68,7 +68,12 @@ export async function traceCommand (args: string[], out: Output): Promise<number
   let closed: (() => void) | undefined
   const closeSeen = new Promise<void>(resolve => { closed = resolve })
   const print = commandTraceSink(out)
+  // the summary is the trace's last line: whatever a late close still
+  // reports after it (node.stop() waits for the socket, but a close that
+  // outlasts the grace below would) is not printed
+  let summarised = false
   const sink = (event: TraceEvent): void => {
+    if (summarised) return
     print(event)
     if (event.type === 'tcp:close') closed?.()
   }
@@ -100,6 +105,7 @@ export async function traceCommand (args: string[], out: Output): Promise<number
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closeSeen, new Promise<void>(resolve => { timer = setTimeout(resolve, CLOSE_GRACE_MS) })])
     clearTimeout(timer)
+    summarised = true
   }
   out.record({ type: 'summary', ...summary })
   out.line(`traced: ${String(summary.remotePeer)} over ${String(summary.muxer)}` +
