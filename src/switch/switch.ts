@@ -147,7 +147,6 @@ export class Switch extends EventEmitter {
       if (this.status === 'started') this.status = 'idle'
       throw err
     }
-    this.startIdleTimer()
   }
 
   /**
@@ -459,6 +458,8 @@ export class Switch extends EventEmitter {
     }
     set.add(connection)
     this.lastActive.set(connection, Date.now())
+    // with the first connection, not at start(): a switch that only dials is never started
+    this.startIdleTimer()
     const first = set.size === 1
     // 'close' comes once; on() spares once()'s wrapper (~150 bytes per idle connection)
     connection.on('close', () => {
@@ -477,11 +478,12 @@ export class Switch extends EventEmitter {
 
   /**
    * Closes connections that had no open stream for connectionIdleTimeoutMs.
-   * One unref'd interval for the whole switch, checking at a tenth of the timeout.
+   * One unref'd interval for the whole switch, checking at a tenth of the
+   * timeout; started once, cleared by stop().
    */
   private startIdleTimer (): void {
     const idleMs = this.resources.limits.connectionIdleTimeoutMs
-    if (idleMs === 0) return
+    if (idleMs === 0 || this.idleTimer !== undefined) return
     this.idleTimer = setInterval(() => { this.closeIdle(idleMs) }, Math.max(10, Math.floor(idleMs / 10)))
     this.idleTimer.unref()
   }

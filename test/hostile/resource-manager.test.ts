@@ -219,6 +219,16 @@ t.test('through the switch: an idle connection is closed after connectionIdleTim
   t.ok(await goodPing(target) >= 0)
 })
 
+t.test('through the switch: a switch that only dials (never started) closes idle connections too', async t => {
+  const target = await startTarget(t)
+  const dialer = new Switch({ privateKey: generateKeyPair('Ed25519'), limits: { connectionIdleTimeoutMs: 300 } })
+  t.teardown(async () => { await dialer.stop() })
+  const connection = await dialer.dial(target.addr)
+  await sleep(900)
+  t.equal(connection.status, 'closed', 'closed by the dialer once idle')
+  t.equal(dialer.getConnections().length, 0)
+})
+
 t.test('through the switch: outbound stream reservations follow the streams', async t => {
   const target = await startTarget(t)
   const dialer = new Switch({ privateKey: generateKeyPair('Ed25519'), limits: { maxOutboundStreamsPerPeer: 2 } })
