@@ -29,7 +29,8 @@
 //     otherwise conn is read in paused mode while our readable side wants
 //     more, and when push() returns false we stop reading conn (its buffer
 //     fills, the kernel window closes). Either way _read() resumes.
-//   lifecycle — end() ends conn's writable side (half-close); conn's EOF ends
+//   lifecycle — end() ends conn's writable side (half-close), and we finish
+//     when conn has flushed (not before: see _final); conn's EOF ends
 //     our readable side once every queued message is delivered; EOF inside a
 //     message is ERR_NOISE_TRUNCATED_FRAME; a bad tag is ERR_NOISE_DECRYPT.
 //     destroy() destroys conn; conn's errors destroy us.
@@ -179,8 +180,13 @@ export class NoiseSecureStream extends Duplex {
   }
 
   override _final (callback: (err?: Error | null) => void): void {
-    this.conn.end()
-    callback()
+    // finished only once conn has flushed too: our writes were called back
+    // as soon as they were sealed, with up to a batch still in conn's
+    // buffer, and our 'finish' after the remote's end destroys us (Node's
+    // autoDestroy), which destroys conn: called back before conn's own
+    // 'finish', that dropped what conn still held, and no authenticated
+    // close would have told the reader (Noise has none)
+    this.conn.end((err?: Error | null) => { callback(err) })
   }
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {

@@ -119,6 +119,43 @@ t.test('half-close over loopback TCP: the listener answers after the dialer has 
   client.destroy()
 })
 
+t.test('an end() after the remote\'s end loses nothing the socket still held: the channel finishes only once the socket has flushed', async t => {
+  const [client, server] = await tcpPair()
+  const [out, inb] = await Promise.all([
+    secureOutbound(client, { privateKey: key('Ed25519') }),
+    secureInbound(server, { privateKey: key('Ed25519') })
+  ])
+  out.stream.end()
+  t.equal((await readAll(inb.stream)).length, 0, 'the dialer ended first')
+  // a slow reader keeps the listener's socket backed up: its last writes are
+  // called back (sealed) while the socket still holds them, and then comes
+  // the end(); more than loopback's kernel buffers hold
+  const answer = randomBytes(12 * 1024 * 1024)
+  const chunks: Buffer[] = []
+  const errors: Error[] = []
+  out.stream.on('error', err => errors.push(err))
+  const received = new Promise<void>(resolve => {
+    out.stream.once('end', resolve)
+    out.stream.once('close', resolve)
+  })
+  out.stream.on('data', (chunk: Buffer) => {
+    chunks.push(chunk)
+    out.stream.pause()
+    setTimeout(() => out.stream.resume(), 4)
+  })
+  let heldAtFinish = -1
+  inb.stream.once('finish', () => { heldAtFinish = server.writableLength })
+  for (let offset = 0; offset < answer.length; offset += 1024 * 1024) inb.stream.write(answer.subarray(offset, offset + 1024 * 1024))
+  inb.stream.end()
+  await received
+  const got = Buffer.concat(chunks)
+  t.same(errors.map(e => e.message), [], 'the reader saw no error')
+  t.equal(got.length, answer.length, 'every byte arrived')
+  t.ok(got.equals(answer), 'byte for byte')
+  t.equal(heldAtFinish, 0, 'the listener finished once its socket had handed everything to the kernel')
+  client.destroy()
+})
+
 t.test('10 MiB both directions over loopback TCP', async t => {
   const [client, server] = await tcpPair()
   const [out, inb] = await Promise.all([
