@@ -122,8 +122,18 @@ export class Upgrader {
     return await this.upgrade(socket, 'inbound', options)
   }
 
+  /**
+   * The whole upgrade's time limit. It is also given to each step (the
+   * multistream negotiations, the Noise handshake), whose own defaults of
+   * 10 s would otherwise cut an upgrade given longer; the upgrade's deadline
+   * (its signal) still bounds them all together.
+   */
+  private get timeoutMs (): number {
+    return this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
+  }
+
   private async upgrade (socket: Duplex, direction: 'inbound' | 'outbound', options: UpgradeOptions): Promise<Connection> {
-    const timeoutMs = this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
+    const timeoutMs = this.timeoutMs
     const timeoutError = (cause?: unknown): P2PError =>
       new P2PError('ERR_UPGRADE_TIMEOUT', `${direction} upgrade with ${options.remoteAddr.toString()} did not finish within ${timeoutMs} ms`, { cause })
     const deadline = startDeadline(timeoutMs, timeoutError, options.signal)
@@ -188,6 +198,7 @@ export class Upgrader {
       extensions: inline ? { streamMuxers: this.init.muxers.map(m => m.protocol) } : undefined,
       // so that no responder can pick another muxer than ours (inlinedMuxer below)
       sendChosenMuxerOnly: true,
+      timeoutMs: this.timeoutMs,
       signal,
       onHandshakeMessage: trace?.onHandshakeMessage,
       onKeys: trace?.onKeys
@@ -214,7 +225,7 @@ export class Upgrader {
         remotePeer,
         beforeFirstRead: async () => {
           socket.uncork()
-          await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage })
+          await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage, timeoutMs: this.timeoutMs })
           // message 3 waits (corked) for the first muxer frames of this
           // event-loop turn -- the streams a new connection opens at once --
           // and leaves with them in one segment (uncorked below)
@@ -239,6 +250,7 @@ export class Upgrader {
     try {
       await handleProtocols(socket, [NOISE_PROTOCOL_ID], {
         signal,
+        timeoutMs: this.timeoutMs,
         onMessage: this.hook('connection', trace),
         // our header goes with the echo (and message 2) when the dialer was optimistic
         lazyHeader: true,
@@ -294,8 +306,8 @@ export class Upgrader {
       const protocols = muxers.map(m => m.protocol)
       const onMessage = this.hook('secure', trace)
       chosen = direction === 'outbound'
-        ? await selectProtocol(channel, protocols, { signal, onMessage })
-        : await handleProtocols(channel, protocols, { signal, onMessage })
+        ? await selectProtocol(channel, protocols, { signal, onMessage, timeoutMs: this.timeoutMs })
+        : await handleProtocols(channel, protocols, { signal, onMessage, timeoutMs: this.timeoutMs })
       trace?.onMuxerSelected?.(chosen, 'multistream')
     }
     const factory = muxers.find(m => m.protocol === chosen)

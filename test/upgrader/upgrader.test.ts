@@ -164,6 +164,18 @@ t.test('a peer that stalls is dropped at the upgrade timeout', async t => {
   server.close()
 })
 
+t.test('an upgrade timeout longer than the Noise handshake\'s default of 10 s is the one that counts', async t => {
+  const server = net.createServer(() => {}) // accepts, never answers
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close() })
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+  socket.on('error', () => {})
+  const upgrader = new Upgrader({ privateKey: generateKeyPair('Ed25519'), muxers: [yamux], timeoutMs: 10_400 })
+  const started = Date.now()
+  await t.rejects(upgrader.upgradeOutbound(socket, { remoteAddr: addr }), { code: 'ERR_UPGRADE_TIMEOUT', message: /within 10400 ms/ }, 'not ERR_NOISE_HANDSHAKE_TIMEOUT at 10 s')
+  t.ok(Date.now() - started >= 10_300, 'the whole time given')
+})
+
 t.test('the caller\'s signal ends an upgrade with the caller\'s reason, not a timeout, and leaves no timer', async t => {
   const server = net.createServer(() => {}) // accepts, never answers
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
