@@ -38,6 +38,7 @@ import { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
+import { emitFromIo, resetForListener } from '../util/emit-from-io.js'
 import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
@@ -357,10 +358,10 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
         this.onNewStream(frame.streamId)
         return
       case 'MessageInitiator':
-        this.inbound.get(frame.streamId)?.onMessage(frame.data)
+        this.deliver(this.inbound.get(frame.streamId), frame.data)
         return
       case 'MessageReceiver':
-        this.outbound.get(frame.streamId)?.onMessage(frame.data)
+        this.deliver(this.outbound.get(frame.streamId), frame.data)
         return
       case 'CloseInitiator':
         this.inbound.get(frame.streamId)?.onClose()
@@ -378,6 +379,16 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
         const unreachable: never = frame
         throw new Error(`unknown frame ${String(unreachable)}`)
       }
+    }
+  }
+
+  /** A message's data for `stream` (undefined: one we do not know, dropped). */
+  private deliver (stream: MplexStream | undefined, data: readonly Uint8Array[]): void {
+    try {
+      stream?.onMessage(data)
+    } catch (err) {
+      // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
+      resetForListener(stream as MplexStream, err)
     }
   }
 
@@ -450,9 +461,12 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     const waiters = this.drainWaiters
     this.drainWaiters = []
     this.blockedStreams = []
-    const closed = new P2PError(MplexErrorCode.MUXER_CLOSED, 'the session closed while this write waited for the connection to drain', { cause })
+    // what waited for a drain is in the connection's hands: a graceful close
+    // (no cause) ends the connection, which flushes it, so it did not fail
+    const closed = cause === undefined ? undefined : new P2PError(MplexErrorCode.MUXER_CLOSED, 'the session closed while this write waited for the connection to drain', { cause })
     for (const callback of waiters) callback(closed)
-    this.emit('close', err)
+    // a throwing listener must not cut the input loop short, nor be taken for the session's failure
+    emitFromIo(this, 'close', err)
     this.resolveClose?.()
   }
 }

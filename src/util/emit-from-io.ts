@@ -18,7 +18,24 @@ export function emitFromIo (emitter: EventEmitter, event: string, ...args: unkno
     emitter.emit(event, ...args)
     return true
   } catch (err) {
-    process.nextTick(() => { throw err })
+    throwUncaught(err)
     return false
   }
+}
+
+/** Throws `err` again on the next tick, outside whatever caught it: uncaught. */
+export function throwUncaught (err: unknown): void {
+  process.nextTick(() => { throw err })
+}
+
+/**
+ * What a muxer does when handing a stream the data that arrived for it ran
+ * the application's code, and that threw: a 'data' listener, which Node
+ * calls from inside push(), inside our input handling. The bug is the
+ * application's, on that stream: the stream is reset, the session and its
+ * other streams go on, and the exception is thrown again, uncaught.
+ */
+export function resetForListener (stream: { destroy: () => void }, err: unknown): void {
+  stream.destroy()
+  throwUncaught(err)
 }

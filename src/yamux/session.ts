@@ -56,6 +56,7 @@ import { WriteBatch } from '../muxer/write-batch.js'
 import { afterWritesHandled } from '../muxer/write-completion.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
 import { sessionBudget } from '../muxer/session-budget.js'
+import { emitFromIo, resetForListener } from '../util/emit-from-io.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_INTERVAL_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
@@ -446,7 +447,14 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
         const chunks = queue.takeChunks(size) ?? []
         this.readingRemaining -= size
         const stream = this.readingStream
-        if (stream !== undefined) for (const chunk of chunks) stream.onData(chunk)
+        if (stream !== undefined) {
+          try {
+            for (const chunk of chunks) stream.onData(chunk)
+          } catch (err) {
+            // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
+            resetForListener(stream, err)
+          }
+        }
         if (this.readingRemaining === 0) this.finishDataFrame()
         continue
       }
@@ -507,14 +515,16 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       if (stream.opening === StreamOpening.SynSent) this.ackSlotFreed()
       stream.onAck()
     }
-    // a Window Update after FIN is legal: it only concerns our sending side
-    if (type === FrameType.WindowUpdate && length > 0) stream.onWindowUpdate(length)
-
+    // "RST - Reset a stream immediately": before any credit the frame
+    // carries, which would send the writes waiting for it first
     if ((flags & Flag.RST) !== 0) {
       stream.onReset()
       if (isData) this.discardPayload(length)
       return
     }
+
+    // a Window Update after FIN is legal: it only concerns our sending side
+    if (type === FrameType.WindowUpdate && length > 0) stream.onWindowUpdate(length)
 
     if (isData) {
       // an empty Data frame carries nothing: after the FIN it is a no-op, not a violation
@@ -585,6 +595,14 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   }
 
   private handlePing (header: FrameHeader): void {
+    // "SYN ... sent with a ping to indicate outbound", "ACK ... sent with a
+    // ping to indicate response": only an outbound ping is answered (SYN
+    // first, as go-yamux reads them), a response is one with ACK alone, and a
+    // Ping with neither is neither, so it is dropped
+    if ((header.flags & Flag.SYN) !== 0) {
+      this.sendHeader(FrameType.Ping, Flag.ACK, SESSION_STREAM_ID, header.length)
+      return
+    }
     if ((header.flags & Flag.ACK) !== 0) {
       const pending = this.pings?.get(header.length)
       if (this.pings === undefined || pending === undefined) return
@@ -594,10 +612,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       const rtt = this.now() - pending.start
       this.rtt = this.rtt === 0 ? rtt : (this.rtt * 7 + rtt) / 8
       pending.resolve(rtt)
-      return
     }
-    // "Contains an opaque value, echoed back" — answered with ACK: "sent with a ping to indicate response"
-    this.sendHeader(FrameType.Ping, Flag.ACK, SESSION_STREAM_ID, header.length)
   }
 
   private handleGoAway (code: number): void {
@@ -761,9 +776,13 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       for (const pending of this.pings.values()) pending.reject(pingError)
       this.pings = undefined
     }
+    // What waited for a drain (a write's last frame, a FIN) is already in the
+    // connection's hands. A clean end flushes it (end() below): done, no
+    // failure; a destroyed connection drops it.
     const waiters = this.drainWaiters
     this.drainWaiters = []
-    for (const callback of waiters) callback(err ?? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed'))
+    const waitersError = err ?? (destroy ? new P2PError('ERR_YAMUX_SESSION_CLOSED', 'the session closed') : undefined)
+    for (const callback of waiters) callback(waitersError)
     this.wakeAckSlotWaiters()
     this.connection.off('data', this.onConnectionData)
     // what this turn wrote (a Go Away, a last RST) leaves before the end
@@ -773,7 +792,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     // keep draining the connection so its 'end' can arrive and the socket can close
     if (!this.connection.destroyed) this.connection.resume()
     this.closeWaiter?.()
-    this.emit('close', err)
+    // a throwing listener must not cut the input loop short, nor be taken for the session's failure
+    emitFromIo(this, 'close', err)
   }
 }
 

@@ -68,6 +68,8 @@ async function waitFor (condition: () => boolean, limitMs = 500, stepMs = 2): Pr
   for (let waited = 0; waited < limitMs && !condition(); waited += stepMs) await new Promise(resolve => setTimeout(resolve, stepMs))
 }
 
+const tick = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
 function errorCode (stream: Duplex): Promise<string | undefined> {
   return new Promise(resolve => {
     stream.once('error', (err: Error & { code?: string }) => { resolve(err.code) })
@@ -140,6 +142,28 @@ function holdingPair (writableHighWaterMark?: number): { held: Duplex, other: Du
     for (const { chunks, callback } of queue.splice(0)) pass(chunks, callback)
   }
   return { held, other: b, release, sent: () => Buffer.concat(copies) }
+}
+
+/**
+ * A connection end whose writes go through at once but are called back only
+ * `ms` later, one at a time: a socket whose buffer stays full, so that the
+ * muxer's writes keep waiting for its drain.
+ */
+function slowPair (ms = 5): [Duplex, Duplex] {
+  const [a, b] = duplexPair()
+  const slow = new Duplex({
+    allowHalfOpen: true,
+    writableHighWaterMark: 1,
+    read () {},
+    write (chunk: Buffer, _encoding, callback) {
+      a.write(chunk)
+      setTimeout(callback, ms)
+    },
+    final (callback) { a.end(); callback() }
+  })
+  a.on('data', (chunk: Buffer) => slow.push(chunk))
+  a.on('end', () => slow.push(null))
+  return [slow, b]
 }
 
 export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
@@ -312,6 +336,67 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     third.end(Buffer.from('still here'))
     t.equal((await readAll(third)).toString(), 'still here', 'the session goes on')
     client.abort(new Error('done'))
+  })
+
+  t.test('a \'data\' listener that throws: that stream is reset, the exception is uncaught, the other streams and the session go on', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const uncaught = catchUncaught(t)
+    serveEcho(server)
+    const bug = new Error('a bug in a data listener')
+    const victim = client.newStream()
+    victim.on('data', () => { throw bug })
+    const other = client.newStream()
+    const otherEcho = readAll(other)
+    victim.end(Buffer.from('echoed into a listener that throws'))
+    other.end(Buffer.from('still here'))
+    await closed(victim)
+    t.ok(victim.destroyed, 'the stream whose listener threw is reset')
+    await waitFor(() => uncaught.length >= 1)
+    t.same(uncaught, [bug], 'the exception thrown again, uncaught')
+    t.equal((await otherEcho).toString(), 'still here', 'the other stream got its whole echo')
+    const third = client.newStream()
+    third.end(Buffer.from('and a new one'))
+    t.equal((await readAll(third)).toString(), 'and a new one', 'the session goes on')
+    client.abort(new Error('done'))
+  })
+
+  t.test('a \'close\' listener of the session that throws: the exception is uncaught, and the session still ends as it should', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const uncaught = catchUncaught(t)
+    serveEcho(server)
+    const bug = new Error('a bug in a close listener')
+    // before the throwing one: as Node's emit, ours calls no listener after one that threw
+    const serverClosed = once(server, 'close')
+    server.on('close', () => { throw bug })
+    const stream = client.newStream()
+    stream.end(Buffer.from('one exchange'))
+    t.equal((await readAll(stream)).toString(), 'one exchange')
+    await client.close()
+    await serverClosed
+    await waitFor(() => uncaught.length >= 1)
+    t.same(uncaught, [bug], 'thrown again, uncaught')
+    t.throws(() => server.newStream(), { name: 'P2PError' }, 'the server\'s session is closed')
+  })
+
+  t.test('a graceful close while the connection is backed up: a stream whose half-close waited for the drain finishes, with no error', async t => {
+    const { client, server } = sessions(factory, slowPair())
+    server.on('stream', (stream: MuxedStream) => {
+      stream.resume()
+      stream.end(Buffer.from('answer'))
+    })
+    const stream = client.newStream()
+    const errors: Error[] = []
+    stream.on('error', err => errors.push(err))
+    let finished = false
+    stream.once('finish', () => { finished = true })
+    const answer = readAll(stream)
+    stream.end(Buffer.from('request'))
+    t.equal((await answer).toString(), 'answer')
+    await client.close()
+    await waitFor(() => finished || stream.destroyed)
+    await tick(20)
+    t.same(errors.map(e => e.message), [], 'no error on a stream that closed cleanly')
+    t.ok(finished, '\'finish\': its half-close was handed to the connection, which the close ends (flushing it)')
   })
 
   t.test('a session made without a memory budget buffers within one of a node\'s default share per connection', async t => {

@@ -116,6 +116,76 @@ t.test('never beyond the peer window; writes resume on Window Update', async t =
   stream.on('error', () => {})
 })
 
+t.test('a Window Update with RST and a credit: the reset comes first, nothing more is sent on the stream', async t => {
+  const { session, peer } = sessionWithRawPeer()
+  const stream = session.newStream()
+  const failed = once(stream, 'error')
+  stream.write(Buffer.alloc(1_000_000))
+  await tick(20)
+  t.equal(dataBytes(peer.frames, 1), 256 * 1024, 'the initial window, and the writer waits')
+  // "RST - Reset a stream immediately"
+  peer.send({ type: 'windowUpdate', flags: ACK | RST, streamId: 1, delta: 1_000_000 })
+  const [err] = await failed
+  t.ok(isP2PError(err, 'ERR_STREAM_RESET'))
+  await tick(20)
+  t.equal(dataBytes(peer.frames, 1), 256 * 1024, 'not a byte more after the reset')
+  shutdown(session)
+})
+
+t.test('Ping flags: SYN is answered (with ACK set too, as go-yamux reads it), ACK alone or no flag is not', async t => {
+  const { session, peer } = sessionWithRawPeer()
+  const pongs = (): number[] => peer.frames.flatMap(f => f.type === 'ping' && f.flags === ACK ? [f.opaque] : [])
+  peer.send({ type: 'ping', flags: 0, streamId: 0, opaque: 1 })
+  peer.send({ type: 'ping', flags: ACK, streamId: 0, opaque: 2 })
+  peer.send({ type: 'ping', flags: SYN | ACK, streamId: 0, opaque: 3 })
+  peer.send({ type: 'ping', flags: SYN, streamId: 0, opaque: 4 })
+  await peer.waitFor(f => f.type === 'ping' && f.opaque === 4, 'the answer to ping 4')
+  t.same(pongs(), [3, 4], 'only the pings with SYN are answered')
+  // a ping of ours is settled by ACK alone
+  const rtt = session.ping()
+  const ours = await peer.waitFor(f => f.type === 'ping' && (f.flags & SYN) !== 0, 'our ping')
+  if (ours.type !== 'ping') throw new Error('not a ping')
+  let settled = false
+  void rtt.then(() => { settled = true })
+  peer.send({ type: 'ping', flags: SYN | ACK, streamId: 0, opaque: ours.opaque })
+  await tick(20)
+  t.notOk(settled, 'SYN|ACK is a ping to answer, not our answer')
+  peer.send({ type: 'ping', flags: ACK, streamId: 0, opaque: ours.opaque })
+  t.ok(await rtt >= 0, 'ACK settles it')
+  shutdown(session)
+})
+
+t.test('a graceful close after the remote\'s answer, while our connection is backed up: the stream that waited to send its FIN finishes, with no error', async t => {
+  // writes are called back 5 ms later, one at a time: a socket whose buffer stays full
+  const [a, b] = duplexPair()
+  const slow = new Duplex({
+    allowHalfOpen: true,
+    writableHighWaterMark: 1,
+    read () {},
+    write (chunk: Buffer, _encoding, callback) { a.write(chunk); setTimeout(callback, 5) },
+    final (callback) { a.end(); callback() }
+  })
+  a.on('data', (chunk: Buffer) => slow.push(chunk))
+  a.on('end', () => slow.push(null))
+  b.resume()
+  const session = createYamux(slow, { initiator: true, measureRtt: false, keepAliveIntervalMs: 0 })
+  const streams = [session.newStream(), session.newStream()]
+  const errors: string[] = []
+  const finished: number[] = []
+  for (const s of streams) {
+    s.on('error', (err: Error) => errors.push(`${s.id}: ${err.message}`))
+    s.on('finish', () => finished.push(s.id))
+    s.resume()
+  }
+  // the remote accepts both and answers with its FIN at once; close() then half-closes ours
+  b.write(Buffer.concat([1, 3].map(id => encodeFrame({ type: 'data', flags: ACK | FIN, streamId: id, data: Buffer.from('answer') }))))
+  await tick(30)
+  await session.close()
+  await tick(50)
+  t.same(errors, [], 'no stream failed')
+  t.same(finished.sort(), [1, 3], 'both finished')
+})
+
 t.test('Window Update as the application reads, not as bytes arrive', async t => {
   const { session, peer } = sessionWithRawPeer()
   const streamP = once(session, 'stream')
