@@ -194,8 +194,11 @@ export class IdentifyService extends EventEmitter {
       result = await identify(stream, connection.remotePeer)
     } finally {
       clear()
+      // also when the answer was refused (another peer's key, say) after it
+      // was read: the reading may have stopped at the message limit with
+      // the remote's side still open, and nothing else would close it
+      resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
     }
-    resetUnlessClosedWithin(stream, this.timeoutMs, () => this.timeoutError('close', connection))
     this.record(connection, result, false)
     return result
   }

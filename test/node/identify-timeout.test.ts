@@ -9,7 +9,9 @@ import type { Duplex } from 'node:stream'
 import { Libp2pNode, type IdentifyEvent, type NodeInit } from '../../src/node/index.js'
 import { Switch } from '../../src/switch/index.js'
 import { generateKeyPair } from '../../src/peer/index.js'
-import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, handleIdentify } from '../../src/protocols/index.js'
+import { IDENTIFY_PROTOCOL, IDENTIFY_PUSH_PROTOCOL, MAX_IDENTIFY_MESSAGES, encodeIdentify, handleIdentify } from '../../src/protocols/index.js'
+import { publicKeyToProtobuf } from '../../src/peer/index.js'
+import { encodeUvarint } from '../../src/util/varint.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { startNode as startNodeWith } from '../helpers/node.js'
 
@@ -148,4 +150,26 @@ t.test('a peer that pushes Identify and never closes its side has the stream res
   await recorded
   await closed(stream)
   t.ok(isP2PError(stream.errored, 'ERR_STREAM_RESET'), 'the node reset the stream it had finished with')
+})
+
+t.test('an answer refused after it was read (another peer\'s key, ten messages, no end): the stream is still reset after the limit', async t => {
+  const sw = new Switch({ privateKey: generateKeyPair('Ed25519'), listenAddrs: ['/ip4/127.0.0.1/tcp/0'] })
+  const held: Duplex[] = []
+  const other = generateKeyPair('Ed25519')
+  sw.handle(IDENTIFY_PROTOCOL, stream => {
+    held.push(stream)
+    stream.on('error', () => {})
+    stream.resume()
+    // the most messages a reader takes, each naming another peer's key, and no end
+    const message = encodeIdentify({ listenAddrs: [], protocols: ['/x/1'], publicKey: publicKeyToProtobuf(other.publicKey) })
+    for (let i = 0; i < MAX_IDENTIFY_MESSAGES; i++) stream.write(Buffer.concat([encodeUvarint(message.length), message]))
+  })
+  await sw.start()
+  t.teardown(async () => { await sw.stop() })
+  const node = await startNode(t, { identifyOnConnect: false })
+  const connection = await node.dial(sw.multiaddrs[0])
+  await t.rejects(node.identify(sw.peerId), { code: 'ERR_IDENTIFY_PEER_MISMATCH' })
+  await waitUntil('our identify stream to be reset', () => connection.streams.length === 0)
+  await closed(held[0])
+  t.ok(isP2PError(held[0].errored, 'ERR_STREAM_RESET'), 'the remote saw the reset')
 })

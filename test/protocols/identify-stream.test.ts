@@ -234,3 +234,11 @@ t.test('identifyFrames: nothing above the 8 KiB others accept leaves', async t =
   t.same(decodeIdentify(wide[0]).listenAddrs, [], 'no address fits beside it')
   t.same(decodeIdentify(wide[0]).protocols, protocols)
 })
+
+t.test('writeIdentify: a message too large to send at all resets the stream too, not only rejects', async t => {
+  const [a, b] = duplexPair()
+  b.resume()
+  const protocols = Array.from({ length: 400 }, (_, i) => `/app/protocol-number-${i}/1.0.0`)
+  await t.rejects(writeIdentify(a, { ...sample, protocols, listenAddrs: [], signedPeerRecord: undefined }), { code: 'ERR_IDENTIFY_MESSAGE_TOO_LARGE' })
+  t.ok(a.destroyed, 'the stream is reset: the remote does not wait for a message that will never come')
+})

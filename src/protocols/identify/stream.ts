@@ -48,9 +48,10 @@ export interface WriteIdentifyOptions {
  * all fit, the last ones are left out.
  */
 export async function writeIdentify (stream: Duplex, message: IdentifyMessage, options: WriteIdentifyOptions = {}): Promise<void> {
-  const frames = identifyFrames(message, options.sendLimit ?? IDENTIFY_SEND_LIMIT, options.maxSize ?? MAX_IDENTIFY_MESSAGE_SIZE)
   guardStreamErrors(stream)
   try {
+    // inside the try: a message too large to send at all resets the stream too
+    const frames = identifyFrames(message, options.sendLimit ?? IDENTIFY_SEND_LIMIT, options.maxSize ?? MAX_IDENTIFY_MESSAGE_SIZE)
     // each message and its length prefix in one write (one muxer frame)
     for (const frame of frames) stream.write(concatBytes([encodeUvarint(frame.length), frame]))
     stream.resume()
