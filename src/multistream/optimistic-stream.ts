@@ -127,7 +127,9 @@ export class OptimisticStream extends TickBatchedDuplex {
    * sent optimistically in one write hung its echo handler forever.
    */
   override _final (callback: (err?: Error | null) => void): void {
-    const end = (): void => { this.inner.end(() => { callback() }) }
+    // the inner half-close's own outcome: one that failed (the stream reset
+    // before our FIN went out) must not finish ours as if it had been sent
+    const end = (): void => { this.inner.end((err?: Error | null) => { callback(err == null ? null : this.inner.errored ?? err) }) }
     if (this.forwarding) end()
     else this.negotiated.then(end, (err: unknown) => { callback(err instanceof Error ? err : new P2PError('ERR_ABORTED', String(err))) })
   }

@@ -239,6 +239,19 @@ t.test('selectOptimistic: a write completes only when the inner stream calls it 
   t.same([...await readAll(listener)], [...buffer], 'the bytes arrive')
 })
 
+t.test('selectOptimistic: a half-close that fails below (the stream reset before our FIN went out) is an error, not a \'finish\'', async t => {
+  const { dialer, inner } = await negotiatedPair()
+  const reset = new Error('reset before the FIN went out')
+  inner._final = callback => { setTimeout(() => { callback(reset) }, 5) }
+  const events: string[] = []
+  dialer.on('finish', () => events.push('finish'))
+  dialer.on('error', err => events.push(`error: ${err.message}`))
+  const closed = new Promise(resolve => dialer.once('close', resolve))
+  dialer.end()
+  await closed
+  t.same(events, ['error: reset before the FIN went out'], 'never \'finish\'')
+})
+
 t.test('selectOptimistic: corked writes go down as one batch, in order', async t => {
   const [a, b] = duplexPair()
   const stream = selectOptimistic(a, '/x')
