@@ -23,7 +23,7 @@ import type { MessageHook } from '../multistream/index.js'
 import { firstCommonMuxer, nodeCrypto, secureInbound, secureOutbound, NOISE_PROTOCOL_ID } from '../noise/index.js'
 import type { SecureConnection, SecureOptions } from '../noise/index.js'
 import { StreamReader } from '../util/stream-reader.js'
-import { startDeadline } from '../util/deadline.js'
+import { MAX_TIMER_MS, startDeadline } from '../util/deadline.js'
 import { P2PError, isP2PError } from '../util/errors.js'
 import { Connection, newConnectionId, type OutboundStreamGate } from './connection.js'
 import type { ConnectionMemory } from '../resources/index.js'
@@ -122,14 +122,20 @@ export class Upgrader {
     return await this.upgrade(socket, 'inbound', options)
   }
 
-  /**
-   * The whole upgrade's time limit. It is also given to each step (the
-   * multistream negotiations, the Noise handshake), whose own defaults of
-   * 10 s would otherwise cut an upgrade given longer; the upgrade's deadline
-   * (its signal) still bounds them all together.
-   */
+  /** The whole upgrade's time limit. */
   private get timeoutMs (): number {
     return this.init.timeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
+  }
+
+  /**
+   * The time limit given to each step (the multistream negotiations, the
+   * Noise handshake), whose own defaults of 10 s would otherwise cut an
+   * upgrade given longer: a second more than the whole, so that the
+   * upgrade's own deadline (its signal), which bounds them all together, is
+   * always the one that fires (ERR_UPGRADE_TIMEOUT).
+   */
+  private get stepTimeoutMs (): number {
+    return Math.min(this.timeoutMs + 1_000, MAX_TIMER_MS)
   }
 
   private async upgrade (socket: Duplex, direction: 'inbound' | 'outbound', options: UpgradeOptions): Promise<Connection> {
@@ -198,7 +204,7 @@ export class Upgrader {
       extensions: inline ? { streamMuxers: this.init.muxers.map(m => m.protocol) } : undefined,
       // so that no responder can pick another muxer than ours (inlinedMuxer below)
       sendChosenMuxerOnly: true,
-      timeoutMs: this.timeoutMs,
+      timeoutMs: this.stepTimeoutMs,
       signal,
       onHandshakeMessage: trace?.onHandshakeMessage,
       onKeys: trace?.onKeys
@@ -225,7 +231,7 @@ export class Upgrader {
         remotePeer,
         beforeFirstRead: async () => {
           socket.uncork()
-          await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage, timeoutMs: this.timeoutMs })
+          await readOptimisticAccept(reader, NOISE_PROTOCOL_ID, { signal, onMessage, timeoutMs: this.stepTimeoutMs })
           // message 3 waits (corked) for the first muxer frames of this
           // event-loop turn -- the streams a new connection opens at once --
           // and leaves with them in one segment (uncorked below)
@@ -250,7 +256,7 @@ export class Upgrader {
     try {
       await handleProtocols(socket, [NOISE_PROTOCOL_ID], {
         signal,
-        timeoutMs: this.timeoutMs,
+        timeoutMs: this.stepTimeoutMs,
         onMessage: this.hook('connection', trace),
         // our header goes with the echo (and message 2) when the dialer was optimistic
         lazyHeader: true,
@@ -306,8 +312,8 @@ export class Upgrader {
       const protocols = muxers.map(m => m.protocol)
       const onMessage = this.hook('secure', trace)
       chosen = direction === 'outbound'
-        ? await selectProtocol(channel, protocols, { signal, onMessage, timeoutMs: this.timeoutMs })
-        : await handleProtocols(channel, protocols, { signal, onMessage, timeoutMs: this.timeoutMs })
+        ? await selectProtocol(channel, protocols, { signal, onMessage, timeoutMs: this.stepTimeoutMs })
+        : await handleProtocols(channel, protocols, { signal, onMessage, timeoutMs: this.stepTimeoutMs })
       trace?.onMuxerSelected?.(chosen, 'multistream')
     }
     const factory = muxers.find(m => m.protocol === chosen)
