@@ -36,7 +36,7 @@ import { DialQueue } from './dial-queue.js'
 import { ProtocolRegistry } from './registry.js'
 import type { HandlerOptions, StreamHandler } from './registry.js'
 import { DEFAULT_RESOURCE_LIMITS, ResourceManager, muxerOptionsFor } from '../resources/index.js'
-import type { Admission, Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
+import type { Reservation, ResourceLimits, ResourceMetrics } from '../resources/index.js'
 
 /** How long stop() and hangUp() let streams finish before resetting them. */
 export const HANG_UP_GRACE_MS = 2_000
@@ -85,8 +85,6 @@ export class Switch extends EventEmitter {
   private idleTimer: NodeJS.Timeout | undefined
   /** When each connection last had an open stream (for the idle timeout). */
   private readonly lastActive = new WeakMap<Connection, number>()
-  /** Each open connection's admission, given back when it closes (or gives way: admit()). */
-  private readonly admissions = new WeakMap<Connection, Reservation>()
   private status: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle'
   /** The start in progress or done; undefined before it, and again after a start that failed. */
   private starting: Promise<void> | undefined
@@ -451,16 +449,13 @@ export class Switch extends EventEmitter {
       set = new Set()
       this.connections.set(key, set)
     }
-    const { admitted, givesWay } = this.admit(connection, set)
+    const admitted = this.resources.admitConnection(key, connection.direction, remoteIp(connection))
     if (!admitted.ok) {
       if (set.size === 0) this.connections.delete(key)
-      // (its place was given back: it must not stay open uncounted)
-      givesWay?.abort(admitted.error)
       connection.abort(admitted.error)
       emitFromIo(this, 'connection:refused', admitted.error)
       return admitted.error
     }
-    this.admissions.set(connection, admitted)
     set.add(connection)
     this.lastActive.set(connection, Date.now())
     // with the first connection, not at start(): a switch that only dials is never started
@@ -478,35 +473,7 @@ export class Switch extends EventEmitter {
     })
     emitFromIo(this, 'connection:open', connection)
     if (first) emitFromIo(this, 'peer:connect', connection.remotePeer)
-    // closed once its successor is in place: the peer never looks disconnected
-    givesWay?.abort(new P2PError('ERR_ABORTED', `a simultaneous dial: the connection dialled by the peer with the smaller ID stays (maxConnectionsPerPeer = ${this.resources.limits.maxConnectionsPerPeer})`))
     return undefined
-  }
-
-  /**
-   * The resource manager's admission of `connection`, whose peer already has
-   * the connections in `set`. Over maxConnectionsPerPeer, dials that crossed
-   * (ours to the peer, the peer's to us) would each be refused by the side
-   * that admitted the other first, and both sides would end with none. So
-   * both sides keep the same one: the connection dialled by the peer whose
-   * ID is the smaller (bytewise). A winner that finds a loser open takes
-   * its place (its admission; the caller closes it, `givesWay`); a loser
-   * that finds a winner is refused.
-   */
-  private admit (connection: Connection, set: Set<Connection>): { admitted: Admission, givesWay?: Connection } {
-    const full = set.size >= this.resources.limits.maxConnectionsPerPeer
-    const loser = full && this.dialledBySmallerId(connection)
-      ? [...set].find(other => other.direction !== connection.direction && other.status === 'open')
-      : undefined
-    // its place is given back first, so that the winner is not counted as refused
-    if (loser !== undefined) this.admissions.get(loser)?.release()
-    return { admitted: this.resources.admitConnection(connection.remotePeer.toString(), connection.direction, remoteIp(connection)), givesWay: loser }
-  }
-
-  /** Whether `connection` was dialled by whichever of us and its peer has the smaller peer ID. */
-  private dialledBySmallerId (connection: Connection): boolean {
-    const weAreSmaller = Buffer.compare(this.peerId.bytes, connection.remotePeer.bytes) < 0
-    return (connection.direction === 'outbound') === weAreSmaller
   }
 
   /**

@@ -312,44 +312,6 @@ t.test('a dial that crosses one from the peer never resolves with a closed conne
   }
 })
 
-t.test('dials that cross at one connection per peer: both sides keep the same one, the one dialled by the smaller peer ID', async t => {
-  const limits = { maxConnectionsPerPeer: 1 }
-  let crossed = 0
-  for (let round = 0; round < 6; round++) {
-    const a = makeSwitch(true, { limits })
-    const b = makeSwitch(true, { limits })
-    await a.start()
-    await b.start()
-    const refusedEvents: string[] = []
-    a.on('connection:refused', () => refusedEvents.push('a'))
-    b.on('connection:refused', () => refusedEvents.push('b'))
-    const opened = { a: 0, b: 0 }
-    a.on('connection:open', () => { opened.a++ })
-    b.on('connection:open', () => { opened.b++ })
-    let disconnects = 0
-    a.on('peer:disconnect', () => { disconnects++ })
-    b.on('peer:disconnect', () => { disconnects++ })
-    await Promise.all([settle(a.dial(b.multiaddrs[0])), settle(b.dial(a.multiaddrs[0]))])
-    await tick(100)
-    if (opened.a + opened.b + refusedEvents.length > 2) crossed++
-    const [onA, ...moreOnA] = a.getConnections(b.peerId)
-    const [onB, ...moreOnB] = b.getConnections(a.peerId)
-    t.ok(onA?.status === 'open' && onB?.status === 'open' && moreOnA.length === 0 && moreOnB.length === 0, `round ${round}: one open connection on each side`)
-    if (onA !== undefined && onB !== undefined) {
-      const [outbound, inbound] = onA.direction === 'outbound' ? [onA, onB] : [onB, onA]
-      t.not(onA.direction, onB.direction, `round ${round}: the two ends of one connection`)
-      t.equal(outbound.localAddr?.toString(), inbound.remoteAddr.toString(), `round ${round}: the same TCP connection`)
-      const smaller = Buffer.compare(a.peerId.bytes, b.peerId.bytes) < 0 ? a : b
-      t.equal((smaller === a ? onA : onB).direction, 'outbound', `round ${round}: dialled by the smaller peer ID`)
-      t.equal(await a.dial(b.peerId), onA, 'a dial now returns it')
-    }
-    t.equal(disconnects, 0, `round ${round}: the connection that gave way closed after its successor opened: no peer:disconnect`)
-    await a.stop()
-    await b.stop()
-  }
-  t.comment(`${crossed} of 6 rounds crossed`)
-})
-
 t.test('an application\'s \'connection:close\' listener that throws: hangUp() still resolves, the books are right, peer:disconnect still comes', async t => {
   const listener = makeSwitch()
   const dialer = makeSwitch(false)
