@@ -349,9 +349,17 @@ export class Switch extends EventEmitter {
     return { peer: dialable.peer === undefined ? undefined : PeerId.parse(dialable.peer), addrs: [dialable.addr] }
   }
 
+  /**
+   * An open connection to `peer`, for a dial to hand out. Handing it out
+   * counts as activity: the caller is about to use it, and the idle check
+   * must not close it under them (it might be due at the next check).
+   */
   private openConnection (peer: PeerId): Connection | undefined {
     for (const connection of this.connections.get(peer.toString()) ?? []) {
-      if (connection.status === 'open') return connection
+      if (connection.status === 'open') {
+        this.lastActive.set(connection, Date.now())
+        return connection
+      }
     }
     return undefined
   }

@@ -229,6 +229,19 @@ t.test('through the switch: a switch that only dials (never started) closes idle
   t.equal(dialer.getConnections().length, 0)
 })
 
+t.test('through the switch: a connection a dial hands out is not closed as idle under its caller', async t => {
+  const target = await startTarget(t)
+  const dialer = new Switch({ privateKey: generateKeyPair('Ed25519'), limits: { connectionIdleTimeoutMs: 1_000 } })
+  t.teardown(async () => { await dialer.stop() })
+  const connection = await dialer.dial(target.addr)
+  await sleep(900)
+  t.equal(await dialer.dial(target.sw.peerId), connection, 'the same connection, near its idle limit')
+  await sleep(300)
+  t.equal(connection.status, 'open', 'handing it out counted as activity')
+  await sleep(1_000)
+  t.equal(connection.status, 'closed', 'and unused after that, it is closed as idle')
+})
+
 t.test('through the switch: outbound stream reservations follow the streams', async t => {
   const target = await startTarget(t)
   const dialer = new Switch({ privateKey: generateKeyPair('Ed25519'), limits: { maxOutboundStreamsPerPeer: 2 } })
