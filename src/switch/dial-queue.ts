@@ -10,7 +10,8 @@
 // that meets a dial of a peer at that address, and a dial of a peer that
 // meets a narrower dial of it (one that tries fewer of its addresses),
 // take whatever that one reaches, and dial on their own if it fails. So no
-// dial inherits a failure or a peer it did not ask for.
+// dial inherits a failure or a peer it did not ask for (nor, for a bare
+// address, a connection that reached the peer at another address).
 //
 // Each joiner's AbortSignal bounds its own wait. The attempt itself stops
 // only when every joiner has given up (or the switch stops: abortAll), as
@@ -69,16 +70,19 @@ export class DialQueue {
       if (existing.peer !== target.peer && target.peer !== undefined) continue
       // a bare address meeting a dial of the peer there, or a dial of a peer
       // meeting a narrower dial of it (fewer addresses: a dial by one
-      // address while ours has the peer store's): whatever that reaches serves
+      // address while ours has the peer store's): what that reaches serves,
+      // a bare address only when it was reached there (the peer's dial may
+      // have got through at another of its addresses, while ours is now
+      // someone else's)
       try {
-        return await this.join(existing, signal)
+        const connection = await this.join(existing, signal)
+        if (target.peer !== undefined || connection.remoteAddr.toString() === key) return connection
       } catch {
         throwIfAborted(signal)
         if (this.closed !== undefined) throw this.closed
       }
-      // it failed (for an expectation or addresses that were not ours):
-      // settled and gone from `pending`, so look again (another caller may
-      // have started ours)
+      // it failed, or reached the peer elsewhere: settled and gone from
+      // `pending`, so look again (another caller may have started ours)
       return await this.dial(target, addrs, attempt, signal)
     }
     return await this.join(this.start(target, addrs, attempt), signal)

@@ -94,6 +94,21 @@ t.test('a bare dial and a dial of the same peer just after it end with one conne
   t.equal(dialer.getConnections(listener.peerId).length, 1)
 })
 
+t.test('a bare dial that meets a dial of a peer takes its connection only if it reached the peer at that address', async t => {
+  const peer = makeSwitch()
+  const other = makeSwitch()
+  await peer.start()
+  await other.start()
+  // the peer store still lists an address of the peer's that another peer now listens on
+  const stale = other.listenAddrs[0]
+  const dialer = makeSwitch(false, { peerAddresses: () => [stale, peer.listenAddrs[0]] })
+  t.teardown(async () => { await dialer.stop(); await peer.stop(); await other.stop() })
+  const [byPeer, bare] = await Promise.all([dialer.dial(peer.peerId), dialer.dial(stale)])
+  t.ok(byPeer.remotePeer.equals(peer.peerId), 'the dial of the peer reaches it (at its live address)')
+  t.ok(bare.remotePeer.equals(other.peerId), 'the bare dial reaches whoever listens at its address')
+  t.equal(bare.remoteAddr.toString(), stale.toString())
+})
+
 t.test('a dial of a peer never inherits a bare dial\'s failure at one of its addresses', async t => {
   const silent = await silentServer(t)
   const listener = makeSwitch()
