@@ -364,10 +364,10 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
         this.deliver(this.outbound.get(frame.streamId), frame.data)
         return
       case 'CloseInitiator':
-        this.inbound.get(frame.streamId)?.onClose()
+        this.closeStream(this.inbound.get(frame.streamId))
         return
       case 'CloseReceiver':
-        this.outbound.get(frame.streamId)?.onClose()
+        this.closeStream(this.outbound.get(frame.streamId))
         return
       case 'ResetInitiator':
         this.inbound.get(frame.streamId)?.onReset()
@@ -388,6 +388,16 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
       stream?.onMessage(data)
     } catch (err) {
       // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
+      resetForListener(stream as MplexStream, err)
+    }
+  }
+
+  /** The remote's Close for `stream` (undefined: one we do not know, dropped). */
+  private closeStream (stream: MplexStream | undefined): void {
+    try {
+      stream?.onClose()
+    } catch (err) {
+      // the end of its data may run a 'readable' listener at once, inside push(null)
       resetForListener(stream as MplexStream, err)
     }
   }

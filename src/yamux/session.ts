@@ -547,7 +547,17 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
       return
     }
 
-    if ((flags & Flag.FIN) !== 0) stream.onFin()
+    if ((flags & Flag.FIN) !== 0) this.finStream(stream)
+  }
+
+  /** The remote's FIN for `stream`. */
+  private finStream (stream: YamuxStream): void {
+    try {
+      stream.onFin()
+    } catch (err) {
+      // the end of its data may run a 'readable' listener at once, inside push(null)
+      resetForListener(stream, err)
+    }
   }
 
   /** Creates an inbound stream for a SYN, or resets it when over a limit or after our Go Away. */
@@ -590,7 +600,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private finishDataFrame (): void {
     const stream = this.readingStream
     this.readingStream = undefined
-    if (stream !== undefined && this.readingFin) stream.onFin()
+    if (stream !== undefined && this.readingFin) this.finStream(stream)
     this.readingFin = false
   }
 

@@ -360,6 +360,30 @@ export function muxerConformance (t: Test, factory: StreamMuxerFactory): void {
     client.abort(new Error('done'))
   })
 
+  t.test('a \'readable\' listener that throws at the end of a stream\'s data: that stream is reset, the other streams and the session go on', async t => {
+    const { client, server } = sessions(factory, joiningPair())
+    const uncaught = catchUncaught(t)
+    const bug = new Error('a parser that throws at the end of its input')
+    const accepted: MuxedStream[] = []
+    server.on('stream', (stream: MuxedStream) => { accepted.push(stream) })
+    const victim = client.newStream()
+    const other = client.newStream()
+    victim.write(Buffer.from('half a message'))
+    other.write(Buffer.from('x'))
+    await waitFor(() => accepted.length === 2 && accepted[0].readableLength > 0)
+    const [onServer, otherOnServer] = accepted
+    onServer.read() // read from once: Node then emits 'readable' at the end at once, inside push(null)
+    onServer.on('readable', () => { if (onServer.readableEnded || onServer.read() === null) throw bug })
+    victim.end()
+    await closed(onServer)
+    t.ok(onServer.destroyed, 'the stream whose listener threw is reset')
+    await waitFor(() => uncaught.length >= 1)
+    t.same(uncaught, [bug], 'the exception thrown again, uncaught')
+    otherOnServer.end(Buffer.from('still here'))
+    t.equal((await readAll(other)).toString(), 'still here', 'the other stream goes on')
+    client.abort(new Error('done'))
+  })
+
   t.test('a \'close\' listener of the session that throws: the exception is uncaught, and the session still ends as it should', async t => {
     const { client, server } = sessions(factory, joiningPair())
     const uncaught = catchUncaught(t)
