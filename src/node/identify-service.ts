@@ -118,7 +118,8 @@ export class IdentifyService extends EventEmitter {
 
   /** What we tell a peer about ourselves on `connection`. */
   localInfo (connection?: Connection): LocalIdentifyInfo {
-    const listenAddrs = this.sw.listenAddrs
+    // a zone names one of our interfaces: no use to the peer (RFC 4007), which would dial through its own of that name
+    const listenAddrs = this.sw.listenAddrs.map(addr => addr.withoutZone())
     return {
       publicKey: this.init.privateKey.publicKey,
       listenAddrs,

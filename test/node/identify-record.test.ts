@@ -142,8 +142,8 @@ t.test('observedAddr: a connection dialled by name is observed at the IP it reac
   t.equal(result.observedAddr?.toString(), `/ip4/127.0.0.1/tcp/${port}`, 'identify/README.md: "of the form /ip4/x.x.x.x/tcp/xx"')
 })
 
-t.test('observedAddr: the zone of a dialled /ip6zone address is not sent (it names the observer\'s interface)', async t => {
-  const a = new Libp2pNode({ listenAddrs: ['/ip6/::1/tcp/0'] })
+t.test('zones are not sent: not in observedAddr, nor in our listen addresses or signed record (a zone names an interface of the host that wrote it)', async t => {
+  const a = new Libp2pNode({ listenAddrs: ['/ip6zone/lo/ip6/::1/tcp/0'] })
   const started = await a.start().then(() => true, () => false)
   t.teardown(async () => { await a.stop() })
   if (!started) {
@@ -154,11 +154,16 @@ t.test('observedAddr: the zone of a dialled /ip6zone address is not sent (it nam
   await b.start()
   t.teardown(async () => { await b.stop() })
   const port = a.multiaddrs[0].toSocketAddress().port
+  t.match(a.multiaddrs[0].toString(), /^\/ip6zone\/lo\//, 'a listens with its zone')
   const identifiedByA = once(a, 'peer:identify') as Promise<[IdentifyEvent]>
+  const identifiedByB = once(b, 'peer:identify') as Promise<[IdentifyEvent]>
   const connection = await b.dial(Multiaddr.fromString(`/ip6zone/lo/ip6/::1/tcp/${port}/p2p/${a.peerId.toString()}`))
   t.equal(connection.remoteAddr.toString(), `/ip6zone/lo/ip6/::1/tcp/${port}`, 'b\'s connection keeps the zone it dialled through')
   const [{ result }] = await identifiedByA
   t.equal(result.observedAddr?.toString(), `/ip6/::1/tcp/${port}`, 'a hears where b sees it, without b\'s interface name')
+  const [{ result: ofA }] = await identifiedByB
+  t.same(ofA.listenAddrs.map(addr => addr.toString()), [`/ip6/::1/tcp/${port}`], 'b hears a\'s listen address without a\'s interface name')
+  t.same(ofA.signedPeerRecord?.addresses.map(addr => addr.toString()), [`/ip6/::1/tcp/${port}`], 'and so says a\'s signed record')
 })
 
 t.test('a node serves /perf/1.0.0 only when asked (perf.md: "SHOULD NOT be enabled by default")', async t => {
