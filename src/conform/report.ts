@@ -8,14 +8,19 @@ const DETAIL_WIDTH = 100
 
 const MARK = { pass: 'pass', fail: 'FAIL', 'n/a': 'n/a' } as const
 
-export function formatRow (r: CaseResult): string {
+/**
+ * A case's two lines: what was seen, then the spec section. Lines, not one
+ * text: what was seen comes from the peer, and the printer escapes any
+ * control character in a line, a newline the peer sent included.
+ */
+export function formatRow (r: CaseResult): [string, string] {
   const status = MARK[r.status] + (r.required ? '' : ' (optional)')
   const detail = r.detail.length > DETAIL_WIDTH ? `${r.detail.slice(0, DETAIL_WIDTH - 3)}...` : r.detail
-  return `${r.id.padEnd(32)} ${status.padEnd(16)} ${detail}\n${''.padEnd(32)} ${''.padEnd(16)} ${r.section}`
+  return [`${r.id.padEnd(32)} ${status.padEnd(16)} ${detail}`, `${''.padEnd(32)} ${''.padEnd(16)} ${r.section}`]
 }
 
-export function formatHeader (target: string): string {
-  return `conformance of ${target}\n${'case'.padEnd(32)} ${'result'.padEnd(16)} seen / spec section`
+export function formatHeader (target: string): [string, string] {
+  return [`conformance of ${target}`, `${'case'.padEnd(32)} ${'result'.padEnd(16)} seen / spec section`]
 }
 
 export function formatSummary (s: ConformSummary): string {

@@ -47,8 +47,11 @@ t.test('a peer that hangs up at once: failures say the connection closed; exit c
   const rude = await server(socket => { socket.end() })
   t.teardown(rude.close)
   const stdout = new Writable({ write (_chunk, _enc, cb) { cb() } })
-  const code = await conformCommand([rude.addr, '--json', '--timeout', '200', '--only', 'multistream.na,noise.handshake'], createOutput(true, stdout, stdout))
+  let stderrText = ''
+  const stderr = new Writable({ write (chunk: Buffer, _enc, cb) { stderrText += chunk.toString(); cb() } })
+  const code = await conformCommand([rude.addr, '--json', '--timeout', '200', '--only', 'multistream.na,noise.handshake'], createOutput(true, stdout, stderr))
   t.equal(code, 1)
+  t.equal(stderrText, 'p2p conform: ERR_CONFORM_FAILED: required cases failed (2 failed in all)\n', 'the one-line error the contract asks for')
   const { results } = await runConformance(rude.addr, { stepTimeoutMs: 200, only: ['multistream.na', 'noise.handshake'] })
   t.same(results.map(r => r.status), ['fail', 'fail'])
   for (const r of results) t.match(r.detail, /ERR_CONFORM_CLOSED/)

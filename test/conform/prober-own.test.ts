@@ -44,6 +44,9 @@ t.test('human output: a row per case and a summary line', async t => {
   t.equal(code, 0)
   t.match(text, /noise\.handshake\s+pass\s+remote peer 12D3KooW/)
   t.match(text, /1 passed, 0 failed, 0 not applicable: all required cases passed/)
+  t.notMatch(text, /\\n/, 'real line breaks, not escaped ones')
+  const lines = text.trimEnd().split('\n')
+  t.match(lines, [/^conformance of \/ip4\//, /^case\s+result\s+seen \/ spec section$/, /^noise\.handshake\s+pass/, /^\s+\S/, /passed/], 'header, the case and its spec section, summary: a line each')
 })
 
 t.test('an application that resets at EOF is not held against the muxer (go-libp2p\'s ping handler does)', async t => {
