@@ -39,6 +39,8 @@ the command too), and --help (its usage). p2p --version prints the version.`
 
 /** The usage lines of one command (its line of USAGE and those continuing it). */
 export function commandUsage (command: string): string | undefined {
+  // a word: '' or a space would match a continuation line
+  if (!/^[a-z]+$/.test(command)) return undefined
   const lines = USAGE.split('\n')
   const first = lines.findIndex(line => line.startsWith(`  ${command} `))
   if (first === -1) return undefined

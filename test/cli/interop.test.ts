@@ -21,7 +21,7 @@ import { interopCommand, parseInteropConfig, formatInteropResult, dialableAddr, 
 import { PERF_SUITE_DEFAULTS } from '../../src/cli/commands/interop-perf.js'
 import type { Env } from '../../src/cli/commands/interop.js'
 import { createOutput } from '../../src/cli/output.js'
-import { main } from '../../src/cli/main.js'
+import { commandUsage, main } from '../../src/cli/main.js'
 import { Multiaddr } from '../../src/multiaddr/index.js'
 import { isP2PError } from '../../src/util/errors.js'
 import { createJsNode, jsEcho, multiaddr } from '../interop/js-peer.js'
@@ -161,6 +161,16 @@ t.test('configuration from the unified runner\'s upper-case variables', async t 
   t.equal(parseInteropConfig(BASE, 'yaml').output, 'yaml', '--format overrides')
   t.equal(c.publish, 'rpush', 'the listener RPUSHes unless told otherwise')
   t.equal(parseInteropConfig(BASE, undefined, 'set').publish, 'set', '--publish set')
+})
+
+t.test('commandUsage: a command\'s usage lines; nothing for what is not a command word', async t => {
+  t.match(commandUsage('ping'), /^usage: p2p ping MA \[-c N\]/)
+  for (const word of ['', ' ', 'nope', 'pi ng']) t.equal(commandUsage(word), undefined, JSON.stringify(word))
+})
+
+t.test('--json asks for the json format: with --format yaml it is a usage error, before anything is dialled', async t => {
+  const json = createOutput(true, new PassThrough(), new PassThrough())
+  await t.rejects(interopCommand(['--format', 'yaml'], json, { log: () => {} }, { ...BASE, IS_DIALER: 'true' }), { code: 'ERR_INVALID_PARAMETERS', message: /--json and --format yaml/ })
 })
 
 t.test('the misc suite\'s PROTOCOL (protocol for older images); ping without it', async t => {

@@ -60,6 +60,8 @@ t.test('--server-address HOST:PORT becomes a TCP multiaddr without a peer', asyn
   t.equal(serverAddressToMultiaddr('127.0.0.1:4001'), '/ip4/127.0.0.1/tcp/4001')
   t.equal(serverAddressToMultiaddr('0.0.0.0:4001'), '/ip4/0.0.0.0/tcp/4001')
   t.equal(serverAddressToMultiaddr('[::1]:4001'), '/ip6/::1/tcp/4001')
+  t.equal(serverAddressToMultiaddr('[fe80::1%eth0]:4001'), '/ip6zone/eth0/ip6/fe80::1/tcp/4001', 'a zone becomes /ip6zone')
+  t.equal(serverAddressToMultiaddr('[::ffff:10.0.0.1]:1'), '/ip6/::ffff:10.0.0.1/tcp/1')
   t.equal(serverAddressToMultiaddr('server.example:9'), '/dns/server.example/tcp/9')
   for (const bad of ['127.0.0.1', ':4001', '1.2.3.4:99999', '::1:4001']) {
     t.throws(() => serverAddressToMultiaddr(bad), { code: 'ERR_INVALID_PARAMETERS' }, bad)

@@ -441,7 +441,11 @@ async function stopWithin (node: Libp2pNode, timeoutMs: number): Promise<void> {
 
 export async function interopCommand (args: string[], out: Output, io: Partial<InteropIo> = {}, env: Env = process.env): Promise<number> {
   const { values } = parseArgs({ args, options: { format: { type: 'string' }, publish: { type: 'string' }, json: { type: 'boolean' } } })
-  const config = parseInteropConfig(env, values.format, values.publish)
+  // --json is every command's promise of JSON lines on stdout: it asks for the json format
+  if (out.json && values.format !== undefined && values.format !== 'json') {
+    throw new P2PError('ERR_INVALID_PARAMETERS', `--json and --format ${values.format} ask for two formats; give one`)
+  }
+  const config = parseInteropConfig(env, out.json ? 'json' : values.format, values.publish)
   const fullIo: InteropIo = { log: text => { out.error(`p2p interop: ${text}`) }, ...io }
   const limit = config.isDialer ? config.timeoutSeconds : config.listenerTimeoutSeconds
   fullIo.log(`${config.isDialer ? `dialer (${config.protocol})` : 'listener'}: ${config.transport}/${config.security}/${config.muxer}, Redis ${config.redisAddr}, ${limit === undefined ? 'runs until stopped' : `timeout ${limit} s`}`)

@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import type { Writable } from 'node:stream'
 import { isIP } from 'node:net'
+import { Multiaddr } from '../../multiaddr/index.js'
 import { Libp2pNode } from '../../node/index.js'
 import { ed25519PrivateKeyFromSeed } from '../../peer/index.js'
 import type { PrivateKey } from '../../peer/index.js'
@@ -75,8 +76,9 @@ export function serverAddressToMultiaddr (text: string): string {
   }
   const host = match[1]
   const family = isIP(host)
-  const proto = family === 4 ? 'ip4' : family === 6 ? 'ip6' : 'dns'
-  return `/${proto}/${host}/tcp/${port}`
+  if (family === 0) return `/dns/${host}/tcp/${port}`
+  // an IPv6 host may carry a zone ([fe80::1%eth0]:4001): /ip6zone/eth0/ip6/fe80::1
+  return Multiaddr.fromSocketAddress({ family: family === 4 ? 4 : 6, host, port, transport: 'tcp' }).toString()
 }
 
 /**
