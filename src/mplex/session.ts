@@ -92,6 +92,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   private readonly announcement = new StreamAnnouncement(this)
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
+  /** Streams closed both ways whose reader has not taken all their data yet (they still hold memory). */
+  private readonly finishedUnread = new Set<MplexStream>()
   private readonly queue = new ByteQueue()
   /** Bytes of non-Message frames written since the connection last drained while it was backed up. */
   private controlBytesWhileBlocked = 0
@@ -227,8 +229,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     const budget = this.memoryBudget
     if (budget.reserve(bytes)) return true
     let slowest: MplexStream | undefined
-    for (const map of [this.inbound, this.outbound]) {
-      for (const other of map.values()) {
+    for (const streams of [this.inbound.values(), this.outbound.values(), this.finishedUnread]) {
+      for (const other of streams) {
         if (slowest === undefined || other.bufferedBytes > slowest.bufferedBytes) slowest = other
       }
     }
@@ -240,6 +242,12 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   streamFinished (stream: MplexStream): void {
     const streams = stream.direction === 'inbound' ? this.inbound : this.outbound
     if (streams.get(stream.id) === stream) streams.delete(stream.id)
+    // closed both ways, its data not all read: it still holds memory, and
+    // may still be the slowest reader reserveBuffer looks for
+    if (stream.bufferedBytes > 0 && !stream.destroyed) {
+      this.finishedUnread.add(stream)
+      stream.once('close', () => { this.finishedUnread.delete(stream) })
+    }
     if (this.status === 'closing' && this.inbound.size + this.outbound.size === 0) this.finishClose()
   }
 

@@ -8,7 +8,8 @@
 import t from 'tap'
 import { once } from 'node:events'
 import { createYamux, INITIAL_STREAM_WINDOW, type YamuxSession, type YamuxStream } from '../../src/yamux/index.js'
-import { createMplex, type MplexSession, type MplexStream } from '../../src/mplex/index.js'
+import { createMplex, encodeFrame, type MplexSession, type MplexStream } from '../../src/mplex/index.js'
+import { MemoryTotal } from '../../src/resources/memory.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
 import { readAll, shutdown, tick } from '../yamux/fixtures/raw-peer.js'
 import { codesOf, pseudoRandomBytes } from '../hostile/harness.js'
@@ -228,4 +229,33 @@ t.test('mplex: when a message does not fit, the stream never read is reset; the 
   t.equal(serverBudget.reserved, 0)
   t.equal(serverBudget.releasedTotal, serverBudget.reservedTotal)
   t.same(serverBudget.overReleases, [])
+})
+
+t.test('mplex: a stream closed both ways but never read still counts as a slow reader: it is reset, not an innocent stream', async t => {
+  const [a, b] = duplexPair()
+  b.resume()
+  const budget = new MemoryTotal(8 * MiB, () => {}).openAccount(8 * MiB)
+  const session = createMplex(a, { initiator: true, memoryBudget: budget })
+  const remote = (frame: Parameters<typeof encodeFrame>[0]): void => { b.write(encodeFrame(frame)) }
+  // two streams we end at once and never read; the remote fills each with 4 MiB and closes it
+  const unread = [session.newStream(), session.newStream()]
+  for (const stream of unread) {
+    stream.on('error', () => {})
+    stream.end()
+    for (let i = 0; i < 4; i++) remote({ type: 'MessageReceiver', streamId: stream.id, data: [Buffer.alloc(MiB)] })
+    remote({ type: 'CloseReceiver', streamId: stream.id })
+  }
+  const reader = session.newStream()
+  const received: Buffer[] = []
+  reader.on('data', (chunk: Buffer) => received.push(chunk))
+  let readerError: Error | undefined
+  reader.on('error', err => { readerError = err })
+  await tick(50)
+  t.equal(budget.reserved, 8 * MiB, 'the budget is full of unread data')
+  remote({ type: 'MessageReceiver', streamId: reader.id, data: [Buffer.from('hi')] })
+  await tick(50)
+  t.equal(readerError, undefined, 'the stream being read is not reset')
+  t.equal(Buffer.concat(received).toString(), 'hi', 'and gets its data')
+  t.ok(unread.some(stream => stream.destroyed), 'one never-read stream was reset instead')
+  session.abort(new Error('done'))
 })
