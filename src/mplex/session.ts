@@ -92,6 +92,8 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   private readonly announcement = new StreamAnnouncement(this)
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
+  /** Streams with small payloads gathered during the read being handled. */
+  private gatheringStreams: MplexStream[] = []
   /** Streams closed both ways whose reader has not taken all their data yet (they still hold memory). */
   private readonly finishedUnread = new Set<MplexStream>()
   private readonly queue = new ByteQueue()
@@ -354,7 +356,27 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     } catch (err) {
       this.abort(err instanceof Error ? err : new P2PError(MplexErrorCode.CONNECTION_CLOSED, String(err)))
     }
+    this.pushGathered()
     this.announcement.announce()
+  }
+
+  gathering (stream: MplexStream): void {
+    this.gatheringStreams.push(stream)
+  }
+
+  /** The read is handled: each stream gets the small payloads gathered for it, as one buffer (../muxer/gathered-payloads.ts). */
+  private pushGathered (): void {
+    const streams = this.gatheringStreams
+    if (streams.length === 0) return
+    this.gatheringStreams = []
+    for (const stream of streams) {
+      try {
+        stream.pushGathered()
+      } catch (err) {
+        // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
+        resetForListener(stream, err)
+      }
+    }
   }
 
   private handleFrame (frame: Frame): void {

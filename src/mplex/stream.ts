@@ -34,6 +34,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
+import { GatheredPayloads, SMALL_PAYLOAD_BYTES } from '../muxer/gathered-payloads.js'
 import { keepForReading } from '../muxer/session-end.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
 import { COPY_PAYLOAD_MAX, MAX_SEND_MESSAGE_SIZE } from './constants.js'
@@ -65,6 +66,8 @@ export interface StreamSession {
   sendReset: (stream: MplexStream) => void
   /** The stream finished on the wire (both Closes or a reset): forget its ID. */
   streamFinished: (stream: MplexStream) => void
+  /** `stream` gathered small payloads: call its pushGathered() once the read is handled. */
+  gathering: (stream: MplexStream) => void
 }
 
 export class MplexStream extends TickBatchedDuplex implements MuxedStream {
@@ -86,6 +89,8 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
   private reservedBytes = 0
   /** The remote reset the stream: nothing buffered is read any more. */
   private resetByRemote = false
+  /** Small payloads of the read being handled (../muxer/gathered-payloads.ts); reserved, not yet pushed. */
+  private readonly gathered = new GatheredPayloads()
 
   /** Bytes received and not yet read, as reserved from the memory budget (0 without one). */
   get bufferedBytes (): number {
@@ -112,9 +117,10 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     }
     let length = 0
     for (const chunk of data) length += chunk.length
-    if (this.readableLength + length > this.session.maxStreamBufferSize) {
+    const unread = this.readableLength + this.gathered.length
+    if (unread + length > this.session.maxStreamBufferSize) {
       // "the implementation must handle slow readers by ... Resetting the offending stream"
-      this.destroy(new P2PError(MplexErrorCode.STREAM_BUFFER_OVERFLOW, `stream ${this.id} reset: its reader is ${this.readableLength} bytes behind and ${length} more arrived, over the ${this.session.maxStreamBufferSize}-byte limit`))
+      this.destroy(new P2PError(MplexErrorCode.STREAM_BUFFER_OVERFLOW, `stream ${this.id} reset: its reader is ${unread} bytes behind and ${length} more arrived, over the ${this.session.maxStreamBufferSize}-byte limit`))
       return
     }
     const budget = this.session.memoryBudget
@@ -125,15 +131,30 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
       return
     }
     this.reservedBytes += length
+    if (length <= SMALL_PAYLOAD_BYTES) {
+      if (this.gathered.length === 0) this.session.gathering(this)
+      for (const chunk of data) this.gathered.add(chunk)
+      return
+    }
+    this.pushGathered()
     for (const chunk of data) this.push(ownPayload(chunk))
     // a flowing reader may have taken them at once
     this.releaseRead(budget)
+  }
+
+  /** Hands the stream the small payloads gathered so far, as one buffer. */
+  pushGathered (): void {
+    const gathered = this.gathered.take()
+    if (gathered === undefined || this.destroyed) return
+    this.push(gathered)
+    this.releaseRead(this.session.memoryBudget)
   }
 
   /** "Reading from a remote-closed stream should return all data send before closing the stream and then EOF thereafter." */
   onClose (): void {
     // a second Close from the remote is harmless: ignore it
     if (nextState(this.state, 'receiveClose') === undefined) return
+    this.pushGathered()
     this.transition('receiveClose')
     this.push(null)
   }
@@ -175,7 +196,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
     // buffered is handed out after a reset (Node's destroy() keeps the buffer)
     if (this.resetByRemote) return null
     const chunk = super.read(size)
-    if (this.reservedBytes > this.readableLength) this.releaseRead(this.session.memoryBudget)
+    if (this.reservedBytes > this.readableLength + this.gathered.length) this.releaseRead(this.session.memoryBudget)
     return chunk
   }
 
@@ -281,7 +302,7 @@ export class MplexStream extends TickBatchedDuplex implements MuxedStream {
 
   /** Gives back the reserved bytes the application has read (no longer in the readable buffer). */
   private releaseRead (budget: MemoryBudget): void {
-    const read = this.reservedBytes - this.readableLength
+    const read = this.reservedBytes - this.readableLength - this.gathered.length
     if (read <= 0) return
     this.reservedBytes -= read
     budget.release(read)

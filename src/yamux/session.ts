@@ -175,6 +175,8 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   /** `openStream` callers waiting for a free ACK backlog slot, oldest first. */
   private ackSlotWaiters: Array<() => void> = []
   private drainWaiters: DrainCallback[] = []
+  /** Streams with small payloads gathered during the read being handled. */
+  private gatheringStreams: YamuxStream[] = []
 
   constructor (connection: Duplex, options: YamuxOptions & { initiator: boolean }) {
     super()
@@ -433,7 +435,27 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     } finally {
       this.processing = false
     }
+    this.pushGathered()
     this.announcement.announce()
+  }
+
+  gathering (stream: YamuxStream): void {
+    this.gatheringStreams.push(stream)
+  }
+
+  /** The read is handled: each stream gets the small payloads gathered for it, as one buffer (../muxer/gathered-payloads.ts). */
+  private pushGathered (): void {
+    const streams = this.gatheringStreams
+    if (streams.length === 0) return
+    this.gatheringStreams = []
+    for (const stream of streams) {
+      try {
+        stream.pushGathered()
+      } catch (err) {
+        // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
+        resetForListener(stream, err)
+      }
+    }
   }
 
   private processInput (): void {

@@ -29,6 +29,7 @@ import { TickBatchedDuplex } from '../util/tick-batched-duplex.js'
 import { P2PError } from '../util/errors.js'
 import { WriteCompletion, type WriteCallback } from '../muxer/write-completion.js'
 import { ownPayload } from '../muxer/payload.js'
+import { GatheredPayloads, SMALL_PAYLOAD_BYTES } from '../muxer/gathered-payloads.js'
 import { keepForReading } from '../muxer/session-end.js'
 import { COPY_PAYLOAD_THRESHOLD, Flag, INITIAL_STREAM_WINDOW } from './constants.js'
 import { STREAM_WRITE_BUFFER_BYTES, type MemoryBudget, type MuxedStream } from '../muxer/types.js'
@@ -58,6 +59,8 @@ export interface StreamSession {
   streamFinished: (stream: YamuxStream) => void
   /** An inbound stream has just been acknowledged (ACK sent). */
   streamAcknowledged: (stream: YamuxStream) => void
+  /** `stream` gathered small payloads: call its pushGathered() once the read is handled. */
+  gathering: (stream: YamuxStream) => void
 }
 
 export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
@@ -95,6 +98,8 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   private resetByRemote = false
   /** The session ended while the remote's half was complete: kept for reading; writes fail. */
   private sessionEnded = false
+  /** Small payloads of the read being handled (../muxer/gathered-payloads.ts). */
+  private readonly gathered = new GatheredPayloads()
 
   constructor (session: StreamSession, id: number, direction: 'inbound' | 'outbound') {
     super({ allowHalfOpen: true, decodeStrings: true, writableHighWaterMark: STREAM_WRITE_BUFFER_BYTES })
@@ -132,12 +137,27 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
   onData (chunk: Uint8Array): void {
     this.unreceived -= chunk.length
     if (this.destroyed) return
+    if (chunk.length <= SMALL_PAYLOAD_BYTES) {
+      if (this.gathered.length === 0) this.session.gathering(this)
+      this.gathered.add(chunk)
+      return
+    }
+    this.pushGathered()
     this.push(ownPayload(chunk))
+    this.maybeSendWindowUpdate()
+  }
+
+  /** Hands the stream the small payloads gathered so far, as one buffer. */
+  pushGathered (): void {
+    const gathered = this.gathered.take()
+    if (gathered === undefined || this.destroyed) return
+    this.push(gathered)
     this.maybeSendWindowUpdate()
   }
 
   onFin (): void {
     if (!canReceive(this.state)) return
+    this.pushGathered()
     this.transition('finReceived')
     this.push(null)
   }
@@ -292,8 +312,8 @@ export class YamuxStream extends TickBatchedDuplex implements MuxedStream {
    */
   private maybeSendWindowUpdate (): void {
     if (!canReceive(this.state) || this.destroyed) return
-    // consumed = granted - still allowed - still on its way - still unread in our buffer
-    let delta = this.recvWindow - this.recvRemaining - this.unreceived - this.readableLength
+    // consumed = granted - still allowed - still on its way - still unread in our buffer (or gathered for it)
+    let delta = this.recvWindow - this.recvRemaining - this.unreceived - this.readableLength - this.gathered.length
     if (delta < this.recvWindow / 2) return
     const now = this.session.now()
     const rtt = this.session.rtt

@@ -7,7 +7,7 @@
 
 import t from 'tap'
 import { once } from 'node:events'
-import { createYamux, INITIAL_STREAM_WINDOW, type YamuxSession, type YamuxStream } from '../../src/yamux/index.js'
+import { createYamux, encodeFrame as encodeYamuxFrame, Flag as YamuxFlag, INITIAL_STREAM_WINDOW, type YamuxSession, type YamuxStream } from '../../src/yamux/index.js'
 import { createMplex, encodeFrame, type MplexSession, type MplexStream } from '../../src/mplex/index.js'
 import { MemoryTotal } from '../../src/resources/memory.js'
 import { duplexPair } from '../helpers/duplex-pair.js'
@@ -258,4 +258,49 @@ t.test('mplex: a stream closed both ways but never read still counts as a slow r
   t.equal(Buffer.concat(received).toString(), 'hi', 'and gets its data')
   t.ok(unread.some(stream => stream.destroyed), 'one never-read stream was reset instead')
   session.abort(new Error('done'))
+})
+
+t.test('tiny payloads to a stream nobody reads are held as one buffer per read, not one each (each buffer costs ~200 bytes of heap the limits do not count)', async t => {
+  const COUNT = 10_000
+  // yamux: the remote opens a stream and sends 10,000 one-byte Data frames in one write
+  {
+    const [a, b] = duplexPair()
+    b.resume()
+    const session = createYamux(a, { initiator: true, measureRtt: false, keepAliveIntervalMs: 0 })
+    const accepted = once(session, 'stream') as Promise<[YamuxStream]>
+    const frames = [encodeYamuxFrame({ type: 'windowUpdate', flags: YamuxFlag.SYN, streamId: 2, delta: 0 })]
+    for (let i = 0; i < COUNT; i++) frames.push(encodeYamuxFrame({ type: 'data', flags: 0, streamId: 2, data: Uint8Array.of(i & 0xff) }))
+    b.write(Buffer.concat(frames))
+    const [stream] = await accepted
+    await tick(20)
+    t.equal(stream.readableLength, COUNT, 'yamux: every byte is there')
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    await tick(20)
+    t.ok(chunks.length <= 2, `yamux: held as ${chunks.length} buffer(s)`)
+    t.same([...Buffer.concat(chunks)], Array.from({ length: COUNT }, (_, i) => i & 0xff), 'yamux: in order')
+    shutdown(session)
+  }
+  // mplex: the same with one-byte Messages
+  {
+    const [a, b] = duplexPair()
+    b.resume()
+    const session = createMplex(a, { initiator: false })
+    const accepted = once(session, 'stream') as Promise<[MplexStream]>
+    const frames = [encodeFrame({ type: 'NewStream', streamId: 7, name: new Uint8Array(0) })]
+    for (let i = 0; i < COUNT; i++) frames.push(encodeFrame({ type: 'MessageInitiator', streamId: 7, data: [Uint8Array.of(i & 0xff)] }))
+    b.write(Buffer.concat(frames))
+    const [stream] = await accepted
+    stream.on('error', () => {})
+    await tick(20)
+    t.equal(stream.readableLength, COUNT, 'mplex: every byte is there')
+    t.equal(stream.bufferedBytes, COUNT, 'mplex: and reserved')
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    await tick(20)
+    t.ok(chunks.length <= 2, `mplex: held as ${chunks.length} buffer(s)`)
+    t.same([...Buffer.concat(chunks)], Array.from({ length: COUNT }, (_, i) => i & 0xff), 'mplex: in order')
+    t.equal(stream.bufferedBytes, 0, 'mplex: all given back once read')
+    session.abort(new Error('done'))
+  }
 })
