@@ -39,6 +39,7 @@ import type { Duplex } from 'node:stream'
 import { ByteQueue } from '../util/byte-queue.js'
 import { P2PError } from '../util/errors.js'
 import { emitFromIo, resetForListener } from '../util/emit-from-io.js'
+import { GatheringStreams } from '../muxer/gathered-payloads.js'
 import type { MemoryBudget, StreamMuxer } from '../muxer/types.js'
 import { WriteBatch } from '../muxer/write-batch.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
@@ -93,7 +94,7 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
   /** Streams we opened (we are initiator), by ID. */
   private readonly outbound = new Map<number, MplexStream>()
   /** Streams with small payloads gathered during the read being handled. */
-  private gatheringStreams: MplexStream[] = []
+  private readonly gatheringStreams = new GatheringStreams()
   /** Streams closed both ways whose reader has not taken all their data yet (they still hold memory). */
   private readonly finishedUnread = new Set<MplexStream>()
   private readonly queue = new ByteQueue()
@@ -356,27 +357,13 @@ export class MplexSession extends EventEmitter implements StreamMuxer, StreamSes
     } catch (err) {
       this.abort(err instanceof Error ? err : new P2PError(MplexErrorCode.CONNECTION_CLOSED, String(err)))
     }
-    this.pushGathered()
+    // the read is handled: what it gathered goes to its streams (../muxer/gathered-payloads.ts)
+    this.gatheringStreams.pushAll()
     this.announcement.announce()
   }
 
   gathering (stream: MplexStream): void {
-    this.gatheringStreams.push(stream)
-  }
-
-  /** The read is handled: each stream gets the small payloads gathered for it, as one buffer (../muxer/gathered-payloads.ts). */
-  private pushGathered (): void {
-    const streams = this.gatheringStreams
-    if (streams.length === 0) return
-    this.gatheringStreams = []
-    for (const stream of streams) {
-      try {
-        stream.pushGathered()
-      } catch (err) {
-        // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
-        resetForListener(stream, err)
-      }
-    }
+    this.gatheringStreams.add(stream)
   }
 
   private handleFrame (frame: Frame): void {

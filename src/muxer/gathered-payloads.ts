@@ -13,6 +13,8 @@
 // the end). A stream then holds one buffer per read of the connection,
 // each of which costs the peer a message of its own on the wire.
 
+import { resetForListener } from '../util/emit-from-io.js'
+
 /** Payloads this small are gathered; larger ones go to the stream as they are. */
 export const SMALL_PAYLOAD_BYTES = 1024
 
@@ -51,5 +53,38 @@ export class GatheredPayloads {
     this.buffer = undefined
     this.used = 0
     return taken
+  }
+}
+
+/** A stream that gathers: it pushes what it gathered when told. */
+export interface GatheringStream {
+  pushGathered: () => void
+  destroy: () => void
+}
+
+/** A session's streams that gathered small payloads during the read being handled. */
+export class GatheringStreams {
+  private streams: GatheringStream[] = []
+
+  add (stream: GatheringStream): void {
+    this.streams.push(stream)
+  }
+
+  /**
+   * The read is handled: each stream gets the small payloads gathered for
+   * it, as one buffer. A 'data' listener that throws (push() runs it now)
+   * has a bug of its own: that stream is reset, the others still get theirs.
+   */
+  pushAll (): void {
+    const streams = this.streams
+    if (streams.length === 0) return
+    this.streams = []
+    for (const stream of streams) {
+      try {
+        stream.pushGathered()
+      } catch (err) {
+        resetForListener(stream, err)
+      }
+    }
   }
 }

@@ -57,6 +57,7 @@ import { afterWritesHandled } from '../muxer/write-completion.js'
 import { StreamAnnouncement } from '../muxer/announcement.js'
 import { sessionBudget } from '../muxer/session-budget.js'
 import { emitFromIo, resetForListener } from '../util/emit-from-io.js'
+import { GatheringStreams } from '../muxer/gathered-payloads.js'
 import {
   CONTROL_BACKLOG_LIMIT, COPY_PAYLOAD_THRESHOLD, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_INTERVAL_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS, DEFAULT_MAX_ACK_BACKLOG,
@@ -176,7 +177,7 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
   private ackSlotWaiters: Array<() => void> = []
   private drainWaiters: DrainCallback[] = []
   /** Streams with small payloads gathered during the read being handled. */
-  private gatheringStreams: YamuxStream[] = []
+  private readonly gatheringStreams = new GatheringStreams()
 
   constructor (connection: Duplex, options: YamuxOptions & { initiator: boolean }) {
     super()
@@ -435,27 +436,13 @@ export class YamuxSession extends EventEmitter implements StreamMuxer, StreamSes
     } finally {
       this.processing = false
     }
-    this.pushGathered()
+    // the read is handled: what it gathered goes to its streams (../muxer/gathered-payloads.ts)
+    this.gatheringStreams.pushAll()
     this.announcement.announce()
   }
 
   gathering (stream: YamuxStream): void {
-    this.gatheringStreams.push(stream)
-  }
-
-  /** The read is handled: each stream gets the small payloads gathered for it, as one buffer (../muxer/gathered-payloads.ts). */
-  private pushGathered (): void {
-    const streams = this.gatheringStreams
-    if (streams.length === 0) return
-    this.gatheringStreams = []
-    for (const stream of streams) {
-      try {
-        stream.pushGathered()
-      } catch (err) {
-        // a 'data' listener threw (push() runs it now): that stream's bug, not the session's
-        resetForListener(stream, err)
-      }
-    }
+    this.gatheringStreams.add(stream)
   }
 
   private processInput (): void {
