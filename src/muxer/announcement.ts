@@ -19,10 +19,14 @@
 
 import type { EventEmitter } from 'node:events'
 import { emitFromIo } from '../util/emit-from-io.js'
+import type { GatheringStream } from './gathered-payloads.js'
 import type { MuxedStream } from './types.js'
 
+/** A stream as a session holds it back: one that may have small payloads gathered (./gathered-payloads.ts). */
+type HeldStream = MuxedStream & GatheringStream
+
 export class StreamAnnouncement {
-  private pending: MuxedStream | undefined
+  private pending: HeldStream | undefined
 
   constructor (private readonly session: EventEmitter) {}
 
@@ -32,7 +36,7 @@ export class StreamAnnouncement {
   }
 
   /** Holds `stream` back, announcing the one held before it. */
-  hold (stream: MuxedStream): void {
+  hold (stream: HeldStream): void {
     // until it is announced nobody listens: a reset or the session's end in
     // this same read must not become an uncaught 'error'
     stream.on('error', ignoreUnannounced)
@@ -45,7 +49,7 @@ export class StreamAnnouncement {
    * would be told of it on a dead session). Returns it, for the session to
    * reset with the rest; it keeps its quiet 'error' listener.
    */
-  discard (): MuxedStream | undefined {
+  discard (): HeldStream | undefined {
     const stream = this.pending
     this.pending = undefined
     return stream
@@ -57,6 +61,9 @@ export class StreamAnnouncement {
     if (stream === undefined) return
     this.pending = undefined
     if (stream.destroyed) return
+    // announced with its bytes: what the read gathered for it so far goes
+    // to it first (nobody listens yet, so no listener of ours can throw)
+    stream.pushGathered()
     stream.off('error', ignoreUnannounced)
     // a listener that threw left the stream unhandled: reset it
     if (!emitFromIo(this.session, 'stream', stream)) stream.destroy()

@@ -10,7 +10,9 @@
 // SMALL_PAYLOAD_BYTES are copied into one buffer per stream while the
 // session handles a read, and that one buffer is pushed when the read is
 // handled (or before anything else reaches the stream: a larger payload,
-// the end). A stream then holds one buffer per read of the connection,
+// the end; and before the stream is announced, so that it is announced with
+// its first bytes, ./announcement.ts). A stream then holds one buffer per
+// read of the connection,
 // each of which costs the peer a message of its own on the wire.
 
 import { resetForListener } from '../util/emit-from-io.js'

@@ -304,3 +304,34 @@ t.test('tiny payloads to a stream nobody reads are held as one buffer per read, 
     session.abort(new Error('done'))
   }
 })
+
+t.test('streams opened together in one read are each announced with their first bytes already there, gathered or not', async t => {
+  const first = Buffer.from('/multistream/1.0.0\n')
+  // yamux: two streams opened in one write, each with a small first payload
+  {
+    const [a, b] = duplexPair()
+    b.resume()
+    const session = createYamux(a, { initiator: true, measureRtt: false, keepAliveIntervalMs: 0 })
+    const seen: number[] = []
+    session.on('stream', (stream: YamuxStream) => { seen.push(stream.readableLength) })
+    b.write(Buffer.concat([2, 4].map(id => encodeYamuxFrame({ type: 'data', flags: YamuxFlag.SYN, streamId: id, data: first }))))
+    await tick(20)
+    t.same(seen, [first.length, first.length], 'yamux: each stream\'s bytes are there when it is announced')
+    shutdown(session)
+  }
+  // mplex: the same
+  {
+    const [a, b] = duplexPair()
+    b.resume()
+    const session = createMplex(a, { initiator: false })
+    const seen: number[] = []
+    session.on('stream', (stream: MplexStream) => { stream.on('error', () => {}); seen.push(stream.readableLength) })
+    b.write(Buffer.concat([7, 8].flatMap(id => [
+      encodeFrame({ type: 'NewStream', streamId: id, name: new Uint8Array(0) }),
+      encodeFrame({ type: 'MessageInitiator', streamId: id, data: [first] })
+    ])))
+    await tick(20)
+    t.same(seen, [first.length, first.length], 'mplex: each stream\'s bytes are there when it is announced')
+    session.abort(new Error('done'))
+  }
+})
