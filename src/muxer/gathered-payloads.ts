@@ -12,8 +12,8 @@
 // handled (or before anything else reaches the stream: a larger payload,
 // the end; and before the stream is announced, so that it is announced with
 // its first bytes, ./announcement.ts). A stream then holds one buffer per
-// read of the connection,
-// each of which costs the peer a message of its own on the wire.
+// read of the connection, each of which costs the peer a message of its own
+// on the wire.
 
 import { resetForListener } from '../util/emit-from-io.js'
 

@@ -73,7 +73,9 @@ export class DialQueue {
       // address while ours has the peer store's): what that reaches serves,
       // a bare address only when it was reached there (the peer's dial may
       // have got through at another of its addresses, while ours is now
-      // someone else's)
+      // someone else's). A name's connection carries the IP it reached, so
+      // a bare /dns address dials again; the switch then keeps the
+      // connection it already has to that peer
       try {
         const connection = await this.join(existing, signal)
         if (target.peer !== undefined || connection.remoteAddr.toString() === key) return connection

@@ -29,9 +29,10 @@ export function throwUncaught (err: unknown): void {
 }
 
 /**
- * What a muxer does when handing a stream the data that arrived for it ran
- * the application's code, and that threw: a 'data' listener, which Node
- * calls from inside push(), inside our input handling. The bug is the
+ * What a muxer does when handing a stream what arrived for it ran the
+ * application's code, and that threw: a 'data' listener, which Node calls
+ * from inside push(), or a 'readable' listener at the end of the data,
+ * inside push(null); both inside our input handling. The bug is the
  * application's, on that stream: the stream is reset, the session and its
  * other streams go on, and the exception is thrown again, uncaught.
  */
